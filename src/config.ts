@@ -1,0 +1,105 @@
+// The one place that reads the environment. Everything else receives a Config.
+import path from 'node:path';
+
+export type DatabaseTarget =
+  | { kind: 'pglite-dir'; dataDir: string }
+  | { kind: 'pglite-memory' }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  database: DatabaseTarget;
+  dataDir: string;
+  host: string;
+  port: number;
+  logLevel: string;
+  maxUploadBytes: number;
+  /** Attempts in all under the default retry policy (first attempt included). */
+  maxAttempts: number;
+  /** Delay before attempt k+1 is retryDelaysMs[k-1]; the last value repeats. */
+  retryDelaysMs: number[];
+  simSpeed: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollMs: number;
+  shutdownGraceMs: number;
+  /** Calls one dispatcher loop may run at once. */
+  workerConcurrency: number;
+  bootstrap: { workspaceId?: string; apiKey?: string; agentId?: string };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return n;
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`${name} must be a number > 0, got "${raw}"`);
+  return n;
+}
+
+function delays(env: Env, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const parts = raw.split(',').map((p) => Number(p.trim()));
+  if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new ConfigError(`${name} must be a comma-separated list of milliseconds, got "${raw}"`);
+  }
+  return parts;
+}
+
+function database(env: Env, dataDir: string): DatabaseTarget {
+  const url = env['DATABASE_URL']?.trim();
+  if (!url) return { kind: 'pglite-dir', dataDir };
+  if (url === 'memory://' || url === 'memory:') return { kind: 'pglite-memory' };
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
+    return { kind: 'postgres', url };
+  if (url.startsWith('file://')) return { kind: 'pglite-dir', dataDir: path.resolve(url.slice(7)) };
+  throw new ConfigError(
+    `DATABASE_URL must be postgres://…, memory:// or file://<dir>, got "${url.split('@').pop()}"`,
+  );
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env['OUTDIAL_DATA_DIR'] || './data');
+  const leaseMs = int(env, 'OUTDIAL_LEASE_MS', 60_000, 1_000);
+  const bootstrap: Config['bootstrap'] = {};
+  if (env['OUTDIAL_BOOTSTRAP_WORKSPACE_ID'])
+    bootstrap.workspaceId = env['OUTDIAL_BOOTSTRAP_WORKSPACE_ID'];
+  if (env['OUTDIAL_BOOTSTRAP_API_KEY']) bootstrap.apiKey = env['OUTDIAL_BOOTSTRAP_API_KEY'];
+  if (env['OUTDIAL_BOOTSTRAP_AGENT_ID']) bootstrap.agentId = env['OUTDIAL_BOOTSTRAP_AGENT_ID'];
+  if ((bootstrap.workspaceId === undefined) !== (bootstrap.apiKey === undefined)) {
+    throw new ConfigError(
+      'OUTDIAL_BOOTSTRAP_WORKSPACE_ID and OUTDIAL_BOOTSTRAP_API_KEY must be set together',
+    );
+  }
+  return {
+    database: database(env, dataDir),
+    dataDir,
+    host: env['HOST'] || '127.0.0.1',
+    port: int(env, 'PORT', 3000, 0),
+    logLevel: env['LOG_LEVEL'] || 'info',
+    maxUploadBytes: int(env, 'OUTDIAL_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1),
+    maxAttempts: int(env, 'OUTDIAL_MAX_ATTEMPTS', 3, 1),
+    retryDelaysMs: delays(env, 'OUTDIAL_RETRY_DELAYS_MS', [120_000, 240_000]),
+    simSpeed: positiveNumber(env, 'OUTDIAL_SIM_SPEED', 1),
+    leaseMs,
+    heartbeatMs: int(env, 'OUTDIAL_HEARTBEAT_MS', Math.floor(leaseMs / 3), 100),
+    pollMs: int(env, 'OUTDIAL_POLL_MS', 1_000, 10),
+    shutdownGraceMs: int(env, 'OUTDIAL_SHUTDOWN_GRACE_MS', 30_000, 0),
+    workerConcurrency: int(env, 'OUTDIAL_WORKER_CONCURRENCY', 100, 1),
+    bootstrap,
+  };
+}

@@ -1,0 +1,30 @@
+// Domain errors carry the HTTP status and flat body the contract documents, so the one error
+// handler can render them without knowing each case.
+
+export type ErrorBody = Record<string, unknown> & { error: unknown };
+
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly body: ErrorBody,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(typeof body.error === 'string' ? body.error : `HTTP ${statusCode}`);
+  }
+}
+
+export const badRequest = (error: string, message?: string, extra: Record<string, unknown> = {}) =>
+  new AppError(400, { error, ...(message === undefined ? {} : { message }), ...extra });
+
+export const unauthorized = (message: string) =>
+  new AppError(401, { error: 'Unauthorized', message });
+
+export const forbidden = (message: string) => new AppError(403, { error: 'Forbidden', message });
+
+export const notFound = (body: ErrorBody) => new AppError(404, body);
+
+export const conflict = (error: string, message?: string) =>
+  new AppError(409, { error, ...(message === undefined ? {} : { message }) });
+
+export const payloadTooLarge = (message: string) =>
+  new AppError(413, { error: 'File too large', message });

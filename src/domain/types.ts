@@ -1,0 +1,99 @@
+// Glossary
+// - workspace: a tenant. Holds limits (maxConcurrentCalls, callsPerSecond) and a timezone.
+// - agent: the voice agent a batch uses (greeting, prompt, smart-callback defaults).
+// - batch: one upload of contacts for one agent; its calls are dialed under the workspace's limits.
+// - call (job): one CSV row of a batch. The unit the engine schedules; `calls` is the queue.
+// - attempt: one telephony dial of a call. A call has 0..maxAttempts attempts.
+// - lease: the claim a worker holds on an active call; it expires if the worker dies.
+// - reason: why an attempt ended, a closed set reported by providers.
+// - outcome: what the conversation achieved, for answered calls.
+
+export const CALL_STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
+export const TERMINAL_CALL_STATES: readonly CallState[] = ['completed', 'failed', 'cancelled'];
+
+export const BATCH_STATUSES = ['queued', 'processing', 'completed', 'cancelled', 'failed'] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+export const ATTEMPT_REASONS = [
+  'answered',
+  'busy',
+  'no_answer',
+  'voicemail',
+  'unreachable',
+  'carrier_blocked',
+  'provider_error',
+  'cancelled',
+] as const;
+export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
+
+export const OUTCOMES = [
+  'successful',
+  'unsuccessful',
+  'voicemail',
+  'callback_requested',
+  'opted_out',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface Workspace {
+  id: string;
+  name: string;
+  maxConcurrentCalls: number;
+  callsPerSecond: number;
+  timezone: string;
+  createdAt: number;
+}
+
+export interface CallbackGap {
+  days: number;
+  hours: number;
+}
+
+export interface Agent {
+  id: string;
+  workspaceId: string;
+  name: string;
+  greeting: string;
+  prompt: string;
+  fromNumber?: string;
+  provider: string;
+  smartCallback: boolean;
+  maxAttemptsForSmartCallback: number;
+  gapBetweenEachAttemptForSmartCallback: CallbackGap[];
+  variables?: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SmartCallbackConfig {
+  enabled: boolean;
+  maxAttempts: number;
+  gaps: CallbackGap[];
+}
+
+/** What a batch was started with, frozen at creation so later agent edits do not change it. */
+export interface BatchConfig {
+  smartCallback?: SmartCallbackConfig;
+  maxConcurrency?: number;
+  defaultCountry?: string;
+}
+
+export interface Batch {
+  id: string;
+  workspaceId: string;
+  agentId: string;
+  name?: string;
+  status: BatchStatus;
+  totalCalls: number;
+  columns: string[];
+  config: BatchConfig;
+  scheduledAt?: number;
+  createdAt: number;
+  startTime?: number;
+  completedTime?: number;
+}
+
+/** The variables of one CSV row: every column but phone_number, in file order. */
+export type RowVariables = Record<string, string>;

@@ -1,0 +1,79 @@
+import { hashApiKey, hashesEqual, keyDisplayPrefix, keyLookup } from '../domain/api-key.js';
+import type { Queryable } from './db.js';
+
+export interface ApiKeyInfo {
+  id: string;
+  workspaceId: string;
+  prefix: string;
+  name?: string;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+interface KeyRow {
+  id: string;
+  workspace_id: string;
+  prefix: string;
+  secret_hash: string;
+  name: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+const toInfo = (r: KeyRow): ApiKeyInfo => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  prefix: r.prefix,
+  ...(r.name === null ? {} : { name: r.name }),
+  createdAt: r.created_at,
+  ...(r.revoked_at === null ? {} : { revokedAt: r.revoked_at }),
+});
+
+/** Stores a key by its hash only; the plain key is the caller's to show once. */
+export async function insertApiKey(
+  q: Queryable,
+  k: { id: string; workspaceId: string; key: string; name?: string; createdAt: number },
+): Promise<ApiKeyInfo> {
+  const hash = hashApiKey(k.key);
+  const rows = await q.query<KeyRow>(
+    `INSERT INTO api_keys (id, workspace_id, prefix, lookup, secret_hash, name, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+    [
+      k.id,
+      k.workspaceId,
+      keyDisplayPrefix(k.key),
+      keyLookup(hash),
+      hash,
+      k.name ?? null,
+      k.createdAt,
+    ],
+  );
+  return toInfo(rows[0]!);
+}
+
+/** The live (not revoked) key matching `key`, compared in constant time, or undefined. */
+export async function findLiveKey(q: Queryable, key: string): Promise<ApiKeyInfo | undefined> {
+  const hash = hashApiKey(key);
+  const rows = await q.query<KeyRow>(
+    'SELECT * FROM api_keys WHERE lookup = $1 AND revoked_at IS NULL',
+    [keyLookup(hash)],
+  );
+  const row = rows.find((r) => hashesEqual(r.secret_hash, hash));
+  return row && toInfo(row);
+}
+
+export async function listApiKeys(q: Queryable, workspaceId: string): Promise<ApiKeyInfo[]> {
+  const rows = await q.query<KeyRow>(
+    'SELECT * FROM api_keys WHERE workspace_id = $1 ORDER BY created_at, id',
+    [workspaceId],
+  );
+  return rows.map(toInfo);
+}
+
+export async function revokeApiKey(q: Queryable, id: string, now: number): Promise<boolean> {
+  const rows = await q.query(
+    'UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+    [id, now],
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,114 @@
+import pg from 'pg';
+import type { Db, Queryable } from './db.js';
+
+const typeParsers: Record<number, (x: string) => unknown> = {
+  20: (x) => Number(x), // int8
+  1700: (x) => Number(x), // numeric
+};
+
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    typeParsers[oid] ??
+    pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<R>(text: string, params?: readonly unknown[]) {
+      const res = await client.query(text, params ? [...params] : undefined);
+      return res.rows as R[];
+    },
+  };
+}
+
+export interface PgOptions {
+  max?: number;
+  onError?: (err: Error) => void;
+}
+
+/** A pooled PostgreSQL connection. LISTEN runs on one dedicated client that reconnects itself. */
+export async function openPostgres(url: string, opts: PgOptions = {}): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types });
+  // An idle client losing its server (restart, network) must not crash the process.
+  pool.on('error', (err) => opts.onError?.(err));
+  await pool.query('SELECT 1');
+
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  let listenClient: pg.Client | undefined;
+  let connecting: Promise<void> | undefined;
+  let closed = false;
+
+  const connectListener = (): Promise<void> => {
+    connecting ??= (async () => {
+      while (!closed) {
+        const client = new pg.Client({ connectionString: url });
+        try {
+          client.on('error', (err) => {
+            opts.onError?.(err);
+            if (listenClient === client) listenClient = undefined;
+            client.end().catch(() => {});
+            if (!closed) setTimeout(() => void connectListener().catch(() => {}), 500);
+          });
+          client.on('notification', (msg) => {
+            for (const h of listeners.get(msg.channel) ?? []) h(msg.payload ?? '');
+          });
+          await client.connect();
+          for (const channel of listeners.keys()) await client.query(`LISTEN "${channel}"`);
+          listenClient = client;
+          return;
+        } catch (err) {
+          opts.onError?.(err as Error);
+          await client.end().catch(() => {});
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })().finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  };
+
+  return {
+    kind: 'postgres',
+    ...wrap(pool),
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(wrap(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(q, script) {
+      await q.query(script);
+    },
+    async listen(channel, handler) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+      let set = listeners.get(channel);
+      if (!set) {
+        set = new Set();
+        listeners.set(channel, set);
+        if (listenClient) await listenClient.query(`LISTEN "${channel}"`);
+      }
+      set.add(handler);
+      if (!listenClient) await connectListener();
+      return async () => {
+        set.delete(handler);
+      };
+    },
+    async notify(channel, payload = '') {
+      await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    async close() {
+      closed = true;
+      await listenClient?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import type { Workspace } from '../domain/types.js';
+import type { Queryable } from './db.js';
+
+interface WorkspaceRow {
+  id: string;
+  name: string;
+  max_concurrent_calls: number;
+  calls_per_second: number;
+  timezone: string;
+  created_at: number;
+}
+
+const toWorkspace = (r: WorkspaceRow): Workspace => ({
+  id: r.id,
+  name: r.name,
+  maxConcurrentCalls: r.max_concurrent_calls,
+  callsPerSecond: r.calls_per_second,
+  timezone: r.timezone,
+  createdAt: r.created_at,
+});
+
+export async function insertWorkspace(
+  q: Queryable,
+  w: { id: string; name: string; createdAt: number },
+): Promise<Workspace> {
+  const rows = await q.query<WorkspaceRow>(
+    'INSERT INTO workspaces (id, name, created_at) VALUES ($1, $2, $3) RETURNING *',
+    [w.id, w.name, w.createdAt],
+  );
+  return toWorkspace(rows[0]!);
+}
+
+export async function getWorkspace(q: Queryable, id: string): Promise<Workspace | undefined> {
+  const rows = await q.query<WorkspaceRow>('SELECT * FROM workspaces WHERE id = $1', [id]);
+  return rows[0] && toWorkspace(rows[0]);
+}
+
+export async function listWorkspaces(q: Queryable): Promise<Workspace[]> {
+  const rows = await q.query<WorkspaceRow>('SELECT * FROM workspaces ORDER BY created_at, id');
+  return rows.map(toWorkspace);
+}
+
+export async function countWorkspaces(q: Queryable): Promise<number> {
+  const rows = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM workspaces');
+  return rows[0]!.n;
+}
+
+export async function updateWorkspaceSettings(
+  q: Queryable,
+  id: string,
+  patch: Partial<Pick<Workspace, 'maxConcurrentCalls' | 'callsPerSecond' | 'timezone'>>,
+): Promise<Workspace | undefined> {
+  const rows = await q.query<WorkspaceRow>(
+    `UPDATE workspaces SET
+       max_concurrent_calls = COALESCE($2, max_concurrent_calls),
+       calls_per_second = COALESCE($3, calls_per_second),
+       timezone = COALESCE($4, timezone)
+     WHERE id = $1 RETURNING *`,
+    [id, patch.maxConcurrentCalls ?? null, patch.callsPerSecond ?? null, patch.timezone ?? null],
+  );
+  return rows[0] && toWorkspace(rows[0]);
+}
