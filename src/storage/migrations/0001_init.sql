@@ -78,6 +78,8 @@ CREATE TABLE calls (
   line              integer NOT NULL,           -- 1-based line number in the file
   phone_number      text NOT NULL,              -- E.164
   variables         jsonb NOT NULL,             -- every column but phone_number
+  -- IANA zone the batch's calling window is read in for this call (NULL: the batch has no window).
+  time_zone         text,
   state             text NOT NULL DEFAULT 'waiting'
                     CHECK (state IN ('waiting', 'active', 'completed', 'failed', 'cancelled')),
   attempts          integer NOT NULL DEFAULT 0,
