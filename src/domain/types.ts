@@ -1,3 +1,5 @@
+import type { CallingWindow } from './calling-window.js';
+
 // Glossary
 // - workspace: a tenant. Holds limits (maxConcurrentCalls, callsPerSecond) and a timezone.
 // - agent: the voice agent a batch uses (greeting, prompt, smart-callback defaults).
@@ -76,6 +78,7 @@ export interface SmartCallbackConfig {
 /** What a batch was started with, frozen at creation so later agent edits do not change it. */
 export interface BatchConfig {
   smartCallback?: SmartCallbackConfig;
+  callingWindow?: CallingWindow;
   maxConcurrency?: number;
   defaultCountry?: string;
 }

@@ -1,4 +1,136 @@
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { conflict, notFound } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
 import type { Runtime } from '../../runtime.js';
+import { getAgent, insertAgent, listAgents } from '../../storage/agents-repo.js';
+import { softDeleteAgent, updateAgent } from '../../storage/agents-write-repo.js';
+import { presentAgent } from '../presenters/agent-view.js';
+import {
+  AGENT_DEFAULTS,
+  AgentBody,
+  AgentCreateBody,
+  AgentDeletedBody,
+  AgentListBody,
+  AgentParams,
+  AgentUpdateBody,
+} from '../schemas/agents.js';
+import { AgentNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
 
-export async function agentsRoutes(_app: FastifyInstance, _opts: { rt: Runtime }) {}
+const agentNotFound = (id: string) =>
+  notFound({ error: 'Agent not found', message: `No agent with id ${id}` });
+
+/**
+ * §14. Bodies are checked by TypeBox itself rather than the app's Ajv, which would coerce types
+ * (`"name": 123` into "123", `"smartCallback": "yes"`…) instead of rejecting them.
+ */
+export async function agentsRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
+  const { rt } = opts;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.post(
+    '/',
+    {
+      schema: { body: AgentCreateBody, response: { 201: AgentBody, 400: ErrorBody } },
+      validatorCompiler: TypeBoxValidatorCompiler,
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const now = rt.clock.now();
+      const agent = await insertAgent(rt.db, {
+        id: newId('agent', now),
+        workspaceId: req.workspaceId,
+        name: b.name,
+        greeting: b.greeting ?? AGENT_DEFAULTS.greeting,
+        prompt: b.prompt ?? AGENT_DEFAULTS.prompt,
+        ...(b.fromNumber === undefined ? {} : { fromNumber: b.fromNumber }),
+        provider: b.provider ?? AGENT_DEFAULTS.provider,
+        smartCallback: b.smartCallback ?? AGENT_DEFAULTS.smartCallback,
+        maxAttemptsForSmartCallback:
+          b.maxAttemptsForSmartCallback ?? AGENT_DEFAULTS.maxAttemptsForSmartCallback,
+        gapBetweenEachAttemptForSmartCallback:
+          b.gapBetweenEachAttemptForSmartCallback ??
+          AGENT_DEFAULTS.gapBetweenEachAttemptForSmartCallback,
+        ...(b.variables === undefined ? {} : { variables: b.variables }),
+        now,
+      });
+      return reply.code(201).send(presentAgent(agent));
+    },
+  );
+
+  r.get('/', { schema: { response: { 200: AgentListBody } } }, async (req) => ({
+    agents: (await listAgents(rt.db, req.workspaceId)).map(presentAgent),
+  }));
+
+  r.get(
+    '/:agentId',
+    { schema: { params: AgentParams, response: { 200: AgentBody, 404: AgentNotFoundBody } } },
+    async (req) => {
+      const agent = await getAgent(rt.db, req.workspaceId, req.params.agentId);
+      if (!agent) throw agentNotFound(req.params.agentId);
+      return presentAgent(agent);
+    },
+  );
+
+  r.put(
+    '/:agentId',
+    {
+      schema: {
+        params: AgentParams,
+        body: AgentUpdateBody,
+        response: { 200: AgentBody, 400: ErrorBody, 404: AgentNotFoundBody },
+      },
+      validatorCompiler: TypeBoxValidatorCompiler,
+    },
+    async (req) => {
+      const { agentId } = req.params;
+      const b = req.body;
+      const agent = await rt.db.tx(async (q) => {
+        const found = await updateAgent(
+          q,
+          req.workspaceId,
+          agentId,
+          {
+            name: b.name,
+            greeting: b.greeting,
+            prompt: b.prompt,
+            fromNumber: b.fromNumber,
+            provider: b.provider,
+            smartCallback: b.smartCallback,
+            maxAttemptsForSmartCallback: b.maxAttemptsForSmartCallback,
+            gapBetweenEachAttemptForSmartCallback: b.gapBetweenEachAttemptForSmartCallback,
+            variables: b.variables,
+          },
+          rt.clock.now(),
+        );
+        return found ? getAgent(q, req.workspaceId, agentId) : undefined;
+      });
+      if (!agent) throw agentNotFound(agentId);
+      return presentAgent(agent);
+    },
+  );
+
+  r.delete(
+    '/:agentId',
+    {
+      schema: {
+        params: AgentParams,
+        response: { 200: AgentDeletedBody, 404: AgentNotFoundBody, 409: ErrorBody },
+      },
+    },
+    async (req) => {
+      const { agentId } = req.params;
+      const result = await rt.db.tx((q) =>
+        softDeleteAgent(q, req.workspaceId, agentId, rt.clock.now()),
+      );
+      if (result === 'not_found') throw agentNotFound(agentId);
+      if (result === 'in_use') {
+        throw conflict(
+          'Agent in use',
+          `Agent ${agentId} is used by a queued or processing batch; cancel it or wait for it to finish`,
+        );
+      }
+      return { id: agentId, deleted: true as const };
+    },
+  );
+}

@@ -1,4 +1,143 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { notFound } from '../../domain/errors.js';
+import type { Batch } from '../../domain/types.js';
 import type { Runtime } from '../../runtime.js';
+import { findWorkspaceBatch, recentTerminalCalls } from '../../storage/batch-read-repo.js';
+import { findBatchCall, listCallsPage } from '../../storage/calls-read-repo.js';
+import { readProgress } from '../../storage/progress-repo.js';
+import {
+  presentBatchProgress,
+  presentBatchStatus,
+  RECENT_CALLS_LIMIT,
+} from '../presenters/batch-progress.js';
+import { presentCallDetail, presentCallItem } from '../presenters/call-view.js';
+import {
+  CALLS_LIMIT_DEFAULT,
+  CALLS_PAGE_DEFAULT,
+  CallDetailBody,
+  CallParams,
+  CallsListBody,
+  CallsQuery,
+} from '../schemas/batch-calls.js';
+import { BatchParams, BatchProgressBody, BatchStatusBody } from '../schemas/batch-status.js';
+import { BatchNotFoundBody, CallNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
 
-export async function batchReadRoutes(_app: FastifyInstance, _opts: { rt: Runtime }) {}
+const batchNotFound = (id: string) =>
+  notFound({ error: 'Batch not found', message: `No batch with id ${id}`, id });
+
+const callNotFound = () => notFound({ status: 'not_found', error: 'Call not found' });
+
+/** §2–§5: reading a batch, its progress and its calls. Every lookup is scoped to the workspace. */
+export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
+  const { rt } = opts;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  const loadBatch = async (workspaceId: string, batchId: string): Promise<Batch> => {
+    const batch = await findWorkspaceBatch(rt.db, workspaceId, batchId);
+    if (!batch) throw batchNotFound(batchId);
+    return batch;
+  };
+
+  const loadProgress = (batch: Batch) =>
+    Promise.all([
+      readProgress(rt.db, batch.id),
+      recentTerminalCalls(rt.db, batch.id, RECENT_CALLS_LIMIT),
+    ]);
+
+  r.get(
+    '/:batchId',
+    {
+      schema: {
+        params: BatchParams,
+        response: { 200: BatchStatusBody, 400: ErrorBody, 404: BatchNotFoundBody },
+      },
+    },
+    async (req) => {
+      const batch = await loadBatch(req.workspaceId, req.params.batchId);
+      const [progress, recent] = await loadProgress(batch);
+      return presentBatchStatus(batch, progress, recent, rt.clock.now());
+    },
+  );
+
+  r.get(
+    '/:batchId/status',
+    {
+      schema: {
+        params: BatchParams,
+        response: { 200: BatchProgressBody, 400: ErrorBody, 404: BatchNotFoundBody },
+      },
+    },
+    async (req) => {
+      const batch = await loadBatch(req.workspaceId, req.params.batchId);
+      const [progress, recent] = await loadProgress(batch);
+      return presentBatchProgress(batch, progress, recent);
+    },
+  );
+
+  r.get(
+    '/:batchId/calls',
+    {
+      schema: {
+        params: BatchParams,
+        querystring: CallsQuery,
+        response: { 200: CallsListBody, 400: ErrorBody, 404: BatchNotFoundBody },
+      },
+    },
+    async (req) => {
+      const page = req.query.page ?? CALLS_PAGE_DEFAULT;
+      const limit = req.query.limit ?? CALLS_LIMIT_DEFAULT;
+      const status = req.query.status ?? 'all';
+      const batch = await loadBatch(req.workspaceId, req.params.batchId);
+      const progress = await readProgress(rt.db, batch.id);
+      // The counters give the filtered total in O(1); no count over calls.
+      const total = status === 'all' ? batch.totalCalls : progress[status];
+      const offset = (page - 1) * limit;
+      const rows =
+        offset < total
+          ? await listCallsPage(rt.db, batch.id, {
+              ...(status === 'all' ? {} : { state: status }),
+              limit,
+              offset,
+            })
+          : [];
+      const totalPages = Math.ceil(total / limit);
+      return {
+        calls: rows.map((c) => presentCallItem(c, batch.columns)),
+        pagination: {
+          page,
+          limit,
+          total,
+          totalPages,
+          hasNext: page < totalPages,
+          hasPrev: page > 1,
+        },
+        summary: {
+          total: batch.totalCalls,
+          waiting: progress.waiting,
+          active: progress.active,
+          completed: progress.completed,
+          failed: progress.failed,
+          cancelled: progress.cancelled,
+        },
+      };
+    },
+  );
+
+  r.get(
+    '/:batchId/calls/:jobId',
+    {
+      schema: {
+        params: CallParams,
+        response: { 200: CallDetailBody, 400: ErrorBody, 404: CallNotFoundBody },
+      },
+    },
+    async (req) => {
+      const { batchId, jobId } = req.params;
+      const batch = await findWorkspaceBatch(rt.db, req.workspaceId, batchId);
+      const call = batch && (await findBatchCall(rt.db, req.workspaceId, batchId, jobId));
+      if (!batch || !call) throw callNotFound();
+      return presentCallDetail(call, batch.columns);
+    },
+  );
+}

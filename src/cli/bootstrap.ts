@@ -1,0 +1,96 @@
+import type { Config } from '../config.js';
+import { generateApiKey } from '../domain/api-key.js';
+import { newId } from '../domain/ids.js';
+import { getAgentById, insertAgent, listAgents } from '../storage/agents-repo.js';
+import { findLiveKey, insertApiKey } from '../storage/api-keys-repo.js';
+import { withBootstrapLock } from '../storage/bootstrap-repo.js';
+import type { Db } from '../storage/db.js';
+import { countWorkspaces, getWorkspace, insertWorkspace } from '../storage/workspaces-repo.js';
+import { demoAgent } from './demo-agent.js';
+
+export interface FirstRun {
+  workspaceId: string;
+  apiKey: string;
+  agentId: string;
+}
+
+/**
+ * With OUTDIAL_BOOTSTRAP_* set: makes sure that workspace, key and agent exist (scripted setups).
+ * Otherwise, on an empty database only: creates a workspace, a key and a demo agent and returns
+ * them so they can be shown once. Returns undefined when there was nothing to create or show.
+ */
+export async function bootstrap(
+  db: Db,
+  config: Config,
+  now: number,
+): Promise<FirstRun | undefined> {
+  const b = config.bootstrap;
+  return withBootstrapLock(db, async (q) => {
+    if (b.workspaceId && b.apiKey) {
+      if (!(await getWorkspace(q, b.workspaceId))) {
+        await insertWorkspace(q, { id: b.workspaceId, name: 'Default workspace', createdAt: now });
+      }
+      const key = await findLiveKey(q, b.apiKey);
+      if (key && key.workspaceId !== b.workspaceId) {
+        throw new Error('OUTDIAL_BOOTSTRAP_API_KEY already belongs to another workspace');
+      }
+      if (!key) {
+        await insertApiKey(q, {
+          id: newId('key', now),
+          workspaceId: b.workspaceId,
+          key: b.apiKey,
+          name: 'bootstrap',
+          createdAt: now,
+        });
+      }
+      if (b.agentId) {
+        const agent = await getAgentById(q, b.agentId);
+        if (agent && agent.workspaceId !== b.workspaceId) {
+          throw new Error('OUTDIAL_BOOTSTRAP_AGENT_ID already belongs to another workspace');
+        }
+        if (!agent) await insertAgent(q, demoAgent(b.agentId, b.workspaceId, now));
+      } else if ((await listAgents(q, b.workspaceId)).length === 0) {
+        await insertAgent(q, demoAgent(newId('agent', now), b.workspaceId, now));
+      }
+      return undefined;
+    }
+    if ((await countWorkspaces(q)) > 0) return undefined;
+    const workspaceId = newId('ws', now);
+    const apiKey = generateApiKey();
+    const agentId = newId('agent', now);
+    await insertWorkspace(q, { id: workspaceId, name: 'Default workspace', createdAt: now });
+    await insertApiKey(q, {
+      id: newId('key', now),
+      workspaceId,
+      key: apiKey,
+      name: 'first run',
+      createdAt: now,
+    });
+    await insertAgent(q, demoAgent(agentId, workspaceId, now));
+    return { workspaceId, apiKey, agentId };
+  });
+}
+
+/** What a new user sees once: the credentials and a curl they can paste as is. */
+export function firstRunBanner(f: FirstRun, baseUrl: string): string {
+  return [
+    '',
+    'Outdial created your workspace, API key and a demo agent. The key is shown only this once:',
+    '',
+    `  workspace  ${f.workspaceId}`,
+    `  API key    ${f.apiKey}`,
+    `  agent      ${f.agentId}`,
+    '',
+    'Start a batch with the sample contacts:',
+    '',
+    `  curl -s ${baseUrl}/v1/api/batch-calls \\`,
+    `    -H "x-api-key: ${f.apiKey}" -H "x-workspace-id: ${f.workspaceId}" \\`,
+    `    -F file=@examples/contacts.csv -F agentId=${f.agentId}`,
+    '',
+    'Then follow it (use the batchId from the answer):',
+    '',
+    `  curl -s ${baseUrl}/v1/api/batch-calls/<batchId> \\`,
+    `    -H "x-api-key: ${f.apiKey}" -H "x-workspace-id: ${f.workspaceId}"`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,79 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config.js';
+import { DataDirLockedError } from '../storage/data-dir-lock.js';
+import {
+  CliError,
+  createKey,
+  createWorkspace,
+  printKeys,
+  printWorkspaces,
+  revokeKey,
+  runMigrate,
+} from './admin.js';
+import { runServer } from './serve.js';
+
+const count = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+  return n;
+};
+
+const program = new Command('outdial')
+  .description(
+    'Batch outbound calls by AI voice agents. Configuration comes from the environment ' +
+      '(see docs/configuration.md): DATABASE_URL unset = embedded database in ./data.',
+  )
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the HTTP API and dialing workers in this process')
+  .option('--workers <n>', 'dispatcher loops in this process (0 = API only)', count, 1)
+  .action((o: { workers: number }) => runServer({ workers: o.workers, api: true }));
+
+program
+  .command('worker')
+  .description('run dialing workers only (scale-out on PostgreSQL)')
+  .option('--workers <n>', 'dispatcher loops in this process', count, 1)
+  .action((o: { workers: number }) => runServer({ workers: Math.max(1, o.workers), api: false }));
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(runMigrate);
+
+const workspaces = program.command('workspaces').description('manage workspaces');
+workspaces
+  .command('create')
+  .description('create a workspace and print it')
+  .requiredOption('--name <name>', 'display name')
+  .action((o: { name: string }) => createWorkspace(o.name));
+workspaces.command('list').description('list workspaces').action(printWorkspaces);
+
+const keys = program.command('keys').description('manage API keys');
+keys
+  .command('create')
+  .description('create an API key for a workspace and print it (shown once)')
+  .requiredOption('--workspace <id>', 'workspace id (ws_…)')
+  .option('--name <name>', 'a label for the key')
+  .action((o: { workspace: string; name?: string }) => createKey(o.workspace, o.name));
+keys
+  .command('list')
+  .description("list a workspace's keys (prefix only)")
+  .requiredOption('--workspace <id>', 'workspace id (ws_…)')
+  .action((o: { workspace: string }) => printKeys(o.workspace));
+keys
+  .command('revoke')
+  .description('revoke an API key at once')
+  .argument('<keyId>', 'key id (key_…)')
+  .action((id: string) => revokeKey(id));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof CliError) {
+    process.stderr.write(`outdial: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

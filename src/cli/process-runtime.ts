@@ -1,0 +1,45 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config.js';
+import { systemClock } from '../engine/clock.js';
+import { createWakeSignal } from '../engine/wake.js';
+import type { Runtime } from '../runtime.js';
+import { openDatabase } from '../storage/open-database.js';
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    // API keys must never reach the logs, whatever logs a request.
+    redact: {
+      paths: ['req.headers["x-api-key"]', 'headers["x-api-key"]', 'apiKey'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export interface ProcessRuntime extends Runtime {
+  subscribeWake(fn: () => void): Promise<() => Promise<void>>;
+}
+
+/** Opens and migrates the configured database and assembles the runtime of one process. */
+export async function createProcessRuntime(config: Config, log: Logger): Promise<ProcessRuntime> {
+  const db = await openDatabase(config.database, {
+    onError: (err) => log.warn({ err: err.message }, 'database connection error'),
+  });
+  const signal = createWakeSignal(db, log);
+  return {
+    config,
+    db,
+    clock: systemClock,
+    log,
+    wake: () => signal.wake(),
+    subscribeWake: (fn) => signal.subscribe(fn),
+  };
+}
+
+export function describeDatabase(config: Config): string {
+  const d = config.database;
+  if (d.kind === 'postgres') return `PostgreSQL at ${new URL(d.url).host}`;
+  if (d.kind === 'pglite-memory')
+    return 'embedded PostgreSQL in memory (data is thrown away on exit)';
+  return `embedded PostgreSQL in ${d.dataDir}`;
+}

@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { Runtime } from '../runtime.js';
+import { isConnectionError } from '../storage/db.js';
+import { type ClaimedCall, claimCalls } from './claim.js';
+import type { Waiter } from './wake.js';
+
+// The claim loop: claim as long as claims succeed, then sleep until a wake-up, a known due time
+// or the poll interval. A database error (PostgreSQL restarting under us included) is logged and
+// retried after a pause; it never ends the loop, and a claim either committed whole (its calls
+// are started) or not at all.
+
+export interface DispatcherContext {
+  rt: Runtime;
+  workerId: string;
+  concurrency: number;
+  log: Logger;
+  waiter: Waiter;
+  stopping: AbortSignal;
+  running(): number;
+  start(call: ClaimedCall): void;
+  /** Work becomes due at `time` (a call deferred to its calling window). */
+  dueAt(time: number): void;
+}
+
+/** Consecutive claims that found a workspace but nothing to dial before the loop idles. */
+const MAX_EMPTY_CLAIMS = 4;
+
+export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
+  const { rt } = ctx;
+  let empty = 0;
+  let failures = 0;
+  while (!ctx.stopping.aborted) {
+    const free = ctx.concurrency - ctx.running();
+    if (free <= 0) {
+      await ctx.waiter.wait(rt.clock, rt.config.pollMs, ctx.stopping);
+      continue;
+    }
+    let claimed: ClaimedCall[];
+    let progress: boolean;
+    let found: boolean;
+    try {
+      const r = await claimCalls(rt, { workerId: ctx.workerId, max: free });
+      claimed = r.claimed;
+      progress = r.claimed.length > 0 || r.deferredUntil.length > 0;
+      for (const t of r.deferredUntil) ctx.dueAt(t);
+      found = r.workspaceId !== undefined;
+      failures = 0;
+    } catch (err) {
+      failures++;
+      const pause = Math.min(rt.config.pollMs * 2 ** Math.min(failures, 6), 10_000);
+      ctx.log[isConnectionError(err) ? 'warn' : 'error'](
+        { err, pauseMs: pause },
+        'claim failed; retrying after a pause',
+      );
+      await rt.clock.sleep(pause, ctx.stopping);
+      continue;
+    }
+    // Started even when stopping: they are ours now; an undialed runner hands its call back.
+    for (const call of claimed) ctx.start(call);
+    if (progress) {
+      empty = 0;
+      continue;
+    }
+    // A workspace had due calls but none could start (batch caps): try the next workspaces.
+    if (found && ++empty < MAX_EMPTY_CLAIMS) continue;
+    empty = 0;
+    await ctx.waiter.wait(rt.clock, rt.config.pollMs, ctx.stopping);
+  }
+}

@@ -1,0 +1,66 @@
+import type { RowVariables } from '../../domain/types.js';
+import type { CallRecord } from '../../storage/calls-read-repo.js';
+import type { CallDetailBody, CallListItem } from '../schemas/batch-calls.js';
+
+/**
+ * The row's variables in the file's column order. jsonb keeps keys in its own order, so the batch's
+ * header decides; keys missing from it (none, normally) follow.
+ */
+export function orderedVariables(
+  variables: RowVariables,
+  columns: readonly string[],
+): RowVariables {
+  const out: RowVariables = {};
+  for (const c of columns) {
+    const v = variables[c];
+    if (v !== undefined) out[c] = v;
+  }
+  for (const [k, v] of Object.entries(variables)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+const isTerminal = (c: CallRecord) =>
+  c.state === 'completed' || c.state === 'failed' || c.state === 'cancelled';
+
+/** The fields §4 and §5 share; each appears only in the states the contract names. */
+function callFields(c: CallRecord) {
+  return {
+    jobId: c.id,
+    status: c.state,
+    phone_number: c.phoneNumber,
+    ...(c.startTime === undefined ? {} : { startTime: c.startTime }),
+    ...(isTerminal(c) && c.endTime !== undefined ? { endTime: c.endTime } : {}),
+    ...(c.state === 'completed' && c.duration !== undefined ? { duration: c.duration } : {}),
+    ...((c.state === 'failed' || c.state === 'cancelled') && c.error !== undefined
+      ? { error: c.error }
+      : {}),
+  };
+}
+
+/** One item of §4's list. */
+export function presentCallItem(c: CallRecord, columns: readonly string[]): CallListItem {
+  return {
+    ...callFields(c),
+    metadata: orderedVariables(c.variables, columns),
+    attempts: c.attempts,
+  };
+}
+
+/** §5: one call with its result once completed. */
+export function presentCallDetail(c: CallRecord, columns: readonly string[]): CallDetailBody {
+  return {
+    ...callFields(c),
+    ...(c.state === 'completed'
+      ? {
+          result: {
+            callId: c.resultAttemptId ?? '',
+            transcript: c.transcript ?? '',
+            outcome: c.outcome ?? 'unsuccessful',
+            metadata: orderedVariables(c.variables, columns),
+          },
+        }
+      : {}),
+    attempts: c.attempts,
+    ...(c.state === 'waiting' && c.attempts > 0 ? { nextAttemptAt: c.runAt } : {}),
+  };
+}

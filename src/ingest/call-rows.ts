@@ -1,0 +1,86 @@
+// Turns validated contacts into the calls rows of a new batch, one insert chunk at a time.
+import { newId } from '../domain/ids.js';
+import type { CallRowChunk, CallRowSource } from '../storage/batches-repo.js';
+import type { ContactCheck } from './contact-validation.js';
+import { CELL_SEPARATOR, type CsvTable } from './csv-reader.js';
+
+export interface CallTiming {
+  /** Id timestamps. */
+  now: number;
+  /** The calling-window zone of a number (null: the batch has no window). */
+  zoneOf(e164: string): string | null;
+  /** When a call in that zone is first due. */
+  runAtIn(zone: string | null): number;
+}
+
+/** Encodes a row's non-phone cells as the JSON object stored in calls.variables. */
+export function variablesEncoder(table: CsvTable): (joined: string) => string {
+  const keys = table.columns
+    .filter((_, c) => c !== table.phoneIndex)
+    .map((name) => `${JSON.stringify(name)}:`);
+  if (keys.length === 0) return () => '{}';
+  return (joined) => {
+    const cells = joined.split(CELL_SEPARATOR);
+    let json = '{';
+    for (let k = 0; k < keys.length; k++) {
+      if (k > 0) json += ',';
+      json += keys[k] + JSON.stringify(cells[k] ?? '');
+    }
+    return `${json}}`;
+  };
+}
+
+/** A chunk ends at this many rows or this much variable JSON, whichever comes first. */
+export const CHUNK_MAX_ROWS = 5000;
+export const CHUNK_MAX_JSON_CHARS = 4 * 1024 * 1024;
+
+export function callRowSource(
+  table: CsvTable,
+  check: ContactCheck,
+  timing: CallTiming,
+): CallRowSource {
+  const encode = variablesEncoder(table);
+  const runAts = new Map<string | null, number>();
+  const runAtIn = (zone: string | null) => {
+    let at = runAts.get(zone);
+    if (at === undefined) {
+      at = timing.runAtIn(zone);
+      runAts.set(zone, at);
+    }
+    return at;
+  };
+  const count = check.accepted.length;
+  return {
+    count,
+    *chunks(): Iterable<CallRowChunk> {
+      let k = 0;
+      while (k < count) {
+        const c: CallRowChunk = {
+          ids: [],
+          lines: [],
+          phones: [],
+          timeZones: [],
+          runAts: [],
+          variablesJson: '',
+        };
+        const vars: string[] = [];
+        let chars = 0;
+        for (; k < count && vars.length < CHUNK_MAX_ROWS && chars < CHUNK_MAX_JSON_CHARS; k++) {
+          const row = check.accepted[k]!;
+          const phone = check.phones[k]!;
+          const zone = timing.zoneOf(phone);
+          const json = encode(table.others[row]!);
+          c.ids.push(newId('call', timing.now));
+          c.lines.push(table.lines[row]!);
+          c.phones.push(phone);
+          c.timeZones.push(zone);
+          c.runAts.push(runAtIn(zone));
+          vars.push(json);
+          chars += json.length;
+        }
+        c.variablesJson = `[${vars.join(',')}]`;
+        yield c;
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// A multipart CSV upload (§1, and validate §11 / preview §12): the `file` part is streamed straight
+// into the CSV reader while the request arrives; every other part is a text field. Fields may come
+// before or after the file (curl -F keeps the user's order), so nothing here depends on a field:
+// rows stay raw until all parts are read.
+import type { Readable } from 'node:stream';
+import { AppError, badRequest, payloadTooLarge } from '../domain/errors.js';
+import { type CsvTable, readCsv } from './csv-reader.js';
+
+/** The part of @fastify/multipart's part objects this reader uses. */
+export interface UploadPart {
+  type: 'file' | 'field';
+  fieldname: string;
+  value?: unknown;
+  file?: Readable & { truncated?: boolean };
+}
+
+export interface CsvUpload {
+  /** Text fields by name (a repeated field keeps its last value). */
+  fields: Record<string, unknown>;
+  /** Absent when no `file` part was sent. */
+  table?: CsvTable;
+}
+
+export const FILE_FIELD = 'file';
+
+const megabytes = (bytes: number) =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : `${bytes} bytes`;
+
+function tooLarge(maxBytes: number): AppError {
+  return payloadTooLarge(`The file is larger than the upload limit of ${megabytes(maxBytes)}`);
+}
+
+/** Errors of the multipart layer itself, in the contract's flat shape. */
+function multipartError(err: unknown, maxBytes: number): unknown {
+  if (err instanceof AppError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(maxBytes);
+  if (code === 'FST_FILES_LIMIT') {
+    return badRequest('Too many files', `Upload exactly one file, in the "${FILE_FIELD}" field`);
+  }
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
+    return badRequest('Too many fields', 'The form has more fields than this endpoint accepts');
+  }
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return err;
+  return badRequest('Malformed multipart body', (err as Error).message ?? String(err));
+}
+
+async function readFilePart(file: Readable & { truncated?: boolean }, maxBytes: number) {
+  // busboy stops passing bytes at the limit and flags the stream; stop parsing there too, and
+  // report the size rather than whatever the cut-off CSV looks like.
+  const onLimit = () => file.destroy(tooLarge(maxBytes));
+  if (file.truncated) throw tooLarge(maxBytes);
+  file.once('limit', onLimit);
+  try {
+    const table = await readCsv(file);
+    if (file.truncated) throw tooLarge(maxBytes);
+    return table;
+  } catch (err) {
+    if (file.truncated) throw tooLarge(maxBytes);
+    throw multipartError(err, maxBytes);
+  } finally {
+    file.off('limit', onLimit);
+  }
+}
+
+async function discard(file: Readable): Promise<void> {
+  for await (const _ of file) {
+    // An unread part would stall the multipart iterator.
+  }
+}
+
+/**
+ * Reads every part of the upload. Throws AppError for a malformed body or file (400) or a file
+ * over `maxBytes` (413); the caller should then stop reading the request.
+ */
+export async function readCsvUpload(
+  parts: AsyncIterable<UploadPart>,
+  maxBytes: number,
+): Promise<CsvUpload> {
+  const fields: Record<string, unknown> = {};
+  let table: CsvTable | undefined;
+  const it = parts[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<UploadPart>;
+    try {
+      next = await it.next();
+    } catch (err) {
+      throw multipartError(err, maxBytes);
+    }
+    if (next.done) break;
+    const part = next.value;
+    if (part.type === 'file' && part.file) {
+      if (part.fieldname === FILE_FIELD && table === undefined) {
+        table = await readFilePart(part.file, maxBytes);
+      } else {
+        await discard(part.file);
+      }
+    } else {
+      fields[part.fieldname] = part.value;
+    }
+  }
+  return table === undefined ? { fields } : { fields, table };
+}

@@ -1,0 +1,39 @@
+import type { Queryable } from './db.js';
+import { readProgress } from './progress-repo.js';
+
+/**
+ * Marks the batch completed when none of its calls is waiting or active. Call it inside the
+ * transaction that moved a call out of waiting/active (a finish, a cancel of single calls), after
+ * that transaction's progress deltas.
+ *
+ * Why this is race-free without a hot counter row: the sharded counters of concurrent finishers
+ * are invisible to each other until they commit, so a finisher can see "1 active" when the other
+ * last call is finishing at the same moment. A finisher that sees no waiting call therefore locks
+ * the batches row (FOR UPDATE) and reads the counters again with a new statement: under READ
+ * COMMITTED that statement sees every finisher that committed before the lock was granted. Of two
+ * racing last finishers, the one that gets the lock second sees the first one's commit and
+ * completes the batch; the first one saw the second still active and left it. A finisher that saw
+ * a waiting call can skip the check: that call has still to finish (or be cancelled), and whoever
+ * does that runs this check.
+ *
+ * $1 batch id, $2 now. Locks: the batches row, only when nothing is waiting (last in the engine's
+ * lock order: workspace → calls → progress → batch). Index: batch_progress pkey.
+ */
+export async function completeBatchIfDone(
+  q: Queryable,
+  batchId: string,
+  now: number,
+): Promise<boolean> {
+  const seen = await readProgress(q, batchId);
+  if (seen.waiting > 0) return false;
+  await q.query('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
+  const settled = await readProgress(q, batchId);
+  if (settled.waiting + settled.active > 0) return false;
+  const rows = await q.query(
+    `UPDATE batches SET status = 'completed', completed_time = $2
+      WHERE id = $1 AND status IN ('queued', 'processing')
+      RETURNING id`,
+    [batchId, now],
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,98 @@
+import type { Batch, BatchConfig, BatchStatus } from '../domain/types.js';
+import type { Queryable } from './db.js';
+
+interface BatchRow {
+  id: string;
+  workspace_id: string;
+  agent_id: string;
+  name: string | null;
+  status: BatchStatus;
+  total_calls: number;
+  columns: string[];
+  config: BatchConfig;
+  scheduled_at: number | null;
+  created_at: number;
+  start_time: number | null;
+  completed_time: number | null;
+}
+
+const toBatch = (r: BatchRow): Batch => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  agentId: r.agent_id,
+  ...(r.name === null ? {} : { name: r.name }),
+  status: r.status,
+  totalCalls: r.total_calls,
+  columns: r.columns,
+  config: r.config,
+  ...(r.scheduled_at === null ? {} : { scheduledAt: r.scheduled_at }),
+  createdAt: r.created_at,
+  ...(r.start_time === null ? {} : { startTime: r.start_time }),
+  ...(r.completed_time === null ? {} : { completedTime: r.completed_time }),
+});
+
+/**
+ * The batch if it exists in `workspaceId`; another workspace's batch reads exactly like a missing one.
+ * $1 batch id, $2 workspace id. No locks. Index: batches primary key.
+ */
+export async function findWorkspaceBatch(
+  q: Queryable,
+  workspaceId: string,
+  batchId: string,
+): Promise<Batch | undefined> {
+  const rows = await q.query<BatchRow>(
+    `SELECT id, workspace_id, agent_id, name, status, total_calls, columns, config, scheduled_at,
+            created_at, start_time, completed_time
+       FROM batches WHERE id = $1 AND workspace_id = $2`,
+    [batchId, workspaceId],
+  );
+  return rows[0] && toBatch(rows[0]);
+}
+
+/** A call that reached a terminal state, as the batch status lists it among its recent calls. */
+export interface TerminalCall {
+  jobId: string;
+  state: 'completed' | 'failed' | 'cancelled';
+  phoneNumber: string;
+  terminalAt: number;
+  duration?: number;
+  error?: string;
+}
+
+interface TerminalRow {
+  id: string;
+  state: TerminalCall['state'];
+  phone_number: string;
+  terminal_at: number;
+  duration: number | null;
+  error: string | null;
+}
+
+/**
+ * The batch's most recently finished calls, newest first (ties: later CSV row first); the first
+ * one's terminalAt is the batch's lastCompletedTime.
+ * $1 batch id, $2 how many. No locks. Index: calls_recent (batch_id, terminal_at DESC), so the cost
+ * is the limit, not the batch size.
+ */
+export async function recentTerminalCalls(
+  q: Queryable,
+  batchId: string,
+  limit: number,
+): Promise<TerminalCall[]> {
+  const rows = await q.query<TerminalRow>(
+    `SELECT id, state, phone_number, terminal_at, duration, error
+       FROM calls
+      WHERE batch_id = $1 AND terminal_at IS NOT NULL
+      ORDER BY terminal_at DESC, seq DESC
+      LIMIT $2`,
+    [batchId, limit],
+  );
+  return rows.map((r) => ({
+    jobId: r.id,
+    state: r.state,
+    phoneNumber: r.phone_number,
+    terminalAt: r.terminal_at,
+    ...(r.duration === null ? {} : { duration: r.duration }),
+    ...(r.error === null ? {} : { error: r.error }),
+  }));
+}

@@ -1,0 +1,103 @@
+import type { Db, Queryable } from './db.js';
+import { addProgress } from './progress-repo.js';
+
+export interface NewBatch {
+  id: string;
+  workspaceId: string;
+  agentId: string;
+  name?: string;
+  /** The original CSV header, in file order. */
+  columns: string[];
+  /** Frozen at creation (smartCallback, maxConcurrency, defaultCountry, callingWindow). */
+  config: Record<string, unknown>;
+  maxConcurrency?: number;
+  scheduledAt?: number;
+  createdAt: number;
+}
+
+/** Columns of consecutive call rows; `seq` is implied by their position in the batch. */
+export interface CallRowChunk {
+  ids: string[];
+  lines: number[];
+  /** E.164. */
+  phones: string[];
+  timeZones: (string | null)[];
+  runAts: number[];
+  /**
+   * The rows' variables as ONE JSON array of objects. Not a text[]: drivers escape every quote
+   * of every element of an array parameter, which for wide rows costs seconds and hundreds of MB.
+   */
+  variablesJson: string;
+}
+
+/**
+ * The batch's calls, produced a chunk at a time so only one chunk's ids and variable JSON exist
+ * at once, however large the upload.
+ */
+export interface CallRowSource {
+  readonly count: number;
+  /** Consecutive chunks covering every row once, in seq order. */
+  chunks(): Iterable<CallRowChunk>;
+}
+
+async function insertBatchRow(q: Queryable, b: NewBatch, totalCalls: number): Promise<void> {
+  await q.query(
+    `INSERT INTO batches (id, workspace_id, agent_id, name, status, total_calls, columns, config,
+       max_concurrency, scheduled_at, created_at)
+     VALUES ($1, $2, $3, $4, 'queued', $5, $6::jsonb, $7::jsonb, $8, $9, $10)`,
+    [
+      b.id,
+      b.workspaceId,
+      b.agentId,
+      b.name ?? null,
+      totalCalls,
+      JSON.stringify(b.columns),
+      JSON.stringify(b.config),
+      b.maxConcurrency ?? null,
+      b.scheduledAt ?? null,
+      b.createdAt,
+    ],
+  );
+}
+
+/*
+ * insertCallChunk — bulk ingest of one chunk of a new batch's calls (state 'waiting').
+ * $1 batch id, $2 workspace id, $3 seq of the chunk's first row, $4..$8 the chunk's columns as
+ * arrays, $9 its variables as one JSON array; ROWS FROM zips them row by row.
+ * Locks: none beyond the new rows (the batch row is new in the same transaction).
+ * Indexes: maintains calls' indexes; uses none.
+ */
+const INSERT_CALLS = `
+  INSERT INTO calls (id, batch_id, workspace_id, seq, line, phone_number, variables, time_zone, run_at)
+  SELECT t.id, $1, $2, $3::int + (t.n - 1)::int, t.line, t.phone, t.vars, t.tz, t.run_at
+    FROM ROWS FROM (unnest($4::text[]), unnest($5::int[]), unnest($6::text[]), unnest($7::text[]),
+                    unnest($8::int8[]), jsonb_array_elements($9::jsonb))
+         WITH ORDINALITY AS t(id, line, phone, tz, run_at, vars, n)`;
+
+/**
+ * Creates a batch and all its calls in ONE transaction: the batch row, the calls in multi-row
+ * chunks (never one round trip per row), and the batch's progress (all waiting). Either all of
+ * it exists afterwards or none of it.
+ */
+export async function createBatch(db: Db, batch: NewBatch, calls: CallRowSource): Promise<void> {
+  await db.tx(async (q) => {
+    await insertBatchRow(q, batch, calls.count);
+    let seq = 0;
+    for (const c of calls.chunks()) {
+      await q.query(INSERT_CALLS, [
+        batch.id,
+        batch.workspaceId,
+        seq,
+        c.ids,
+        c.lines,
+        c.phones,
+        c.timeZones,
+        c.runAts,
+        c.variablesJson,
+      ]);
+      seq += c.ids.length;
+    }
+    if (seq !== calls.count) throw new Error(`createBatch: ${seq} rows for ${calls.count} calls`);
+    await addProgress(q, [{ batchId: batch.id, delta: { waiting: calls.count } }], 0);
+  });
+}

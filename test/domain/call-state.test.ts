@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assertTransition,
+  BATCH_TRANSITIONS,
+  CALL_TRANSITIONS,
+  canBatchTransition,
+  canTransition,
+  IllegalTransitionError,
+} from '../../src/domain/call-state.js';
+import { BATCH_STATUSES, CALL_STATES, type CallState } from '../../src/domain/types.js';
+
+const ALLOWED: ReadonlyArray<[CallState, CallState]> = [
+  ['waiting', 'active'],
+  ['waiting', 'cancelled'],
+  ['active', 'waiting'],
+  ['active', 'completed'],
+  ['active', 'failed'],
+];
+
+describe('call state transitions', () => {
+  const allowed = new Set(ALLOWED.map(([a, b]) => `${a}→${b}`));
+  for (const from of CALL_STATES) {
+    for (const to of CALL_STATES) {
+      const legal = allowed.has(`${from}→${to}`);
+      it(`${from} → ${to} is ${legal ? 'allowed' : 'forbidden'}`, () => {
+        expect(canTransition(from, to)).toBe(legal);
+        if (legal) expect(() => assertTransition(from, to)).not.toThrow();
+        else expect(() => assertTransition(from, to)).toThrow(IllegalTransitionError);
+      });
+    }
+  }
+
+  it('has exactly the five documented edges and no edge out of a terminal state', () => {
+    const edges = Object.entries(CALL_TRANSITIONS).flatMap(([from, tos]) =>
+      tos.map((to) => `${from}→${to}`),
+    );
+    expect(edges.sort()).toEqual([...allowed].sort());
+    for (const s of ['completed', 'failed', 'cancelled'] as const) {
+      expect(CALL_TRANSITIONS[s]).toEqual([]);
+    }
+  });
+
+  it('names the illegal pair in the error', () => {
+    expect(() => assertTransition('active', 'cancelled')).toThrow(
+      'Illegal call state transition active → cancelled',
+    );
+  });
+});
+
+describe('batch status transitions', () => {
+  it('allows only forward moves and nothing out of a final status', () => {
+    const allowed = new Set([
+      'queued→processing',
+      'queued→completed',
+      'queued→cancelled',
+      'queued→failed',
+      'processing→completed',
+      'processing→cancelled',
+      'processing→failed',
+    ]);
+    for (const from of BATCH_STATUSES) {
+      for (const to of BATCH_STATUSES) {
+        expect(canBatchTransition(from, to), `${from}→${to}`).toBe(allowed.has(`${from}→${to}`));
+      }
+    }
+    expect(Object.values(BATCH_TRANSITIONS).flat()).toHaveLength(allowed.size);
+  });
+});

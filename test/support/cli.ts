@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const BIN = path.join(ROOT, 'bin/outdial.js');
+
+export function tempDir(prefix = 'outdial-e2e-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment a child gets: ours minus anything that would change its database choice. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('OUTDIAL_') || k === 'DATABASE_URL' || k === 'PORT' || k === 'HOST')
+      delete env[k];
+  }
+  return { ...env, LOG_LEVEL: 'info', ...extra };
+}
+
+export interface CliRun {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `outdial <args>` as a user would, collecting stdout and stderr. */
+export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => {
+    out += d;
+  });
+  proc.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, output: () => out, exited };
+}
+
+export interface Server extends CliRun {
+  baseUrl: string;
+  port: number;
+}
+
+/** Starts `outdial serve` and resolves once /readyz answers 200. */
+export async function startServer(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<Server> {
+  const port = await freePort();
+  const run = runCli(['serve', ...args], { PORT: String(port), ...env });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  let exitCode: number | null | undefined;
+  void run.exited.then((c) => {
+    exitCode = c;
+  });
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      throw new Error(`server exited with ${exitCode} before it was ready:\n${run.output()}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/readyz`);
+      if (res.status === 200) return { ...run, baseUrl, port };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  run.proc.kill('SIGKILL');
+  throw new Error(`server not ready in time:\n${run.output()}`);
+}
+
+/** Parses the first-run banner the server prints on an empty database. */
+export function parseBanner(output: string): {
+  workspaceId: string;
+  apiKey: string;
+  agentId: string;
+} {
+  const get = (label: string) => {
+    const m = new RegExp(`^\\s+${label}\\s+(\\S+)$`, 'm').exec(output);
+    if (!m) throw new Error(`no ${label} in the first-run output:\n${output}`);
+    return m[1]!;
+  };
+  return { workspaceId: get('workspace'), apiKey: get('API key'), agentId: get('agent') };
+}
+
+export async function stopServer(
+  s: CliRun,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<number | null> {
+  if (s.proc.exitCode !== null) return s.proc.exitCode;
+  s.proc.kill(signal);
+  return s.exited;
+}
