@@ -6,9 +6,14 @@ import type { Runtime } from '../runtime.js';
 import { authHook } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { agentsRoutes } from './routes/agents.js';
+import { batchCancelRoutes } from './routes/batch-cancel.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
+import { batchExportRoutes } from './routes/batch-export.js';
+import { batchListRoutes } from './routes/batch-list.js';
 import { batchReadRoutes } from './routes/batch-read.js';
+import { csvToolsRoutes } from './routes/csv-tools.js';
 import { healthRoutes } from './routes/health.js';
+import { workspaceRoutes } from './routes/workspace.js';
 
 // The contract's documents use both prefixes; they route to the same handlers.
 export const API_PREFIXES = ['/v1/api', '/v1'] as const;
@@ -47,6 +52,11 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
         await v1.register(agentsRoutes, { rt, prefix: '/agents' });
         await v1.register(batchCreateRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchReadRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(batchListRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(batchCancelRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(batchExportRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(csvToolsRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(workspaceRoutes, { rt, prefix: '/workspace' });
       },
       { prefix },
     );

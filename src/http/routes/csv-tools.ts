@@ -1,0 +1,4 @@
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../../runtime.js';
+
+export async function csvToolsRoutes(_app: FastifyInstance, _opts: { rt: Runtime }) {}
