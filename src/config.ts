@@ -24,6 +24,11 @@ export interface Config {
   shutdownGraceMs: number;
   /** Calls one dispatcher loop may run at once. */
   workerConcurrency: number;
+  /**
+   * Requests per minute one workspace may make to the /v1 API, counted per API process (each of
+   * several `outdial serve` processes allows this many). 0 turns the limit off.
+   */
+  rateLimitPerMin: number;
   bootstrap: { workspaceId?: string; apiKey?: string; agentId?: string };
 }
 
@@ -100,6 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     pollMs: int(env, 'OUTDIAL_POLL_MS', 1_000, 10),
     shutdownGraceMs: int(env, 'OUTDIAL_SHUTDOWN_GRACE_MS', 30_000, 0),
     workerConcurrency: int(env, 'OUTDIAL_WORKER_CONCURRENCY', 100, 1),
+    rateLimitPerMin: int(env, 'OUTDIAL_RATE_LIMIT_PER_MIN', 600, 0),
     bootstrap,
   };
 }

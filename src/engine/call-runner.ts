@@ -3,6 +3,7 @@ import type { DialRequest, DialResult } from '../providers/provider.js';
 import { isAbortError } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Runtime } from '../runtime.js';
+import { completeBatchIfDone } from '../storage/batch-completion-repo.js';
 import { isConnectionError } from '../storage/db.js';
 import { expireLease, extendLease, releaseUndialed } from '../storage/lease-repo.js';
 import { addProgress } from '../storage/progress-repo.js';
@@ -79,9 +80,13 @@ async function heartbeat(ctx: RunnerContext, call: ClaimedCall, stop: AbortSigna
 
 async function handBack(ctx: RunnerContext, call: ClaimedCall): Promise<RunEnd> {
   const released = await txWithRetry(ctx.rt.db, async (q) => {
-    const r = await releaseUndialed(q, call.callId, ctx.workerId, call.attemptId);
-    if (r) await addProgress(q, [{ batchId: r.batchId, delta: { active: -1, waiting: 1 } }]);
-    return r !== undefined;
+    const now = ctx.rt.clock.now();
+    const r = await releaseUndialed(q, call.callId, ctx.workerId, call.attemptId, now);
+    if (!r) return false;
+    const delta = r.cancelled ? { active: -1, cancelled: 1 } : { active: -1, waiting: 1 };
+    await addProgress(q, [{ batchId: r.batchId, delta }]);
+    if (r.cancelled) await completeBatchIfDone(q, r.batchId, now);
+    return true;
   }).catch((err) => {
     ctx.log.warn({ err, callId: call.callId }, 'could not hand back an undialed call');
     return false;

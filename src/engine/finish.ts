@@ -68,7 +68,7 @@ async function apply(
     const error = ending.kind === 'lost' ? WORKER_LOST_ERROR : ending.error;
     const reason = ending.kind === 'lost' ? 'unknown' : 'provider_error';
     await recordAttemptEnd(q, handle.attemptId, { endedAt: ending.at, reason, error });
-    await markCallFailed(q, call.id, { endTime: ending.at, now, error, reason });
+    await markCallFailed(q, call.id, { endTime: ending.at, error, reason });
     await addProgress(q, [{ batchId: call.batchId, delta: { active: -1, failed: 1 } }]);
     await completeBatchIfDone(q, call.batchId, now);
     return { status: 'finished', step: { kind: 'fail', error }, batchId: call.batchId };
@@ -95,7 +95,6 @@ async function apply(
     await markCallCompleted(q, call.id, {
       attemptId: handle.attemptId,
       endTime: r.endedAt,
-      now,
       durationSec,
       outcome: step.outcome,
       transcript: r.transcript ?? null,
@@ -110,7 +109,6 @@ async function apply(
   if (step.kind === 'fail') {
     await markCallFailed(q, call.id, {
       endTime: r.endedAt,
-      now,
       error: step.error,
       reason: r.reason,
     });

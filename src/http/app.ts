@@ -1,10 +1,15 @@
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { newId } from '../domain/ids.js';
 import type { Runtime } from '../runtime.js';
+import { KEYS_CHANNEL } from '../storage/api-keys-repo.js';
+import { ApiKeyCache } from './api-key-cache.js';
 import { authHook } from './auth.js';
 import { errorHandler } from './error-handler.js';
+import { installMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+import { workspaceRateLimit } from './rate-limit.js';
 import { agentsRoutes } from './routes/agents.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
@@ -18,7 +23,19 @@ import { workspaceRoutes } from './routes/workspace.js';
 // The contract's documents use both prefixes; they route to the same handlers.
 export const API_PREFIXES = ['/v1/api', '/v1'] as const;
 
-export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
+// On every response, /docs included (Swagger UI is never framed, so DENY does not hurt it).
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+export interface BuildAppOptions {
+  /** Sees every route as it is added (tests use it to check the OpenAPI document covers all). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: rt.log as FastifyBaseLogger,
     genReqId: () => newId('call').replace('call_', 'req_'),
@@ -26,6 +43,7 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   app.decorateRequest('workspaceId', '');
   // Some clients send `content-type: application/json` with an empty body on DELETE; accept that.
   const json = app.getDefaultJsonParser('error', 'error');
@@ -40,15 +58,28 @@ export async function buildApp(rt: Runtime): Promise<FastifyInstance> {
       .code(404)
       .send({ error: 'Not Found', message: `Route ${req.method} ${req.url} not found` }),
   );
+  app.addHook('onSend', async (_req, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
+  // Both collect from routes as they are added, so they come before every route.
+  await registerOpenApi(app, { prefixes: API_PREFIXES });
+  installMetrics(app, rt);
   await app.register(multipart, {
     limits: { fileSize: rt.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 },
   });
 
   await app.register(healthRoutes, { rt });
+  // One limiter for both prefixes: they are one API, and a workspace gets one budget.
+  const rateLimit = workspaceRateLimit({ limit: rt.config.rateLimitPerMin, clock: rt.clock });
+  const keys = new ApiKeyCache(rt.clock);
+  const unlisten = await rt.db.listen(KEYS_CHANNEL, () => keys.clear());
+  app.addHook('onClose', async () => unlisten());
   for (const prefix of API_PREFIXES) {
     await app.register(
       async (v1) => {
-        v1.addHook('onRequest', authHook(rt));
+        // Order matters: the limit is keyed by the workspace the auth hook establishes.
+        v1.addHook('onRequest', authHook(rt, keys));
+        v1.addHook('onRequest', rateLimit);
         await v1.register(agentsRoutes, { rt, prefix: '/agents' });
         await v1.register(batchCreateRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchReadRoutes, { rt, prefix: '/batch-calls' });

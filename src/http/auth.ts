@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, forbidden, unauthorized } from '../domain/errors.js';
 import type { Runtime } from '../runtime.js';
 import { findLiveKey } from '../storage/api-keys-repo.js';
+import type { ApiKeyCache } from './api-key-cache.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,12 +18,16 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 };
 
 /** `x-api-key` decides who you are (401); `x-workspace-id` must be named (400) and yours (403). */
-export function authHook(rt: Runtime) {
+export function authHook(rt: Runtime, cache: ApiKeyCache) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const key = header(req, 'x-api-key');
     if (!key) throw unauthorized('Missing x-api-key header');
-    const found = await findLiveKey(rt.db, key);
-    if (!found) throw unauthorized('Invalid or revoked API key');
+    let found = cache.get(key);
+    if (!found) {
+      found = await findLiveKey(rt.db, key);
+      if (!found) throw unauthorized('Invalid or revoked API key');
+      cache.set(key, found);
+    }
     const workspaceId = header(req, 'x-workspace-id');
     if (!workspaceId) throw badRequest('Missing x-workspace-id header');
     if (workspaceId !== found.workspaceId) {

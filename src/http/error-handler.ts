@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
+import { isConnectionError } from '../storage/db.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -8,40 +9,96 @@ const REASONS: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
+  411: 'Length Required',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
-/**
- * The one error handler: domain errors render their documented body; framework 4xx errors get
- * the flat `{error, message}` shape; anything else is a 500 whose details stay in the log.
- */
-export function errorHandler(
-  err: FastifyError | AppError,
+/** Seconds a client should wait before retrying while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+export const DATABASE_UNAVAILABLE_BODY = {
+  error: 'Service Unavailable',
+  message: 'Database unavailable, retry shortly',
+} as const;
+
+export const INTERNAL_ERROR_BODY = {
+  error: 'Internal Server Error',
+  message: 'An unexpected error occurred',
+} as const;
+
+/** Upload routes (§1, §11, §12) take their JSON `recipients` body in place of the CSV file. */
+const isUploadRoute = (req: FastifyRequest) => {
+  const consumes = (req.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes;
+  return Array.isArray(consumes) && consumes.includes('multipart/form-data');
+};
+
+/** Fastify's and its plugins' own 4xx errors, in the flat `{error, message, code?}` shape. */
+function clientErrorBody(
+  err: FastifyError,
+  status: number,
   req: FastifyRequest,
-  reply: FastifyReply,
-) {
-  if (err instanceof AppError) {
-    return reply.code(err.statusCode).headers(err.headers).send(err.body);
+): Record<string, string> {
+  const message = err.message;
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { error: 'Unsupported Media Type', message, code: 'unsupported_media_type' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        error: isUploadRoute(req) ? 'File too large' : 'Payload Too Large',
+        message: `The request body is larger than the limit of ${req.routeOptions.bodyLimit} bytes`,
+        code: 'payload_too_large',
+      };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { error: 'Bad Request', message: 'The body is not valid JSON', code: 'invalid_json' };
   }
-  if (err.validation) {
+  // Multipart size limits that did not go through the upload reader.
+  if (status === 413) return { error: 'File too large', message };
+  return { error: REASONS[status] ?? 'Bad Request', message };
+}
+
+/**
+ * The one error handler: domain errors render their documented body; framework 4xx errors get the
+ * flat `{error, message}` shape; a lost database is a 503 worth retrying; anything else is a 500
+ * whose details (stack, SQL, driver text) stay in the log.
+ */
+export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof AppError) {
+    reply.code(err.statusCode).headers(err.headers);
+    // Pre-serialised when the body is not flat (the 429's nested `error`), so that a route's
+    // response schema for a neighbouring status can never reshape it.
+    return typeof err.body.error === 'string'
+      ? reply.send(err.body)
+      : reply.type('application/json; charset=utf-8').send(JSON.stringify(err.body));
+  }
+  if (isConnectionError(err)) {
+    req.log.warn({ err }, 'database unavailable');
+    return reply
+      .code(503)
+      .header('retry-after', String(DATABASE_RETRY_AFTER_S))
+      .send(DATABASE_UNAVAILABLE_BODY);
+  }
+  const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyError;
+  if (e.validation) {
     return reply
       .code(400)
-      .send({ error: 'Bad Request', message: err.message, code: 'invalid_request' });
+      .send({ error: 'Bad Request', message: e.message, code: 'invalid_request' });
   }
-  const status = err.statusCode ?? 500;
-  if (status === 413) {
-    return reply.code(413).send({ error: 'File too large', message: err.message });
-  }
-  if (status >= 400 && status < 500) {
-    return reply
-      .code(status)
-      .send({ error: REASONS[status] ?? 'Bad Request', message: err.message });
-  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500)
+    return reply.code(status).send(clientErrorBody(e, status, req));
   req.log.error({ err }, 'unhandled error');
-  return reply
-    .code(500)
-    .send({ error: 'Internal Server Error', message: 'An unexpected error occurred' });
+  if (status > 500 && status < 600 && REASONS[status]) {
+    return reply.code(status).send({ ...INTERNAL_ERROR_BODY, error: REASONS[status] });
+  }
+  return reply.code(500).send(INTERNAL_ERROR_BODY);
 }

@@ -2,12 +2,19 @@
 // stores the batch, so a rejected upload leaves nothing behind.
 import { type BatchOptions, parseBatchOptions } from '../domain/batch-options.js';
 import { type CallingWindow, nextWindowStart } from '../domain/calling-window.js';
-import { badRequest } from '../domain/errors.js';
+import { badRequest, conflict } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Agent, SmartCallbackConfig } from '../domain/types.js';
 import type { Runtime } from '../runtime.js';
 import { getAgent } from '../storage/agents-repo.js';
 import { createBatch } from '../storage/batches-repo.js';
+import type { Queryable } from '../storage/db.js';
+import {
+  claimIdempotencyKey,
+  findIdempotentResponse,
+  type StoredResponse,
+  withTxPrelude,
+} from '../storage/idempotency-repo.js';
 import { getWorkspace } from '../storage/workspaces-repo.js';
 import { callRowSource } from './call-rows.js';
 import { type ContactCheck, checkContacts } from './contact-validation.js';
@@ -71,10 +78,14 @@ async function windowZone(rt: Runtime, workspaceId: string, w: CallingWindow): P
   return (await getWorkspace(rt.db, workspaceId))?.timezone ?? 'UTC';
 }
 
+/** Runs inside the batch's transaction, before anything is inserted; throwing rolls it back. */
+type BeforeInsert = (q: Queryable, response: BatchCreated) => Promise<void>;
+
 export async function createBatchFromUpload(
   rt: Runtime,
   workspaceId: string,
   upload: CsvUpload,
+  beforeInsert?: BeforeInsert,
 ): Promise<BatchCreated> {
   const { table, fields } = upload;
   if (table === undefined) {
@@ -96,8 +107,17 @@ export async function createBatchFromUpload(
   const zone = window ? await windowZone(rt, workspaceId, window) : null;
   const start = options.scheduledAt ?? now;
   const batchId = newId('batch', now);
+  const response: BatchCreated = {
+    batchId,
+    totalCalls: check.accepted.length,
+    status: 'queued',
+    message: 'Batch calls initiated successfully',
+    ...(options.scheduledAt !== undefined && { scheduledAt: options.scheduledAt }),
+    ...(check.errorCount > 0 && { skippedRows: check.errors, skippedCount: check.errorCount }),
+    ...(check.warningCount > 0 && { warnings: check.warnings }),
+  };
   await createBatch(
-    rt.db,
+    beforeInsert ? withTxPrelude(rt.db, (q) => beforeInsert(q, response)) : rt.db,
     {
       id: batchId,
       workspaceId,
@@ -116,14 +136,69 @@ export async function createBatchFromUpload(
     }),
   );
   rt.wake();
+  return response;
+}
 
-  return {
-    batchId,
-    totalCalls: check.accepted.length,
-    status: 'queued',
-    message: 'Batch calls initiated successfully',
-    ...(options.scheduledAt !== undefined && { scheduledAt: options.scheduledAt }),
-    ...(check.errorCount > 0 && { skippedRows: check.errors, skippedCount: check.errorCount }),
-    ...(check.warningCount > 0 && { warnings: check.warnings }),
-  };
+export interface IdempotencyRequest {
+  /** The Idempotency-Key header, 1–255 characters. */
+  key: string;
+  /** SHA-256 of everything the request sent (uploadIdentity / recipientsIdentity). */
+  requestHash: string;
+}
+
+export interface IdempotentOutcome {
+  statusCode: number;
+  body: unknown;
+  /** True when this is the remembered answer to an earlier request with the key. */
+  replayed: boolean;
+}
+
+/** Thrown inside the batch transaction when a concurrent request committed the key first. */
+class KeyTakenMeanwhile extends Error {}
+
+function replay(stored: StoredResponse, idem: IdempotencyRequest): IdempotentOutcome {
+  if (stored.requestHash !== idem.requestHash) {
+    throw conflict(
+      'Idempotency key reused',
+      'This Idempotency-Key was used in the last 24 hours for a different request; ' +
+        'send a new key for a new request',
+    );
+  }
+  return { statusCode: stored.statusCode, body: stored.response, replayed: true };
+}
+
+/**
+ * §1 with an Idempotency-Key: the same key and request within 24 h answers the first response
+ * and creates nothing; the same key with another request is a 409. Only a created batch's 200 is
+ * remembered, in the transaction that creates the batch, so a rejected upload can be fixed and
+ * retried with its key, and of two concurrent requests with one key exactly one creates a batch
+ * (the other waits on the key row, then answers what the first one stored).
+ */
+export async function createBatchIdempotently(
+  rt: Runtime,
+  workspaceId: string,
+  upload: CsvUpload,
+  idem: IdempotencyRequest,
+): Promise<IdempotentOutcome> {
+  const earlier = await findIdempotentResponse(rt.db, workspaceId, idem.key, rt.clock.now());
+  if (earlier) return replay(earlier, idem);
+  try {
+    const body = await createBatchFromUpload(rt, workspaceId, upload, async (q, response) => {
+      const claimed = await claimIdempotencyKey(q, {
+        workspaceId,
+        key: idem.key,
+        requestHash: idem.requestHash,
+        statusCode: 200,
+        response,
+        now: rt.clock.now(),
+      });
+      if (!claimed) throw new KeyTakenMeanwhile();
+    });
+    return { statusCode: 200, body, replayed: false };
+  } catch (err) {
+    if (!(err instanceof KeyTakenMeanwhile)) throw err;
+  }
+  const winner = await findIdempotentResponse(rt.db, workspaceId, idem.key, rt.clock.now());
+  if (!winner) throw new Error(`Idempotency key ${idem.key} was taken but cannot be read`);
+  return replay(winner, idem);
 }

@@ -2,7 +2,8 @@
 // into the CSV reader while the request arrives; every other part is a text field. Fields may come
 // before or after the file (curl -F keeps the user's order), so nothing here depends on a field:
 // rows stay raw until all parts are read.
-import type { Readable } from 'node:stream';
+import { createHash, type Hash } from 'node:crypto';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { AppError, badRequest, payloadTooLarge } from '../domain/errors.js';
 import { type CsvTable, readCsv } from './csv-reader.js';
 
@@ -19,6 +20,13 @@ export interface CsvUpload {
   fields: Record<string, unknown>;
   /** Absent when no `file` part was sent. */
   table?: CsvTable;
+  /** SHA-256 (hex) of the file's bytes; only when asked for and a file was read. */
+  fileSha256?: string;
+}
+
+export interface ReadUploadOptions {
+  /** Hash the file's bytes as they stream by (the request identity of an Idempotency-Key). */
+  hashFile?: boolean;
 }
 
 export const FILE_FIELD = 'file';
@@ -46,14 +54,33 @@ function multipartError(err: unknown, maxBytes: number): unknown {
   return badRequest('Malformed multipart body', (err as Error).message ?? String(err));
 }
 
-async function readFilePart(file: Readable & { truncated?: boolean }, maxBytes: number) {
+/**
+ * The file's bytes, unchanged, fed to `hash` on their way to the CSV reader. pipeline() ties the
+ * two streams' errors together, so a size-limit abort of the file still reaches the reader and a
+ * reader failure still stops the file.
+ */
+function hashedStream(file: Readable, hash: Hash): Readable {
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  return pipeline(file, tap, () => {});
+}
+
+async function readFilePart(
+  file: Readable & { truncated?: boolean },
+  maxBytes: number,
+  hash?: Hash,
+) {
   // busboy stops passing bytes at the limit and flags the stream; stop parsing there too, and
   // report the size rather than whatever the cut-off CSV looks like.
   const onLimit = () => file.destroy(tooLarge(maxBytes));
   if (file.truncated) throw tooLarge(maxBytes);
   file.once('limit', onLimit);
   try {
-    const table = await readCsv(file);
+    const table = await readCsv(hash ? hashedStream(file, hash) : file);
     if (file.truncated) throw tooLarge(maxBytes);
     return table;
   } catch (err) {
@@ -77,9 +104,11 @@ async function discard(file: Readable): Promise<void> {
 export async function readCsvUpload(
   parts: AsyncIterable<UploadPart>,
   maxBytes: number,
+  opts: ReadUploadOptions = {},
 ): Promise<CsvUpload> {
   const fields: Record<string, unknown> = {};
   let table: CsvTable | undefined;
+  const hash = opts.hashFile ? createHash('sha256') : undefined;
   const it = parts[Symbol.asyncIterator]();
   for (;;) {
     let next: IteratorResult<UploadPart>;
@@ -92,7 +121,7 @@ export async function readCsvUpload(
     const part = next.value;
     if (part.type === 'file' && part.file) {
       if (part.fieldname === FILE_FIELD && table === undefined) {
-        table = await readFilePart(part.file, maxBytes);
+        table = await readFilePart(part.file, maxBytes, hash);
       } else {
         await discard(part.file);
       }
@@ -100,5 +129,20 @@ export async function readCsvUpload(
       fields[part.fieldname] = part.value;
     }
   }
-  return table === undefined ? { fields } : { fields, table };
+  if (table === undefined) return { fields };
+  return hash ? { fields, table, fileSha256: hash.digest('hex') } : { fields, table };
+}
+
+/**
+ * The identity of a multipart request for Idempotency-Key: every text field (by name, so part
+ * order does not matter) and the file's bytes. Needs `hashFile`. A multipart body's boundary is
+ * random per send, so hashing the raw body would make every retry look like a new request.
+ */
+export function uploadIdentity(upload: CsvUpload): string {
+  const fields = Object.keys(upload.fields)
+    .sort()
+    .map((k) => [k, upload.fields[k]]);
+  return createHash('sha256')
+    .update(`multipart\n${JSON.stringify(fields)}\n${upload.fileSha256 ?? '-'}`)
+    .digest('hex');
 }

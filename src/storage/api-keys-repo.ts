@@ -1,5 +1,8 @@
 import { hashApiKey, hashesEqual, keyDisplayPrefix, keyLookup } from '../domain/api-key.js';
-import type { Queryable } from './db.js';
+import type { Db, Queryable } from './db.js';
+
+/** NOTIFY channel on which every key revocation is announced. */
+export const KEYS_CHANNEL = 'outdial_keys';
 
 export interface ApiKeyInfo {
   id: string;
@@ -70,10 +73,17 @@ export async function listApiKeys(q: Queryable, workspaceId: string): Promise<Ap
   return rows.map(toInfo);
 }
 
-export async function revokeApiKey(q: Queryable, id: string, now: number): Promise<boolean> {
-  const rows = await q.query(
-    'UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
-    [id, now],
-  );
-  return rows.length > 0;
+/**
+ * Revokes a key and announces it on the keys channel (delivered at commit), so API processes drop
+ * their cached verifications at once.
+ */
+export async function revokeApiKey(db: Db, id: string, now: number): Promise<boolean> {
+  return db.tx(async (q) => {
+    const rows = await q.query(
+      'UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+      [id, now],
+    );
+    if (rows.length > 0) await q.query('SELECT pg_notify($1, $2)', [KEYS_CHANNEL, id]);
+    return rows.length > 0;
+  });
 }

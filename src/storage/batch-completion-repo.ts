@@ -16,6 +16,8 @@ import { readProgress } from './progress-repo.js';
  * a waiting call can skip the check: that call has still to finish (or be cancelled), and whoever
  * does that runs this check.
  *
+ * A cancelled batch keeps its status; it gets its completed_time when its last active call ends.
+ *
  * $1 batch id, $2 now. Locks: the batches row, only when nothing is waiting (last in the engine's
  * lock order: workspace → calls → progress → batch). Index: batch_progress pkey.
  */
@@ -30,8 +32,11 @@ export async function completeBatchIfDone(
   const settled = await readProgress(q, batchId);
   if (settled.waiting + settled.active > 0) return false;
   const rows = await q.query(
-    `UPDATE batches SET status = 'completed', completed_time = $2
-      WHERE id = $1 AND status IN ('queued', 'processing')
+    `UPDATE batches
+        SET status = CASE WHEN status = 'cancelled' THEN status ELSE 'completed' END,
+            completed_time = COALESCE(completed_time, $2)
+      WHERE id = $1
+        AND (status IN ('queued', 'processing') OR (status = 'cancelled' AND completed_time IS NULL))
       RETURNING id`,
     [batchId, now],
   );

@@ -1,8 +1,8 @@
+import { BOOTSTRAP_LOCK } from './advisory-locks.js';
 import type { Db, Queryable } from './db.js';
 
-// Held while deciding whether this database needs its first workspace, so API processes that
-// start together on one PostgreSQL create it once.
-const BOOTSTRAP_LOCK = 7_011_320_002;
+// BOOTSTRAP_LOCK is held while deciding whether this database needs its first workspace, so API
+// processes that start together on one PostgreSQL create it once.
 
 /** Runs `fn` under the bootstrap lock, in one transaction. */
 export function withBootstrapLock<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> {

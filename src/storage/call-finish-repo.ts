@@ -31,26 +31,28 @@ export async function lockOwnedCall(
     batch_id: string;
     attempts: number;
     time_zone: string | null;
-    batch_status: string;
-    batch_config: Record<string, unknown> | null;
   }>(
-    `SELECT c.id, c.batch_id, c.attempts, c.time_zone, b.status AS batch_status,
-            b.config AS batch_config
-       FROM calls c
-       JOIN batches b ON b.id = c.batch_id
-      WHERE c.id = $1 AND c.state = 'active' AND c.lease_owner = $2 AND c.current_attempt_id = $3
-      FOR UPDATE OF c`,
+    `SELECT id, batch_id, attempts, time_zone FROM calls
+      WHERE id = $1 AND state = 'active' AND lease_owner = $2 AND current_attempt_id = $3
+      FOR UPDATE`,
     [callId, owner, attemptId],
   );
   const r = rows[0];
   if (!r) return undefined;
+  // The batch is read by a statement of its own, after the call's lock is granted: a join in the
+  // locking statement would re-check only the call row and could return the batch as it was
+  // before a cancel that committed while this transaction waited (and schedule a retry for it).
+  const [b] = await q.query<{ status: string; config: Record<string, unknown> | null }>(
+    'SELECT status, config FROM batches WHERE id = $1',
+    [r.batch_id],
+  );
   return {
     id: r.id,
     batchId: r.batch_id,
     attempts: r.attempts,
     timeZone: r.time_zone,
-    batchStatus: r.batch_status,
-    batchConfig: r.batch_config ?? {},
+    batchStatus: b!.status,
+    batchConfig: b!.config ?? {},
   };
 }
 
@@ -91,6 +93,9 @@ export async function recordAttemptEnd(
 // Leaving active releases the lease: the attempt is over, capacity is free from this commit on.
 const RELEASE_LEASE = 'lease_owner = NULL, lease_expires_at = NULL, current_attempt_id = NULL';
 
+// terminal_at is the attempt's end, so completedAt/failedAt, endTime and lastCompletedTime agree
+// even when a reaper records the end later.
+
 /** active → completed. $1 call id. Locks: the calls row (already held). Index: calls pkey. */
 export async function markCallCompleted(
   q: Queryable,
@@ -98,7 +103,6 @@ export async function markCallCompleted(
   c: {
     attemptId: string;
     endTime: number;
-    now: number;
     durationSec: number;
     outcome: Outcome;
     transcript: string | null;
@@ -106,11 +110,11 @@ export async function markCallCompleted(
   },
 ): Promise<void> {
   await q.query(
-    `UPDATE calls SET state = 'completed', ${RELEASE_LEASE}, end_time = $2, terminal_at = $3,
-            duration = $4, outcome = $5, transcript = $6, result_attempt_id = $7, last_reason = $8,
+    `UPDATE calls SET state = 'completed', ${RELEASE_LEASE}, end_time = $2, terminal_at = $2,
+            duration = $3, outcome = $4, transcript = $5, result_attempt_id = $6, last_reason = $7,
             error = NULL
       WHERE id = $1 AND state = 'active'`,
-    [callId, c.endTime, c.now, c.durationSec, c.outcome, c.transcript, c.attemptId, c.reason],
+    [callId, c.endTime, c.durationSec, c.outcome, c.transcript, c.attemptId, c.reason],
   );
 }
 
@@ -118,13 +122,13 @@ export async function markCallCompleted(
 export async function markCallFailed(
   q: Queryable,
   callId: string,
-  c: { endTime: number; now: number; error: string; reason: string },
+  c: { endTime: number; error: string; reason: string },
 ): Promise<void> {
   await q.query(
-    `UPDATE calls SET state = 'failed', ${RELEASE_LEASE}, end_time = $2, terminal_at = $3,
-            error = $4, last_reason = $5
+    `UPDATE calls SET state = 'failed', ${RELEASE_LEASE}, end_time = $2, terminal_at = $2,
+            error = $3, last_reason = $4
       WHERE id = $1 AND state = 'active'`,
-    [callId, c.endTime, c.now, c.error, c.reason],
+    [callId, c.endTime, c.error, c.reason],
   );
 }
 

@@ -31,9 +31,20 @@ export const isTransientTxError = (err: unknown) => {
 };
 
 /** Connection-level failures (server restart, network): the caller may retry after a pause. */
+// node-postgres reports some lost connections with no code, only a message.
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'connection timeout',
+  'Client has encountered a connection error',
+  'Connection refused',
+];
+
 export const isConnectionError = (err: unknown) => {
   const code = codeOf(err);
-  if (code === undefined) return false;
+  if (code === undefined) {
+    const message = err instanceof Error ? err.message : '';
+    return CONNECTION_MESSAGES.some((m) => message.includes(m));
+  }
   return (
     code.startsWith('08') ||
     code === '57P01' ||

@@ -16,8 +16,9 @@ export interface LockedWorkspace {
  * slot within the horizon, locked so that every claim of one workspace is serialized (this is what
  * makes the active counts below exact across any number of workers).
  * $1 now (ms), $2 the pacing horizon's end (now + horizon).
- * Locks: the workspaces row, FOR UPDATE SKIP LOCKED (a workspace being claimed by another worker
- * is skipped, never waited for).
+ * Locks: the workspaces row, FOR NO KEY UPDATE SKIP LOCKED (a workspace being claimed by another worker
+ * is skipped, never waited for). NO KEY UPDATE, not UPDATE: a batch being inserted holds a KEY
+ * SHARE lock on its workspace row (the foreign key), which must not hide the workspace from claims.
  * Indexes: calls_active_ws (capacity), batches_live + calls_due_batch (due work: min(run_at) of a
  * batch's waiting calls is the first entry of calls_due_batch; written as min() so no plan can
  * walk a batch's finished rows instead).
@@ -41,7 +42,7 @@ export async function lockNextWorkspace(
                    WHERE c.batch_id = b.id AND c.state = 'waiting') <= $1)
       ORDER BY w.last_served_at, w.id
       LIMIT 1
-      FOR UPDATE OF w SKIP LOCKED`,
+      FOR NO KEY UPDATE OF w SKIP LOCKED`,
     [now, now + horizonMs],
   );
   return rows[0];

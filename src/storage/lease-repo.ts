@@ -1,4 +1,5 @@
 import type { RowVariables } from '../domain/types.js';
+import { REAPER_LOCK } from './advisory-locks.js';
 import type { Queryable } from './db.js';
 
 // Leases on active calls: heartbeats, hand-backs and the reaper's take-over. Every write is
@@ -27,7 +28,8 @@ export async function extendLease(
 
 /**
  * Hands back a claimed call whose attempt was never dialed (shutdown before its start slot):
- * the attempt row goes, the call is waiting again as if never claimed. True when released.
+ * the attempt row goes, the call is waiting again as if never claimed — or, when its batch was
+ * cancelled meanwhile, cancelled (a cancel that ran first skipped it while it was active).
  * $1 call id, $2 owner, $3 attempt id.
  * Locks: the calls row, then the call_attempts row. Index: calls pkey, call_attempts pkey.
  */
@@ -36,7 +38,8 @@ export async function releaseUndialed(
   callId: string,
   owner: string,
   attemptId: string,
-): Promise<{ batchId: string } | undefined> {
+  now: number,
+): Promise<{ batchId: string; cancelled: boolean } | undefined> {
   const rows = await q.query<{ batch_id: string }>(
     `UPDATE calls SET state = 'waiting', attempts = attempts - 1, lease_owner = NULL,
             lease_expires_at = NULL, current_attempt_id = NULL,
@@ -47,7 +50,17 @@ export async function releaseUndialed(
   );
   if (rows.length === 0) return undefined;
   await q.query('DELETE FROM call_attempts WHERE id = $1', [attemptId]);
-  return { batchId: rows[0]!.batch_id };
+  const batchId = rows[0]!.batch_id;
+  // A statement of its own: it sees a cancel that committed while this transaction waited.
+  const cancelled = await q.query(
+    `UPDATE calls SET state = 'cancelled', terminal_at = $2::bigint, error = 'Batch cancelled',
+            end_time = CASE WHEN attempts > 0 THEN $2::bigint END
+      WHERE id = $1 AND state = 'waiting'
+        AND EXISTS (SELECT 1 FROM batches b WHERE b.id = $3 AND b.status IN ('cancelled', 'failed'))
+      RETURNING 1`,
+    [callId, now, batchId],
+  );
+  return { batchId, cancelled: cancelled.length > 0 };
 }
 
 /**
@@ -68,9 +81,6 @@ export async function expireLease(
     [callId, owner, attemptId, now],
   );
 }
-
-/** Reaper: one lock number all Outdial processes agree on (only one reaper runs at a time). */
-export const REAPER_LOCK = 7_011_320_002;
 
 /** Takes the reaper's advisory lock for the current transaction; false if another holds it. */
 export async function tryReaperLock(q: Queryable): Promise<boolean> {

@@ -1,8 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { MIGRATION_LOCK } from './advisory-locks.js';
 import type { Db } from './db.js';
 
-// Any fixed 64-bit number; all Outdial processes agree on it so migrations run one at a time.
-const MIGRATION_LOCK = 7_011_320_001;
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
 export interface Migration {

@@ -26,9 +26,17 @@ function wrap(q: PgliteQueryable): Queryable & { raw: PgliteQueryable } {
   };
 }
 
-/** Opens PGlite in `dataDir`, or in memory when `dataDir` is undefined. */
-export async function openPglite(dataDir?: string): Promise<Db> {
-  const pg = new PGlite(dataDir, { parsers });
+export interface PgliteDb extends Db {
+  /** A tarball of the whole data directory (backups, test templates). */
+  dumpDataDir(): Promise<Blob>;
+}
+
+/**
+ * Opens PGlite in `dataDir`, or in memory when `dataDir` is undefined; `loadDataDir` starts it
+ * from a tarball made by dumpDataDir instead of an empty cluster.
+ */
+export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<PgliteDb> {
+  const pg = new PGlite(dataDir, { parsers, ...(loadDataDir ? { loadDataDir } : {}) });
   await pg.waitReady;
   const root = wrap(pg as unknown as PgliteQueryable);
   return {
@@ -50,6 +58,10 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     },
     async close() {
       if (!pg.closed) await pg.close();
+    },
+    dumpDataDir: async () => {
+      const dump = await pg.dumpDataDir('none');
+      return dump instanceof Blob ? dump : new Blob([dump]);
     },
   };
 }

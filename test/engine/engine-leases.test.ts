@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
+import { cancelBatch } from '../../src/cancel/cancellation.js';
 import { claimCalls } from '../../src/engine/claim.js';
 import { abortError, type TelephonyProvider } from '../../src/providers/provider.js';
 import { createRegistry } from '../../src/providers/registry.js';
@@ -241,6 +242,45 @@ describeEachDb('engine leases and shutdown', (backend) => {
       'waiting',
     ]);
     await expectCountersMatchCalls(h.db, batch.id);
+  });
+
+  it('a claimed call handed back after its batch was cancelled ends cancelled, not waiting', async () => {
+    h = await harness(backend);
+    const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {
+      callsPerSecond: 1,
+    });
+    const batch = await insertQueuedBatch(h.db, {
+      workspaceId,
+      agentId,
+      now: T0,
+      phones: [reserved(1), reserved(2), reserved(3)],
+    });
+    const engine = await h.start();
+    expect((await callsOf(h.db, batch.id)).map((c) => c.state)).toEqual([
+      'active',
+      'active',
+      'waiting',
+    ]);
+    // The cancel skips the two active calls; the second was claimed but not dialed yet.
+    await cancelBatch(h.rt, workspaceId, batch.id);
+    let stopped = false;
+    const stopping = engine.stop(10 * 60_000).then(() => {
+      stopped = true;
+    });
+    await h.clock.runUntil(async () => stopped, 10 * 60_000);
+    await stopping;
+    const [first, second, third] = await callsOf(h.db, batch.id);
+    expect(first).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(second).toMatchObject({ state: 'cancelled', attempts: 0, lease_owner: null });
+    expect(third).toMatchObject({ state: 'cancelled', attempts: 0 });
+    expect((await attemptsOf(h.db, batch.id)).map((a) => a.call_id)).toEqual([first!.id]);
+    await expectCountersMatchCalls(h.db, batch.id);
+    const [b] = await h.db.query<{ status: string; completed_time: number | null }>(
+      'SELECT status, completed_time FROM batches WHERE id = $1',
+      [batch.id],
+    );
+    expect(b!.status).toBe('cancelled');
+    expect(b!.completed_time).toEqual(expect.any(Number));
   });
 
   it('after the grace period leaves a call in progress to the reaper, which reconciles it without redialing', async () => {

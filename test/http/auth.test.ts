@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
+import { listApiKeys, revokeApiKey } from '../../src/storage/api-keys-repo.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
 import { createTestApp, seedTenant, type TestApp } from '../support/http.js';
 
@@ -62,5 +63,25 @@ describeEachDb('auth (contract: Authentication and tenancy)', (backend) => {
     const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('a revoked key stops working at once, even after it was verified and cached', async () => {
+    const { a } = await setup();
+    const get = () => h.app.inject({ method: 'GET', url: '/v1/api/workspace', headers: a.headers });
+    expect((await get()).statusCode).toBe(200);
+    expect((await get()).statusCode).toBe(200);
+    const [key] = await listApiKeys(t.db, a.workspaceId);
+    expect(await revokeApiKey(t.db, key!.id, h.clock.now())).toBe(true);
+    // The revocation reaches the cache through NOTIFY, delivered asynchronously on PostgreSQL.
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 401; i++) {
+      status = (await get()).statusCode;
+      if (status !== 401) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status).toBe(401);
+    expect((await get()).json()).toEqual({
+      error: 'Unauthorized',
+      message: 'Invalid or revoked API key',
+    });
   });
 });

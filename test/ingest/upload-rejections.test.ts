@@ -252,13 +252,13 @@ describeEachDb('POST /v1/api/batch-calls rejections (contract §1)', (backend) =
     }
   });
 
-  it('rejects a non-multipart body (JSON, text/csv) with 400', async () => {
+  it('rejects a non-multipart body (urlencoded, text/csv) with 400', async () => {
     const expected = {
       error: 'Expected multipart/form-data',
       message: 'Upload the CSV as multipart/form-data with a "file" field and an "agentId" field',
     };
     for (const [type, payload] of [
-      ['application/json', JSON.stringify({ agentId: s.tenant.agentId, recipients: [] })],
+      ['application/x-www-form-urlencoded', `agentId=${s.tenant.agentId}`],
       ['text/csv', 'phone_number\n+15005550001\n'],
     ] as const) {
       const res = await s.h.app.inject({

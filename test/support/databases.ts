@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { describe, inject } from 'vitest';
 import type { Db } from '../../src/storage/db.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { openPostgres } from '../../src/storage/pg-adapter.js';
@@ -69,10 +70,18 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
+let template: Promise<Blob> | undefined;
+
+function pgliteTemplate(): Promise<Blob> {
+  template ??= readFile(inject('pgliteTemplate')).then((buf) => new Blob([buf]));
+  return template;
+}
+
 /** A migrated, empty database of the given backend, private to the caller. */
 export async function createTestDb(backend: Backend): Promise<TestDb> {
   if (backend === 'pglite') {
-    const db = await openPglite();
+    const db = await openPglite(undefined, await pgliteTemplate());
+    // The template is migrated already; this checks it is current (and is a no-op).
     await migrate(db);
     return { db, close: () => db.close() };
   }

@@ -1,4 +1,59 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { cancelBatch, cancelCall, cancelPhone } from '../../cancel/cancellation.js';
 import type { Runtime } from '../../runtime.js';
+import { BatchParams } from '../schemas/batch-status.js';
+import {
+  BatchCancelledBody,
+  CallCancelledBody,
+  CancelCallParams,
+  CancelContactParams,
+  ContactCancelledBody,
+  ContactNotFoundBody,
+} from '../schemas/cancel.js';
+import { BatchNotFoundBody, CallNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
 
-export async function batchCancelRoutes(_app: FastifyInstance, _opts: { rt: Runtime }) {}
+/** §6–§8: cancels. Every lookup is scoped to the workspace; see cancel/cancellation.ts. */
+export async function batchCancelRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
+  const { rt } = opts;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.delete(
+    '/:batchId',
+    {
+      schema: {
+        params: BatchParams,
+        response: { 200: BatchCancelledBody, 404: BatchNotFoundBody, 409: ErrorBody },
+      },
+    },
+    (req) => cancelBatch(rt, req.workspaceId, req.params.batchId),
+  );
+
+  r.delete(
+    '/:batchId/calls/:jobId',
+    {
+      schema: {
+        params: CancelCallParams,
+        response: { 200: CallCancelledBody, 404: CallNotFoundBody, 409: ErrorBody },
+      },
+    },
+    (req) => cancelCall(rt, req.workspaceId, req.params.batchId, req.params.jobId),
+  );
+
+  r.delete(
+    '/:batchId/contacts/:phone',
+    {
+      schema: {
+        params: CancelContactParams,
+        response: {
+          200: ContactCancelledBody,
+          400: ErrorBody,
+          404: Type.Union([BatchNotFoundBody, ContactNotFoundBody]),
+          409: ErrorBody,
+        },
+      },
+    },
+    (req) => cancelPhone(rt, req.workspaceId, req.params.batchId, req.params.phone),
+  );
+}

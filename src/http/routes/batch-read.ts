@@ -134,10 +134,9 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
     },
     async (req) => {
       const { batchId, jobId } = req.params;
-      const batch = await findWorkspaceBatch(rt.db, req.workspaceId, batchId);
-      const call = batch && (await findBatchCall(rt.db, req.workspaceId, batchId, jobId));
-      if (!batch || !call) throw callNotFound();
-      return presentCallDetail(call, batch.columns);
+      const found = await findBatchCall(rt.db, req.workspaceId, batchId, jobId);
+      if (!found) throw callNotFound();
+      return presentCallDetail(found.call, found.columns);
     },
   );
 }

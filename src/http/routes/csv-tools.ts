@@ -1,4 +1,153 @@
-import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseDefaultCountry } from '../../domain/batch-options.js';
+import { badRequest, notFound } from '../../domain/errors.js';
+import { templateVariables } from '../../domain/template.js';
+import type { Agent } from '../../domain/types.js';
+import { type ContactCheck, checkContacts } from '../../ingest/contact-validation.js';
+import { type CsvTable, PHONE_COLUMN, rowVariables } from '../../ingest/csv-reader.js';
+import { FILE_FIELD } from '../../ingest/upload.js';
 import type { Runtime } from '../../runtime.js';
+import { getAgent } from '../../storage/agents-repo.js';
+import {
+  PreviewBody,
+  type PreviewRow,
+  TemplateBody,
+  TemplateQuery,
+  ValidateBody,
+} from '../schemas/csv-tools.js';
+import { AgentNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
+import { acceptAnyBody, readUploadRequest } from './batch-create.js';
 
-export async function csvToolsRoutes(_app: FastifyInstance, _opts: { rt: Runtime }) {}
+const TEMPLATE_EXAMPLE: ReadonlyArray<[column: string, example: string]> = [
+  [PHONE_COLUMN, '+15005550001'],
+  ['first_name', 'John'],
+  ['last_name', 'Smith'],
+  ['email', 'john.smith@example.com'],
+];
+
+/**
+ * The standard columns, then the agent's own {variables}: those its greeting and prompt use, then
+ * those it declares, in order of first use. Their example cells are left empty: any value would
+ * be one the user has to remember to replace.
+ */
+export function templateColumns(agent?: Agent): string[] {
+  const columns = new Set(TEMPLATE_EXAMPLE.map(([c]) => c));
+  if (agent) {
+    const used = [
+      ...templateVariables(agent.greeting),
+      ...templateVariables(agent.prompt),
+      ...(agent.variables ?? []),
+    ];
+    // The CSV reader trims header names, so a column is only useful under its trimmed name.
+    for (const name of used.map((n) => n.trim())) if (name !== '') columns.add(name);
+  }
+  return [...columns];
+}
+
+const csvCell = (s: string) => (/[",\r\n]|^\s|\s$/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+
+export function csvTemplate(agent?: Agent): string {
+  const columns = templateColumns(agent);
+  const example = new Map(TEMPLATE_EXAMPLE);
+  const header = columns.map(csvCell).join(',');
+  const row = columns.map((c) => csvCell(example.get(c) ?? '')).join(',');
+  return `${header}\n${row}\n`;
+}
+
+/** How many rows §12 shows. */
+export const PREVIEW_ROWS = 10;
+
+function validationReport(check: ContactCheck): ValidateBody {
+  const invalidRows = check.errorCount - check.duplicateCount;
+  return {
+    valid: check.errorCount === 0,
+    totalRows: check.totalRows,
+    validRows: check.totalRows - invalidRows - check.duplicateCount,
+    invalidRows,
+    duplicateRows: check.duplicateCount,
+    columns: check.columns,
+    errors: check.errors,
+    warnings: check.warnings,
+    errorCount: check.errorCount,
+    warningCount: check.warningCount,
+  };
+}
+
+function previewRows(table: CsvTable, check: ContactCheck): PreviewRow[] {
+  return check.accepted.slice(0, PREVIEW_ROWS).map((i, k) => ({
+    row: table.lines[i]!,
+    phone_number: check.phones[k]!,
+    variables: rowVariables(table, i),
+  }));
+}
+
+/**
+ * The contacts of a validate / preview request, checked exactly as §1 would: structural problems
+ * (no file, no phone_number column, malformed CSV, too large) throw §1's 400/413; row problems are
+ * reported. Nothing is stored.
+ */
+async function checkRequest(rt: Runtime, req: FastifyRequest, reply: FastifyReply) {
+  const { upload } = await readUploadRequest(req, reply, rt.config.maxUploadBytes);
+  if (upload.table === undefined) {
+    throw badRequest('No file uploaded', `Send the CSV as the multipart field "${FILE_FIELD}"`);
+  }
+  const check = checkContacts(upload.table, parseDefaultCountry(upload.fields));
+  return { table: upload.table, check };
+}
+
+/** §10 CSV template, §11 validate and §12 preview. */
+export async function csvToolsRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
+  const { rt } = opts;
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  acceptAnyBody(app);
+
+  r.get(
+    '/template',
+    {
+      schema: {
+        querystring: TemplateQuery,
+        response: { 200: TemplateBody, 400: ErrorBody, 404: AgentNotFoundBody },
+      },
+    },
+    async (req, reply) => {
+      const agentId = req.query.agentId?.trim();
+      let agent: Agent | undefined;
+      if (agentId) {
+        agent = await getAgent(rt.db, req.workspaceId, agentId);
+        if (!agent) {
+          throw notFound({ error: 'Agent not found', message: `No agent with id ${agentId}` });
+        }
+      }
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="batch-calls-template.csv"')
+        .send(csvTemplate(agent));
+    },
+  );
+
+  // Same body limit as §1: a JSON body may carry up to 100,000 recipients.
+  const bodyLimit = rt.config.maxUploadBytes;
+  const consumes = ['multipart/form-data', 'application/json'];
+
+  r.post(
+    '/validate',
+    {
+      bodyLimit,
+      schema: { consumes, response: { 200: ValidateBody, 400: ErrorBody, 413: ErrorBody } },
+    },
+    async (req, reply) => validationReport((await checkRequest(rt, req, reply)).check),
+  );
+
+  r.post(
+    '/preview',
+    {
+      bodyLimit,
+      schema: { consumes, response: { 200: PreviewBody, 400: ErrorBody, 413: ErrorBody } },
+    },
+    async (req, reply) => {
+      const { table, check } = await checkRequest(rt, req, reply);
+      return { ...validationReport(check), rows: previewRows(table, check) };
+    },
+  );
+}

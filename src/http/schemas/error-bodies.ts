@@ -31,3 +31,12 @@ export const AgentNotFoundBody = Type.Object(
   { error: Type.Literal('Agent not found'), message: Type.String() },
   { additionalProperties: true },
 );
+
+/** 429 from the per-workspace rate limit: nested, unlike the flat bodies (contract, as documented). */
+export const RateLimitedBody = Type.Object({
+  error: Type.Object({
+    code: Type.Literal('rate_limit_exceeded'),
+    message: Type.String({ description: 'which limit, e.g. 600 requests per minute' }),
+    reset_at: Type.String({ format: 'date-time', description: 'when the window reopens' }),
+  }),
+});

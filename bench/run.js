@@ -1,0 +1,71 @@
+// `npm run bench [-- --quick] [-- <name>…]`: runs the benchmarks and prints one JSON line per
+// figure on stdout (DESIGN §8); progress goes to stderr. Needs PostgreSQL (BENCH_DATABASE_URL,
+// default postgres://postgres@127.0.0.1:5432/postgres) and a built dist/ (npm run build).
+import { cleanupAll, installSignalHandlers, wasInterrupted } from './cleanup.js';
+import { note } from './figures.js';
+import { runIngest } from './ingest.js';
+import { runIngestMemory } from './ingest-memory.js';
+import { BenchSetupError, createRunDatabase } from './postgres.js';
+import { runStatusGet } from './status-get.js';
+
+const BENCHES = [
+  { name: 'ingest', figures: ['ingest', 'ingest_phone_parse'], run: runIngest },
+  { name: 'ingest_memory', figures: ['ingest_memory'], run: runIngestMemory },
+  {
+    name: 'status_get',
+    figures: ['status_get', 'status_get_p99', 'status_get_vs_bare'],
+    run: runStatusGet,
+  },
+];
+
+const USAGE = `usage: node bench/run.js [--quick] [name…]
+  --quick   smaller sizes and shorter load runs (under a minute)
+  name      run only these benchmarks (a benchmark or figure name): ${BENCHES.map((b) => b.name).join(', ')}`;
+
+function parseArgs(argv) {
+  const quick = argv.includes('--quick');
+  const names = argv.filter((a) => !a.startsWith('-'));
+  const unknown = argv.filter((a) => a.startsWith('-') && a !== '--quick');
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (unknown.length > 0) throw new BenchSetupError(`unknown option ${unknown[0]}\n${USAGE}`);
+  const selected =
+    names.length === 0
+      ? BENCHES
+      : BENCHES.filter((b) => names.some((n) => n === b.name || b.figures.includes(n)));
+  const missing = names.filter((n) => !BENCHES.some((b) => n === b.name || b.figures.includes(n)));
+  if (missing.length > 0)
+    throw new BenchSetupError(`no benchmark named ${missing.join(', ')}\n${USAGE}`);
+  return { quick, selected };
+}
+
+async function main() {
+  installSignalHandlers();
+  const { quick, selected } = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const database = await createRunDatabase();
+  for (const b of selected) {
+    note(`── ${b.name}${quick ? ' (quick)' : ''}`);
+    await b.run({ quick, database });
+  }
+  note(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+let code = 0;
+try {
+  await main();
+} catch (err) {
+  code = wasInterrupted() ? 130 : 1;
+  if (!wasInterrupted()) {
+    process.stderr.write(
+      err instanceof BenchSetupError
+        ? `bench: ${err.message}\n`
+        : `bench: failed: ${err?.stack ?? err}\n`,
+    );
+  }
+} finally {
+  await cleanupAll();
+}
+process.exit(code);

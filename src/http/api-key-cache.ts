@@ -1,0 +1,35 @@
+import { hashApiKey } from '../domain/api-key.js';
+import type { Clock } from '../engine/clock.js';
+import type { ApiKeyInfo } from '../storage/api-keys-repo.js';
+
+// Verified keys are remembered briefly so a request costs no key lookup. A revocation clears the
+// cache at once through KEYS_CHANNEL; the TTL only bounds a notification lost while a listener
+// reconnects (see KEYS_CHANNEL in api-keys-repo). Misses are never cached, so a new key works on its first request.
+const TTL_MS = 30_000;
+const MAX_ENTRIES = 10_000;
+
+export class ApiKeyCache {
+  private entries = new Map<string, { info: ApiKeyInfo; until: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  get(key: string): ApiKeyInfo | undefined {
+    const hash = hashApiKey(key);
+    const hit = this.entries.get(hash);
+    if (!hit) return undefined;
+    if (hit.until <= this.clock.now()) {
+      this.entries.delete(hash);
+      return undefined;
+    }
+    return hit.info;
+  }
+
+  set(key: string, info: ApiKeyInfo): void {
+    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(hashApiKey(key), { info, until: this.clock.now() + TTL_MS });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
+import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+
+// Contract §15 (ext) `GET|PATCH /workspace`.
+
+const WORKSPACE_KEYS = ['callsPerSecond', 'id', 'maxConcurrentCalls', 'name', 'timezone'];
+const keys = (o: object) => Object.keys(o).sort();
+
+describeEachDb('contract §15 workspace settings', (backend) => {
+  let t: TestDb;
+  let h: TestApp;
+  let a: Tenant;
+  beforeAll(async () => {
+    t = await createTestDb(backend);
+    h = await createTestApp(t.db);
+    a = await seedTenant(t.db, h.clock.now(), 'Acme');
+  });
+  afterAll(async () => {
+    await h?.app.close();
+    await t?.close();
+  });
+  const call = (method: 'GET' | 'PATCH', payload?: object) =>
+    h.app.inject({
+      method,
+      url: '/v1/api/workspace',
+      headers: a.headers,
+      ...(payload ? { payload } : {}),
+    });
+
+  it('GET 200 {id, name, maxConcurrentCalls, callsPerSecond, timezone}', async () => {
+    const res = await call('GET');
+    expect(res.statusCode).toBe(200);
+    expect(keys(res.json())).toEqual(WORKSPACE_KEYS);
+    expect(res.json()).toEqual({
+      id: expect.stringMatching(/^ws_/),
+      name: 'Acme',
+      maxConcurrentCalls: 10,
+      callsPerSecond: 5,
+      timezone: 'UTC',
+    });
+  });
+
+  it('PATCH 200 answers the whole updated workspace', async () => {
+    const res = await call('PATCH', { callsPerSecond: 2 });
+    expect(res.statusCode).toBe(200);
+    expect(keys(res.json())).toEqual(WORKSPACE_KEYS);
+    expect(res.json()).toMatchObject({ callsPerSecond: 2, maxConcurrentCalls: 10 });
+  });
+
+  it('PATCH 400 {error, message} for a bad value, an unknown field or an empty body', async () => {
+    for (const payload of [
+      { maxConcurrentCalls: '5' },
+      { name: 'x' },
+      {},
+      { timezone: 'Nowhere' },
+    ]) {
+      const res = await call('PATCH', payload);
+      expect(res.statusCode).toBe(400);
+      expect(keys(res.json())).toEqual(['error', 'message']);
+    }
+  });
+});

@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { lockNextWorkspace } from '../../src/storage/dispatch-repo.js';
+import { getWorkspace, updateWorkspaceSettings } from '../../src/storage/workspaces-repo.js';
+import { insertBatch } from '../support/batch-fixtures.js';
+import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
+import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+
+// §15 (ext) workspace settings: GET and PATCH of the authenticated workspace.
+
+const DEFAULTS = { maxConcurrentCalls: 10, callsPerSecond: 5, timezone: 'UTC' };
+
+describeEachDb('workspace settings (§15)', (backend) => {
+  let t: TestDb;
+  let h: TestApp;
+  let a: Tenant;
+  let b: Tenant;
+  beforeAll(async () => {
+    t = await createTestDb(backend);
+    h = await createTestApp(t.db);
+    a = await seedTenant(t.db, h.clock.now(), 'Acme');
+    b = await seedTenant(t.db, h.clock.now(), 'Other');
+  });
+  beforeEach(async () => {
+    for (const w of [a, b]) await updateWorkspaceSettings(t.db, w.workspaceId, DEFAULTS);
+  });
+  afterAll(async () => {
+    await h?.app.close();
+    await t?.close();
+  });
+
+  const call = async (method: 'GET' | 'PATCH', payload?: unknown, who = a) => {
+    const res = await h.app.inject({
+      method,
+      url: '/v1/api/workspace',
+      headers: who.headers,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+    return { status: res.statusCode, body: res.json() };
+  };
+  const raw = (payload: string, contentType = 'application/json') =>
+    h.app.inject({
+      method: 'PATCH',
+      url: '/v1/workspace',
+      headers: { ...a.headers, 'content-type': contentType },
+      payload,
+    });
+
+  it('GET answers the workspace with its defaults', async () => {
+    expect(await call('GET')).toEqual({
+      status: 200,
+      body: { id: a.workspaceId, name: 'Acme', ...DEFAULTS },
+    });
+  });
+
+  it('PATCH changes only what it names and answers the updated workspace', async () => {
+    expect(await call('PATCH', { maxConcurrentCalls: 3 })).toEqual({
+      status: 200,
+      body: { id: a.workspaceId, name: 'Acme', ...DEFAULTS, maxConcurrentCalls: 3 },
+    });
+    const both = { callsPerSecond: 1000, timezone: 'Europe/Paris' };
+    expect((await call('PATCH', both)).body).toEqual({
+      id: a.workspaceId,
+      name: 'Acme',
+      maxConcurrentCalls: 3,
+      ...both,
+    });
+    expect((await call('GET')).body).toEqual({
+      id: a.workspaceId,
+      name: 'Acme',
+      maxConcurrentCalls: 3,
+      ...both,
+    });
+    // The other workspace is untouched.
+    expect((await call('GET', undefined, b)).body).toEqual({
+      id: b.workspaceId,
+      name: 'Other',
+      ...DEFAULTS,
+    });
+  });
+
+  it('a zone differing only in case is stored as spelled by the zone database', async () => {
+    expect((await call('PATCH', { timezone: 'america/new_york' })).body.timezone).toBe(
+      'America/New_York',
+    );
+    // A legacy alias keeps the user's spelling: Intl would turn it into another zone's name.
+    expect((await call('PATCH', { timezone: 'EST' })).body.timezone).toBe('EST');
+    expect((await getWorkspace(t.db, a.workspaceId))?.timezone).toBe('EST');
+  });
+
+  it('400 for anything but integers 1–1000 and a real zone; types are never coerced', async () => {
+    const limitsRule = (f: string) => ({
+      error: `Invalid ${f}`,
+      message: `${f} must be an integer from 1 to 1000`,
+    });
+    const cases: Array<[unknown, object]> = [
+      [{ maxConcurrentCalls: '5' }, limitsRule('maxConcurrentCalls')],
+      [{ maxConcurrentCalls: 0 }, limitsRule('maxConcurrentCalls')],
+      [{ maxConcurrentCalls: 2.5 }, limitsRule('maxConcurrentCalls')],
+      [{ maxConcurrentCalls: null }, limitsRule('maxConcurrentCalls')],
+      [{ callsPerSecond: 1001 }, limitsRule('callsPerSecond')],
+      [{ callsPerSecond: true }, limitsRule('callsPerSecond')],
+      [{ callsPerSecond: -1, maxConcurrentCalls: 4 }, limitsRule('callsPerSecond')],
+      [
+        { timezone: 5 },
+        {
+          error: 'Invalid timezone',
+          message: 'timezone must be an IANA time zone name such as America/New_York',
+        },
+      ],
+      [
+        { timezone: 'Mars/Olympus_Mons' },
+        {
+          error: 'Invalid timezone',
+          message:
+            'timezone must be an IANA time zone such as America/New_York or UTC; got "Mars/Olympus_Mons"',
+        },
+      ],
+      [
+        { timezone: '+05:00', maxConcurrentCalls: 4 },
+        {
+          error: 'Invalid timezone',
+          message:
+            'timezone must be an IANA time zone such as America/New_York or UTC; got "+05:00"',
+        },
+      ],
+      [
+        { name: 'Renamed', maxConcurrentCalls: 4 },
+        {
+          error: 'Unknown field',
+          message:
+            'Unknown field "name": only maxConcurrentCalls, callsPerSecond or timezone can be changed',
+        },
+      ],
+      [
+        {},
+        {
+          error: 'Empty body',
+          message: 'Send at least one of maxConcurrentCalls, callsPerSecond or timezone',
+        },
+      ],
+      [
+        [],
+        {
+          error: 'Invalid body',
+          message:
+            'The body must be a JSON object with maxConcurrentCalls, callsPerSecond or timezone',
+        },
+      ],
+    ];
+    for (const [payload, body] of cases) {
+      expect({ payload, ...(await call('PATCH', payload)) }).toEqual({
+        payload,
+        status: 400,
+        body,
+      });
+    }
+    const noObject = {
+      error: 'Invalid body',
+      message: 'The body must be a JSON object with maxConcurrentCalls, callsPerSecond or timezone',
+    };
+    for (const res of [await raw(''), await raw('null'), await raw('"x"')]) {
+      expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 400, body: noObject });
+    }
+    const noBody = await h.app.inject({
+      method: 'PATCH',
+      url: '/v1/workspace',
+      headers: a.headers,
+    });
+    expect({ status: noBody.statusCode, body: noBody.json() }).toEqual({
+      status: 400,
+      body: noObject,
+    });
+    // Nothing was changed by any of them.
+    expect((await call('GET')).body).toEqual({ id: a.workspaceId, name: 'Acme', ...DEFAULTS });
+  });
+
+  it('the engine reads the new limits at its next claim', async () => {
+    const now = h.clock.now();
+    await insertBatch(t.db, {
+      workspaceId: a.workspaceId,
+      agentId: a.agentId,
+      createdAt: now,
+      calls: [{ state: 'waiting' }],
+    });
+    await call('PATCH', { maxConcurrentCalls: 2, callsPerSecond: 7 });
+    const locked = await t.db.tx((q) => lockNextWorkspace(q, now, 1000));
+    expect(locked).toMatchObject({ id: a.workspaceId, maxConcurrentCalls: 2, callsPerSecond: 7 });
+    await t.db.query('DELETE FROM batches');
+  });
+});
