@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound } from '../domain/errors.js';
+import { badRequest, batchNotFound, callNotFound, conflict, notFound } from '../domain/errors.js';
 import { isKnownCountry, normalisePhone } from '../domain/phone.js';
 import type { CallState } from '../domain/types.js';
 import { txWithRetry } from '../engine/transaction-retry.js';
@@ -25,11 +25,6 @@ import { addProgress, readProgress } from '../storage/progress-repo.js';
 
 export const BATCH_CANCELLED_ERROR = 'Batch cancelled';
 export const CALL_CANCELLED_ERROR = 'Call cancelled';
-
-export const batchNotFound = (id: string) =>
-  notFound({ error: 'Batch not found', message: `No batch with id ${id}`, id });
-
-export const callNotFound = () => notFound({ status: 'not_found', error: 'Call not found' });
 
 export const callInProgress = () => conflict('Call in progress');
 

@@ -26,5 +26,12 @@ export const notFound = (body: ErrorBody) => new AppError(404, body);
 export const conflict = (error: string, message?: string) =>
   new AppError(409, { error, ...(message === undefined ? {} : { message }) });
 
+/** §2–§9: an unknown batch, or one of another workspace. */
+export const batchNotFound = (id: string) =>
+  notFound({ error: 'Batch not found', message: `No batch with id ${id}`, id });
+
+/** §5, §7: an unknown job, or one of another batch or workspace. */
+export const callNotFound = () => notFound({ status: 'not_found', error: 'Call not found' });
+
 export const payloadTooLarge = (message: string) =>
   new AppError(413, { error: 'File too large', message });

@@ -1,4 +1,5 @@
-import type { CallState, Outcome, RowVariables } from '../domain/types.js';
+import type { CallState } from '../domain/types.js';
+import type { ExportedCall } from '../storage/export-repo.js';
 
 // The results CSV of contract §9, one line at a time (pure: the stream around it pages the rows).
 // RFC 4180: CRLF line ends; a field holding a comma, a quote, CR or LF is quoted, quotes doubled.
@@ -20,19 +21,7 @@ export const RESULT_COLUMNS = [
 ] as const;
 
 /** One call as the export reads it; optional fields are absent when they do not apply. */
-export interface ResultRow {
-  id: string;
-  phoneNumber: string;
-  state: CallState;
-  attempts: number;
-  startTime?: number;
-  endTime?: number;
-  duration?: number;
-  outcome?: Outcome;
-  error?: string;
-  transcript?: string;
-  variables: RowVariables;
-}
+export type ResultRow = ExportedCall;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { batchNotFound } from '../../cancel/cancellation.js';
+import { batchNotFound } from '../../domain/errors.js';
 import { resultsCsv } from '../../export/results-stream.js';
 import type { Runtime } from '../../runtime.js';
 import { findWorkspaceBatch } from '../../storage/batch-read-repo.js';

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../../domain/errors.js';
+import { batchNotFound, callNotFound } from '../../domain/errors.js';
 import type { Batch } from '../../domain/types.js';
 import type { Runtime } from '../../runtime.js';
 import { findWorkspaceBatch, recentTerminalCalls } from '../../storage/batch-read-repo.js';
@@ -22,11 +22,6 @@ import {
 } from '../schemas/batch-calls.js';
 import { BatchParams, BatchProgressBody, BatchStatusBody } from '../schemas/batch-status.js';
 import { BatchNotFoundBody, CallNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
-
-const batchNotFound = (id: string) =>
-  notFound({ error: 'Batch not found', message: `No batch with id ${id}`, id });
-
-const callNotFound = () => notFound({ status: 'not_found', error: 'Call not found' });
 
 /** §2–§5: reading a batch, its progress and its calls. Every lookup is scoped to the workspace. */
 export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
