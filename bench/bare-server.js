@@ -19,10 +19,13 @@ const CONSTANT = { jobId: 'call_constant', status: 'waiting', phone_number: '+14
 
 app.get('/healthz', async () => ({ status: 'ok' }));
 
+// A named (prepared) statement, as Outdial's adapter uses: the floor, not a handicapped baseline.
 app.get('/calls/:jobId', async (req, reply) => {
-  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM calls WHERE id = $1`, [
-    req.params.jobId,
-  ]);
+  const { rows } = await pool.query({
+    name: 'bare_call',
+    text: `SELECT ${COLUMNS} FROM calls WHERE id = $1`,
+    values: [req.params.jobId],
+  });
   if (rows.length === 0) return reply.code(404).send({ error: 'Call not found' });
   return rows[0];
 });

@@ -31,8 +31,8 @@ export function variablesEncoder(table: CsvTable): (joined: string) => string {
 }
 
 /** A chunk ends at this many rows or this much variable JSON, whichever comes first. */
-export const CHUNK_MAX_ROWS = 5000;
-export const CHUNK_MAX_JSON_CHARS = 4 * 1024 * 1024;
+export const CHUNK_MAX_ROWS = 2000;
+export const CHUNK_MAX_JSON_CHARS = 1024 * 1024;
 
 export function callRowSource(
   table: CsvTable,

@@ -49,6 +49,19 @@ export async function findWorkspaceBatch(
   return rows[0] && toBatch(rows[0]);
 }
 
+/** The batch's original CSV header, if the batch is this workspace's. $1 batch, $2 workspace. */
+export async function findBatchColumns(
+  q: Queryable,
+  workspaceId: string,
+  batchId: string,
+): Promise<string[] | undefined> {
+  const rows = await q.query<{ columns: string[] }>(
+    'SELECT columns FROM batches WHERE id = $1 AND workspace_id = $2',
+    [batchId, workspaceId],
+  );
+  return rows[0]?.columns;
+}
+
 /** A call that reached a terminal state, as the batch status lists it among its recent calls. */
 export interface TerminalCall {
   jobId: string;

@@ -96,24 +96,18 @@ export async function listCallsPage(
 }
 
 /**
- * One call of one batch of one workspace, with its batch's CSV header (to order the metadata), in
- * one round trip: a job of another batch or workspace reads as missing.
- * $1 call id, $2 batch id, $3 workspace id. No locks. Index: calls and batches primary keys.
+ * One call of one batch of one workspace: a job of another batch or workspace reads as missing.
+ * $1 call id, $2 batch id, $3 workspace id. No locks. Index: calls primary key.
  */
 export async function findBatchCall(
   q: Queryable,
   workspaceId: string,
   batchId: string,
   callId: string,
-): Promise<{ call: CallRecord; columns: string[] } | undefined> {
-  const rows = await q.query<CallRow & { batch_columns: string[] }>(
-    `SELECT c.id, c.batch_id, c.seq, c.line, c.phone_number, c.variables, c.state, c.attempts,
-            c.run_at, c.start_time, c.end_time, c.duration, c.error, c.outcome, c.transcript,
-            c.result_attempt_id, b.columns AS batch_columns
-       FROM calls c JOIN batches b ON b.id = c.batch_id
-      WHERE c.id = $1 AND c.batch_id = $2 AND c.workspace_id = $3`,
+): Promise<CallRecord | undefined> {
+  const rows = await q.query<CallRow>(
+    `SELECT ${COLUMNS} FROM calls WHERE id = $1 AND batch_id = $2 AND workspace_id = $3`,
     [callId, batchId, workspaceId],
   );
-  const row = rows[0];
-  return row && { call: toCall(row), columns: row.batch_columns };
+  return rows[0] && toCall(rows[0]);
 }

@@ -12,10 +12,29 @@ const types = {
     pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+// Parameterised queries run as named prepared statements: each connection parses and plans a
+// query text once, then only binds and executes it (most of a short query's cost otherwise).
+const statementNames = new Map<string, string>();
+const MAX_STATEMENTS = 2_000;
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_STATEMENTS) return undefined;
+    name = `outdial_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<R>(text: string, params?: readonly unknown[]) {
-      const res = await client.query(text, params ? [...params] : undefined);
+      if (!params || params.length === 0) return (await client.query(text)).rows as R[];
+      const name = statementName(text);
+      const res = await client.query(
+        name === undefined ? { text, values: [...params] } : { name, text, values: [...params] },
+      );
       return res.rows as R[];
     },
   };

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { callRowSource, variablesEncoder } from '../../src/ingest/call-rows.js';
+import { CHUNK_MAX_ROWS, callRowSource, variablesEncoder } from '../../src/ingest/call-rows.js';
 import { checkContacts } from '../../src/ingest/contact-validation.js';
 import { readCsv } from '../../src/ingest/csv-reader.js';
 import { mergeIssues } from '../../src/ingest/row-issues.js';
@@ -116,7 +116,7 @@ describe('call rows', () => {
     expect(variablesEncoder(t)(t.others[0]!)).toBe('{}');
   });
 
-  it('splits large batches into chunks of at most 5000 rows', async () => {
+  it('splits large batches into chunks of at most CHUNK_MAX_ROWS rows', async () => {
     const n = 12_345;
     const t = await read(
       `phone_number\n${Array.from({ length: n }, (_, i) => `+1415${2_000_000 + i}`).join('\n')}\n`,
@@ -127,6 +127,7 @@ describe('call rows', () => {
       runAtIn: () => 7,
     });
     const sizes = [...src.chunks()].map((c) => c.ids.length);
-    expect(sizes).toEqual([5000, 5000, 2345]);
+    const full = Math.floor(n / CHUNK_MAX_ROWS);
+    expect(sizes).toEqual([...Array(full).fill(CHUNK_MAX_ROWS), n - full * CHUNK_MAX_ROWS]);
   });
 });

@@ -6,6 +6,7 @@ import type { Runtime } from '../../runtime.js';
 import { findWorkspaceBatch, recentTerminalCalls } from '../../storage/batch-read-repo.js';
 import { findBatchCall, listCallsPage } from '../../storage/calls-read-repo.js';
 import { readProgress } from '../../storage/progress-repo.js';
+import { BatchColumnsCache } from '../batch-columns-cache.js';
 import {
   presentBatchProgress,
   presentBatchStatus,
@@ -27,6 +28,7 @@ import { BatchNotFoundBody, CallNotFoundBody, ErrorBody } from '../schemas/error
 export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
   const { rt } = opts;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const columnsCache = new BatchColumnsCache();
 
   const loadBatch = async (workspaceId: string, batchId: string): Promise<Batch> => {
     const batch = await findWorkspaceBatch(rt.db, workspaceId, batchId);
@@ -129,9 +131,13 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
     },
     async (req) => {
       const { batchId, jobId } = req.params;
-      const found = await findBatchCall(rt.db, req.workspaceId, batchId, jobId);
-      if (!found) throw callNotFound();
-      return presentCallDetail(found.call, found.columns);
+      // Both lookups at once: the call row and (usually cached) the batch's columns.
+      const [call, columns] = await Promise.all([
+        findBatchCall(rt.db, req.workspaceId, batchId, jobId),
+        columnsCache.get(rt.db, req.workspaceId, batchId),
+      ]);
+      if (!call || !columns) throw callNotFound();
+      return presentCallDetail(call, columns);
     },
   );
 }
