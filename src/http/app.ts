@@ -30,6 +30,16 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
+/**
+ * Request ids only correlate log lines, so they need to be unique, not unguessable: a random
+ * per-process prefix and a counter, far cheaper than a random id per request.
+ */
+function requestIds(): () => string {
+  const prefix = newId('call').slice(-8);
+  let n = 0;
+  return () => `req_${prefix}${(n++).toString(36)}`;
+}
+
 export interface BuildAppOptions {
   /** Sees every route as it is added (tests use it to check the OpenAPI document covers all). */
   onRoute?: (route: RouteOptions) => void;
@@ -38,7 +48,7 @@ export interface BuildAppOptions {
 export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: rt.log as FastifyBaseLogger,
-    genReqId: () => newId('call').replace('call_', 'req_'),
+    genReqId: requestIds(),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
