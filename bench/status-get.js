@@ -33,12 +33,7 @@ export async function runStatusGet({ quick, database }) {
     bare = await startNodeServer({
       label: 'bare server',
       args: [path.join(ROOT, 'bench/bare-server.js')],
-      env: {
-        DATABASE_URL: database.url,
-        BENCH_API_KEY: creds.apiKey,
-        BENCH_WORKSPACE_ID: creds.workspaceId,
-        BENCH_BATCH_ID: body.batchId,
-      },
+      env: { DATABASE_URL: database.url },
       readyPath: '/healthz',
     });
 
@@ -51,14 +46,6 @@ export async function runStatusGet({ quick, database }) {
       bareDb: { baseUrl: bare.baseUrl, paths: ids.map((id) => `/calls/${id}`) },
       bareConst: { baseUrl: bare.baseUrl, paths: ids.map((id) => `/const/${id}`) },
     };
-    // Diagnostic (full run only, stderr): Outdial's three queries per request in the bare server.
-    // Close to Outdial's rate = the round trips are the cost, not the framework around them.
-    if (!quick) {
-      targets.bareOutdialQueries = {
-        baseUrl: bare.baseUrl,
-        paths: ids.map((id) => `/outdial-queries/${id}`),
-      };
-    }
     const results = await interleavedLoad(targets, {
       connections: CONNECTIONS,
       seconds,
@@ -71,14 +58,7 @@ export async function runStatusGet({ quick, database }) {
           `p99 ${r.p99.toFixed(1)} ms (${r.total} requests)`,
       );
     }
-    const { outdial: o, bareDb, bareConst, bareOutdialQueries: three } = results;
-    if (three) {
-      note(
-        `status_get: the bare server making Outdial's 3 queries per request reaches ` +
-          `${Math.round(three.rps)} req/s = ${(three.rps / bareDb.rps).toFixed(2)} of its 1-query ` +
-          `route; Outdial reaches ${(o.rps / three.rps).toFixed(2)} of that`,
-      );
-    }
+    const { outdial: o, bareDb, bareConst } = results;
     emitFigure({ bench: 'status_get', value: o.rps, unit: 'req/s', baseline: bareDb.rps });
     emitFigure({ bench: 'status_get_p99', value: o.p99, unit: 'ms', baseline: bareDb.p99 });
     emitFigure({
