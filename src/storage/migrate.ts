@@ -46,12 +46,21 @@ export async function migrate(db: Db, migrations?: Migration[]): Promise<string[
   return applied;
 }
 
-/** True when every known migration has been applied (readiness). */
+let known: Promise<Migration[]> | undefined;
+
+/**
+ * True when every known migration has been applied (readiness). A database that cannot be reached
+ * throws; one without the ledger table is simply not migrated.
+ */
 export async function isMigrated(db: Db): Promise<boolean> {
-  const all = await loadMigrations();
+  known ??= loadMigrations();
+  const all = await known;
   const rows = await db
     .query<{ name: string }>('SELECT name FROM outdial_migrations')
-    .catch(() => [] as { name: string }[]);
+    .catch((err: { code?: string }) => {
+      if (err.code === '42P01') return [] as { name: string }[];
+      throw err;
+    });
   const have = new Set(rows.map((r) => r.name));
   return all.every((m) => have.has(m.name));
 }

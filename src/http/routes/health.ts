@@ -22,7 +22,6 @@ export async function healthRoutes(app: FastifyInstance, opts: { rt: Runtime }) 
     { schema: { response: { 200: Ready, 503: Unavailable } } },
     async (_req, reply) => {
       try {
-        await rt.db.query('SELECT 1');
         if (!(await isMigrated(rt.db))) {
           return reply.code(503).send({ status: 'unavailable', error: 'Database not migrated' });
         }
