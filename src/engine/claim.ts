@@ -1,3 +1,4 @@
+import { interleaveByBatch } from '../domain/batch-fairness.js';
 import { nextWindowStart, parseCallingWindow } from '../domain/calling-window.js';
 import { newId } from '../domain/ids.js';
 import type { RowVariables } from '../domain/types.js';
@@ -80,7 +81,10 @@ export async function claimCalls(
         limit: b.maxConcurrency === null ? want : Math.min(want, b.maxConcurrency - b.active),
       }))
       .filter((l) => l.limit > 0);
-    const due = await lockDueCalls(q, limits, now);
+    const due = interleaveByBatch(
+      await lockDueCalls(q, limits, now),
+      new Map(batches.map((b) => [b.id, b.active])),
+    );
 
     const byId = new Map(batches.map((b) => [b.id, b]));
     const ready: DueCall[] = [];

@@ -100,6 +100,40 @@ describeEachDb('engine limits', (backend) => {
     expect(maxOverlap([...cappedAttempts, ...openAttempts])).toBe(6);
   });
 
+  it('shares a workspace between batches: a small batch started later is not held back by a big one', async () => {
+    h = await harness(backend);
+    const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {
+      maxConcurrentCalls: 2,
+      callsPerSecond: 50,
+    });
+    const big = await insertQueuedBatch(h.db, {
+      workspaceId,
+      agentId,
+      now: T0,
+      phones: answering(20),
+    });
+    const small = await insertQueuedBatch(h.db, {
+      workspaceId,
+      agentId,
+      now: T0 + 1,
+      phones: [reserved(90), reserved(91)],
+    });
+    await h.start();
+    await h.clock.runUntil(
+      async () => (await isBatchCompleted(h.db, big.id)) && isBatchCompleted(h.db, small.id),
+      3_600_000,
+    );
+    const bigStarts = (await attemptsOf(h.db, big.id))
+      .map((a) => a.started_at)
+      .sort((x, y) => x - y);
+    const smallStarts = (await attemptsOf(h.db, small.id)).map((a) => a.started_at);
+    expect(bigStarts).toHaveLength(20);
+    expect(smallStarts).toHaveLength(2);
+    // Round-robin across batches: both small calls start among the first four starts, where
+    // oldest-first would have made them wait for all twenty big ones.
+    expect(Math.max(...smallStarts)).toBeLessThan(bigStarts[3]!);
+  });
+
   it('spaces starts 1000/callsPerSecond ms apart: no 1-second window holds more than callsPerSecond', async () => {
     h = await harness(backend);
     const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {
