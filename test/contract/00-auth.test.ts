@@ -3,9 +3,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/domain/api-key.js';
 import { newId } from '../../src/domain/ids.js';
 import { insertApiKey, revokeApiKey } from '../../src/storage/api-keys-repo.js';
+import { apiFixture } from '../support/api-fixture.js';
 import { insertBatch, mixedCalls } from '../support/batch-fixtures.js';
-import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { describeEachDb, type TestDb } from '../support/databases.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract, "Authentication and tenancy": 401 / 400 / 403 bodies on every route and method, under
 // both prefixes, and another workspace's resources answering exactly like missing ones.
@@ -22,10 +23,7 @@ describeEachDb('contract: authentication and tenancy', (backend) => {
   let theirs: { id: string; callIds: string[] };
 
   beforeAll(async () => {
-    t = await createTestDb(backend);
-    h = await createTestApp(t.db);
-    a = await seedTenant(t.db, T0, 'A');
-    b = await seedTenant(t.db, T0, 'B');
+    ({ t, h, a, b } = await apiFixture(backend, T0));
     revokedKey = generateApiKey();
     const keyId = newId('key', T0);
     await insertApiKey(t.db, {
@@ -42,10 +40,7 @@ describeEachDb('contract: authentication and tenancy', (backend) => {
       calls: mixedCalls(T0),
     });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const send = (method: Method, url: string, headers: Record<string, string>, payload?: object) =>
     h.app.inject({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type CallSpec, insertBatch, mixedCalls } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §2 `GET /batch-calls/{batchId}`: which keys are present or absent in each batch state,
 // their types, and the 404 body. Values in detail: test/http/batch-read.test.ts.
@@ -86,10 +86,7 @@ describeEachDb('contract §2: batch status', (backend) => {
     });
     await batch('failed', [{ state: 'waiting' }], { status: 'failed' });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const status = async (key: string, prefix = '/v1/api'): Promise<Body> => {
     const res = await h.app.inject({

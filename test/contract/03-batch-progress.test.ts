@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type CallSpec, insertBatch, mixedCalls } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §3 `GET /batch-calls/{batchId}/status`: §2's progress object flattened to the top
 // level, plus status and isComplete; nothing else of §2 (no id, no progress wrapper, no ext).
@@ -60,10 +60,7 @@ describeEachDb('contract §3: batch progress', (backend) => {
       status: 'cancelled',
     });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const get = async (url: string): Promise<Body> => {
     const res = await h.app.inject({ method: 'GET', url, headers: a.headers });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type CallSpec, insertBatch, mixedCalls, phoneFor } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §4 `GET /batch-calls/{batchId}/calls?page&limit&status`: the keys of each item per
 // state, the pagination and summary objects, the query's limits and the error bodies.
@@ -52,10 +52,7 @@ describeEachDb('contract §4: list a batch’s calls', (backend) => {
       calls,
     });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const list = async (batchId: string, query = '', prefix = '/v1/api') => {
     const res = await h.app.inject({

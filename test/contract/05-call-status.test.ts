@@ -8,7 +8,7 @@ import {
   phoneFor,
 } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §5 `GET /batch-calls/{batchId}/calls/{jobId}`: the "when present" table, field by
 // field and state by state, the result object, and the 404 body.
@@ -64,10 +64,7 @@ describeEachDb('contract §5: one call’s status', (backend) => {
       calls,
     });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const call = async (batchId: string, jobId: string, prefix = '/v1/api') => {
     const res = await h.app.inject({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { insertBatch, mixedCalls } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §6 `DELETE /batch-calls/{batchId}`: the 200 body key for key, idempotence, the 409 for
 // a completed batch (and, by decision, a failed one), the 404 of §2.
@@ -23,10 +23,7 @@ describeEachDb('contract §6: cancel a batch', (backend) => {
     a = await seedTenant(t.db, T0, 'A');
     b = await seedTenant(t.db, T0, 'B');
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const del = (batchId: string, who: Tenant = a, prefix = '/v1/api') =>
     h.app.inject({

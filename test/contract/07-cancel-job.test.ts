@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiFixture } from '../support/api-fixture.js';
 import { insertBatch, mixedCalls } from '../support/batch-fixtures.js';
-import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { describeEachDb, type TestDb } from '../support/databases.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §7 `DELETE /batch-calls/{batchId}/calls/{jobId}`: 200 for a waiting job, 409 for an
 // active or terminal one (the error names which), 404 exactly as §5.
@@ -17,10 +18,7 @@ describeEachDb('contract §7: cancel one job', (backend) => {
   let mixed: { id: string; callIds: string[] };
 
   beforeAll(async () => {
-    t = await createTestDb(backend);
-    h = await createTestApp(t.db);
-    a = await seedTenant(t.db, T0, 'A');
-    b = await seedTenant(t.db, T0, 'B');
+    ({ t, h, a, b } = await apiFixture(backend, T0));
     mixed = await insertBatch(t.db, {
       workspaceId: a.workspaceId,
       agentId: a.agentId,
@@ -28,10 +26,7 @@ describeEachDb('contract §7: cancel one job', (backend) => {
       calls: mixedCalls(T0),
     });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const del = (batchId: string, jobId: string, who: Tenant = a, prefix = '/v1/api') =>
     h.app.inject({

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiFixture } from '../support/api-fixture.js';
 import { insertBatch, mixedCalls, phoneFor } from '../support/batch-fixtures.js';
-import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { describeEachDb, type TestDb } from '../support/databases.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §8 `DELETE /batch-calls/{batchId}/contacts/{phone}`: the 200 body, the 404 when the
 // number is not in the batch, and the decisions: an active number → 409 "Call in progress", a
@@ -18,10 +19,7 @@ describeEachDb('contract §8: cancel by phone number', (backend) => {
   let mixed: { id: string; callIds: string[] };
 
   beforeAll(async () => {
-    t = await createTestDb(backend);
-    h = await createTestApp(t.db);
-    a = await seedTenant(t.db, T0, 'A');
-    b = await seedTenant(t.db, T0, 'B');
+    ({ t, h, a, b } = await apiFixture(backend, T0));
     mixed = await insertBatch(t.db, {
       workspaceId: a.workspaceId,
       agentId: a.agentId,
@@ -29,10 +27,7 @@ describeEachDb('contract §8: cancel by phone number', (backend) => {
       calls: mixedCalls(T0),
     });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const del = (phone: string, batchId = mixed.id, who: Tenant = a, prefix = '/v1/api') =>
     h.app.inject({

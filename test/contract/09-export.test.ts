@@ -1,8 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiFixture } from '../support/api-fixture.js';
 import { insertBatch, mixedCalls, phoneFor } from '../support/batch-fixtures.js';
-import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { describeEachDb, type TestDb } from '../support/databases.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §9 `GET /batch-calls/{batchId}/export-results`: a text/csv attachment, the documented
 // columns then the file's own, one row per job in CSV order, ISO-8601 UTC times, formula cells
@@ -31,10 +32,7 @@ describeEachDb('contract §9: export results', (backend) => {
   let batch: { id: string; callIds: string[] };
 
   beforeAll(async () => {
-    t = await createTestDb(backend);
-    h = await createTestApp(t.db);
-    a = await seedTenant(t.db, T0, 'A');
-    b = await seedTenant(t.db, T0, 'B');
+    ({ t, h, a, b } = await apiFixture(backend, T0));
     const calls = mixedCalls(T0);
     calls[0]!.variables = { first_name: '=SUM(A1:A9)', last_name: 'O"Neil,\nJr', plan: '+1' };
     batch = await insertBatch(t.db, {
@@ -44,10 +42,7 @@ describeEachDb('contract §9: export results', (backend) => {
       calls,
     });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const get = (batchId: string, who: Tenant = a, prefix = '/v1/api') =>
     h.app.inject({

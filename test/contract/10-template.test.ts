@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §10 `GET /batch-calls/template`: a CSV attachment; ?agentId= (ext) adds columns.
 
@@ -13,10 +13,7 @@ describeEachDb('contract §10 CSV template', (backend) => {
     h = await createTestApp(t.db);
     a = await seedTenant(t.db, h.clock.now());
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
   const get = (query = '') =>
     h.app.inject({
       method: 'GET',

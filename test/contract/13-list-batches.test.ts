@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { insertBatch } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §13 (ext) `GET /batch-calls`: batches newest first with §4's pagination object.
 
@@ -26,10 +26,7 @@ describeEachDb('contract §13 list batches', (backend) => {
       calls: [{ state: 'waiting' }],
     });
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
   const list = (query = '') =>
     h.app.inject({ method: 'GET', url: `/v1/api/batch-calls${query}`, headers: a.headers });
 

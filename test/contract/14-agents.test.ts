@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { insertBatch } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §14 `/agents`: POST (201), GET list, GET|PUT|DELETE one — the agent's key set with
 // optional fields absent (never null), types, defaults, status codes and error bodies.
@@ -48,10 +48,7 @@ describeEachDb('contract §14: agents', (backend) => {
     h = await createTestApp(t.db);
     a = await seedTenant(t.db, T0, 'A');
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const req = async (method: Method, path: string, body?: unknown, prefix = '/v1/api') => {
     const res = await h.app.inject({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // Contract §15 (ext) `GET|PATCH /workspace`.
 
@@ -16,10 +16,7 @@ describeEachDb('contract §15 workspace settings', (backend) => {
     h = await createTestApp(t.db);
     a = await seedTenant(t.db, h.clock.now(), 'Acme');
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
   const call = (method: 'GET' | 'PATCH', payload?: object) =>
     h.app.inject({
       method,

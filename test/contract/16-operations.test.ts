@@ -8,7 +8,7 @@ import {
   describeEachDb,
   type TestDb,
 } from '../support/databases.js';
-import { createTestApp, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, type TestApp } from '../support/http.js';
 
 // Contract §16, operations (no auth): /healthz, /readyz, /metrics, /docs, /openapi.json.
 
@@ -36,10 +36,7 @@ describeEachDb('contract §16: operations', (backend) => {
     t = await createTestDb(backend);
     h = await createTestApp(t.db);
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   // Bogus credentials change nothing: these endpoints do not look at them.
   const get = (url: string, app = h.app) =>

@@ -1,8 +1,9 @@
 import { afterEach, expect, it } from 'vitest';
 import type { BatchStatus } from '../../src/domain/types.js';
+import { apiFixture } from '../support/api-fixture.js';
 import { insertBatch } from '../support/batch-fixtures.js';
-import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { describeEachDb, type TestDb } from '../support/databases.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
 
 // §14 agents: create, list, read, partial update, soft delete (409 while a batch needs the agent).
 
@@ -29,16 +30,10 @@ describeEachDb('agents API (§14)', (backend) => {
   let h: TestApp;
   let a: Tenant;
   let b: Tenant;
-  afterEach(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterEach(() => closeApp(h, t));
 
   async function setup() {
-    t = await createTestDb(backend);
-    h = await createTestApp(t.db);
-    a = await seedTenant(t.db, T0, 'A');
-    b = await seedTenant(t.db, T0, 'B');
+    ({ t, h, a, b } = await apiFixture(backend, T0));
   }
 
   const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) => {

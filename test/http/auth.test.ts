@@ -1,15 +1,12 @@
 import { afterEach, expect, it } from 'vitest';
 import { listApiKeys, revokeApiKey } from '../../src/storage/api-keys-repo.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type TestApp } from '../support/http.js';
 
 describeEachDb('auth (contract: Authentication and tenancy)', (backend) => {
   let t: TestDb;
   let h: TestApp;
-  afterEach(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterEach(() => closeApp(h, t));
 
   async function setup() {
     t = await createTestDb(backend);

@@ -8,7 +8,7 @@ import {
   phoneFor,
 } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // §4 `GET /batch-calls/{batchId}/calls`: items per state, CSV order, pagination and filters.
 
@@ -18,10 +18,7 @@ describeEachDb('batch calls list (§4)', (backend) => {
   let t: TestDb;
   let h: TestApp;
   let a: Tenant;
-  afterEach(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterEach(() => closeApp(h, t));
 
   async function setup() {
     t = await createTestDb(backend);

@@ -8,7 +8,7 @@ import {
 } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
 import { expectCountersMatchCalls } from '../support/engine-fixtures.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // §6–§8 behaviour: what a cancel changes in the calls, the counters and the batch. Exact response
 // shapes are pinned in test/contract/06…08; races with the engine in test/engine/cancel-race.
@@ -30,10 +30,7 @@ describeEachDb('cancels (§6–§8)', (backend) => {
   let h: TestApp;
   let a: Tenant;
   let b: Tenant;
-  afterEach(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterEach(() => closeApp(h, t));
 
   async function setup() {
     t = await createTestDb(backend);

@@ -7,7 +7,7 @@ import { resultsCsv } from '../../src/export/results-stream.js';
 import type { Db } from '../../src/storage/db.js';
 import { insertBatch, MIXED_BUSY_ERROR, mixedCalls, phoneFor } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // §9 results export: streamed, parsed back row for row; paging; a client that goes away mid-stream.
 
@@ -57,10 +57,7 @@ describeEachDb('results export (§9)', (backend) => {
   let h: TestApp;
   let a: Tenant;
   let b: Tenant;
-  afterEach(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterEach(() => closeApp(h, t));
 
   async function setup(db?: (inner: Db) => Db) {
     t = await createTestDb(backend);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { apiFixture } from '../support/api-fixture.js';
 import { type BatchSpec, insertBatch } from '../support/batch-fixtures.js';
-import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { describeEachDb, type TestDb } from '../support/databases.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
 
 // §13 (ext) `GET /batch-calls`: the workspace's batches, newest first, paged and filtered.
 
@@ -23,10 +24,7 @@ describeEachDb('list batches (§13)', (backend) => {
 
   // Creation order (oldest first) differs from the alphabetical order of the keys on purpose.
   beforeAll(async () => {
-    t = await createTestDb(backend);
-    h = await createTestApp(t.db);
-    a = await seedTenant(t.db, T0, 'A');
-    b = await seedTenant(t.db, T0, 'B');
+    ({ t, h, a, b } = await apiFixture(backend, T0));
     await add('completed', {
       createdAt: T0,
       name: 'Done',
@@ -62,10 +60,7 @@ describeEachDb('list batches (§13)', (backend) => {
     });
     await add('otherWorkspace', { createdAt: T0 + 6 * MIN, calls: [{ state: 'waiting' }] }, b);
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const list = async (query = '', who = a) => {
     const res = await h.app.inject({

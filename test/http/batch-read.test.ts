@@ -11,7 +11,7 @@ import {
   phoneFor,
 } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // §2 batch status, §3 flattened progress, §5 one call: every field present or absent per state.
 // §4 (the calls list) lives in batch-calls-list.test.ts.
@@ -25,10 +25,7 @@ describeEachDb('batch read API (§2, §3, §5)', (backend) => {
   let h: TestApp;
   let a: Tenant;
   let b: Tenant;
-  afterEach(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterEach(() => closeApp(h, t));
 
   async function setup() {
     t = await createTestDb(backend);

@@ -8,7 +8,7 @@ import type { Runtime } from '../../src/runtime.js';
 import type { Db } from '../../src/storage/db.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { seedTenant, type Tenant } from '../support/http.js';
+import { closeApp, seedTenant, type Tenant } from '../support/http.js';
 
 // The one error handler: every 4xx/5xx in the flat `{error, message?}` shape, framework errors
 // included; 5xx bodies never carry stack traces, SQL or driver text; a lost database is a 503.
@@ -85,10 +85,7 @@ describeEachDb('error handling', (backend) => {
     h = await appOn(t.db);
     a = await seedTenant(t.db, Date.UTC(2026, 0, 5));
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const inject = (opts: InjectOptions, app = h.app): Promise<LightMyRequestResponse> =>
     app.inject(opts);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db } from '../../src/storage/db.js';
 import { insertBatch, mixedCalls } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // §16 `GET /metrics`: Prometheus text with request durations by route pattern, the workspaces'
 // calls by state and queue depth read from the database at scrape time, and process metrics.
@@ -97,10 +97,7 @@ describeEachDb('metrics (§16)', (backend) => {
     });
   });
 
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const scrape = async () => {
     const res = await h.app.inject({ method: 'GET', url: '/metrics' });

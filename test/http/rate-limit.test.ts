@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // The per-workspace request limit (contract: Authentication and tenancy): 429 with the nested
 // error body, Retry-After and x-ratelimit-* headers; time is the app's (fake) clock.
@@ -31,10 +31,7 @@ describeEachDb('rate limit per workspace', (backend) => {
     a = await seedTenant(t.db, h.clock.now(), 'A');
     b = await seedTenant(t.db, h.clock.now(), 'B');
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const get = (url: string, who: Tenant | { headers: Record<string, string> }) =>
     h.app.inject({ method: 'GET', url, headers: who.headers });
@@ -139,10 +136,7 @@ describeEachDb('rate limit defaults', (backend) => {
     h = await createTestApp(t.db);
     a = await seedTenant(t.db, h.clock.now());
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   it('allows 600 requests a minute by default and names that limit', async () => {
     let last = '';

@@ -3,7 +3,7 @@ import { lockNextWorkspace } from '../../src/storage/dispatch-repo.js';
 import { getWorkspace, updateWorkspaceSettings } from '../../src/storage/workspaces-repo.js';
 import { insertBatch } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 
 // §15 (ext) workspace settings: GET and PATCH of the authenticated workspace.
 
@@ -23,10 +23,7 @@ describeEachDb('workspace settings (§15)', (backend) => {
   beforeEach(async () => {
     for (const w of [a, b]) await updateWorkspaceSettings(t.db, w.workspaceId, DEFAULTS);
   });
-  afterAll(async () => {
-    await h?.app.close();
-    await t?.close();
-  });
+  afterAll(() => closeApp(h, t));
 
   const call = async (method: 'GET' | 'PATCH', payload?: unknown, who = a) => {
     const res = await h.app.inject({

@@ -104,3 +104,12 @@ export function multipart(
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
   };
 }
+
+/** Closes what a test opened, in order: the app first, then its database. */
+export async function closeApp(
+  h: { app: FastifyInstance } | undefined,
+  t: { close(): Promise<void> } | undefined,
+) {
+  await h?.app.close();
+  await t?.close();
+}
