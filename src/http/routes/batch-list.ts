@@ -6,6 +6,7 @@ import { isBatchComplete } from '../presenters/batch-progress.js';
 import { CALLS_LIMIT_DEFAULT, CALLS_PAGE_DEFAULT } from '../schemas/batch-calls.js';
 import { BatchListBody, BatchListQuery } from '../schemas/batch-list.js';
 import { ErrorBody } from '../schemas/error-bodies.js';
+import { paginate } from '../schemas/pagination.js';
 
 /**
  * §13 (ext) `GET /batch-calls`: the workspace's batches, newest first. Two queries per page
@@ -30,7 +31,6 @@ export async function batchListRoutes(app: FastifyInstance, opts: { rt: Runtime 
       });
       const cancelled = rows.filter((b) => b.status === 'cancelled').map((b) => b.id);
       const active = await activeCallCounts(rt.db, cancelled);
-      const totalPages = Math.ceil(total / limit);
       return {
         batches: rows.map((b) => ({
           id: b.id,
@@ -42,14 +42,7 @@ export async function batchListRoutes(app: FastifyInstance, opts: { rt: Runtime 
           ...(b.scheduledAt === undefined ? {} : { scheduledAt: b.scheduledAt }),
           agentId: b.agentId,
         })),
-        pagination: {
-          page,
-          limit,
-          total,
-          totalPages,
-          hasNext: page < totalPages,
-          hasPrev: page > 1,
-        },
+        pagination: paginate(page, limit, total),
       };
     },
   );

@@ -23,6 +23,7 @@ import {
 } from '../schemas/batch-calls.js';
 import { BatchParams, BatchProgressBody, BatchStatusBody } from '../schemas/batch-status.js';
 import { BatchNotFoundBody, CallNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
+import { paginate } from '../schemas/pagination.js';
 
 /** §2–§5: reading a batch, its progress and its calls. Every lookup is scoped to the workspace. */
 export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
@@ -98,17 +99,9 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
               offset,
             })
           : [];
-      const totalPages = Math.ceil(total / limit);
       return {
         calls: rows.map((c) => presentCallItem(c, batch.columns)),
-        pagination: {
-          page,
-          limit,
-          total,
-          totalPages,
-          hasNext: page < totalPages,
-          hasPrev: page > 1,
-        },
+        pagination: paginate(page, limit, total),
         summary: {
           total: batch.totalCalls,
           waiting: progress.waiting,

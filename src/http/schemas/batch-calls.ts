@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { CALL_STATES, OUTCOMES } from '../../domain/types.js';
 import { CallStateValue } from './batch-status.js';
+import { Pagination } from './pagination.js';
 import { stringEnum } from './string-enum.js';
 
 // §4 and §5 of the contract. Fields that do not apply to a call's state are absent, never null.
@@ -45,14 +46,7 @@ export type CallListItem = Static<typeof CallListItem>;
 
 export const CallsListBody = Type.Object({
   calls: Type.Array(CallListItem),
-  pagination: Type.Object({
-    page: Type.Integer(),
-    limit: Type.Integer(),
-    total: Type.Integer({ description: 'calls matching the status filter' }),
-    totalPages: Type.Integer(),
-    hasNext: Type.Boolean(),
-    hasPrev: Type.Boolean(),
-  }),
+  pagination: Pagination('calls matching the status filter'),
   summary: Type.Object({
     total: Type.Integer(),
     waiting: Type.Integer(),

@@ -2,6 +2,7 @@ import { type Static, Type } from 'typebox';
 import { BATCH_STATUSES } from '../../domain/types.js';
 import { CALLS_LIMIT_DEFAULT, CALLS_LIMIT_MAX, CALLS_PAGE_DEFAULT } from './batch-calls.js';
 import { BatchStatusValue } from './batch-status.js';
+import { Pagination } from './pagination.js';
 import { stringEnum } from './string-enum.js';
 
 // §13 (ext) `GET /batch-calls`: paged like §4, newest batch first.
@@ -30,13 +31,6 @@ export type BatchListItem = Static<typeof BatchListItem>;
 
 export const BatchListBody = Type.Object({
   batches: Type.Array(BatchListItem),
-  pagination: Type.Object({
-    page: Type.Integer(),
-    limit: Type.Integer(),
-    total: Type.Integer({ description: 'batches matching the status filter' }),
-    totalPages: Type.Integer(),
-    hasNext: Type.Boolean(),
-    hasPrev: Type.Boolean(),
-  }),
+  pagination: Pagination('batches matching the status filter'),
 });
 export type BatchListBody = Static<typeof BatchListBody>;
