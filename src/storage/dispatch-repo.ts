@@ -1,5 +1,11 @@
 import type { RowVariables } from '../domain/types.js';
 import type { Queryable } from './db.js';
+import {
+  DIAL_AGENT_COLUMNS,
+  type DialAgentRecord,
+  type DialAgentRow,
+  toDialAgent,
+} from './dial-agent-columns.js';
 
 // The claim transaction's queries, in the order the claim runs them. Lock order everywhere in the
 // engine: workspace row → call rows → progress rows → batch row.
@@ -67,14 +73,7 @@ export interface LiveBatch {
   maxConcurrency: number | null;
   active: number;
   callingWindow: unknown;
-  agent: {
-    id: string;
-    name: string;
-    greeting: string;
-    prompt: string;
-    fromNumber: string | null;
-    provider: string;
-  };
+  agent: DialAgentRecord;
 }
 
 /**
@@ -87,25 +86,20 @@ export async function liveBatchesWithDueCalls(
   workspaceId: string,
   now: number,
 ): Promise<LiveBatch[]> {
-  const rows = await q.query<{
-    id: string;
-    max_concurrency: number | null;
-    active: number;
-    calling_window: unknown;
-    agent_id: string;
-    agent_name: string;
-    greeting: string;
-    prompt: string;
-    from_number: string | null;
-    provider: string;
-  }>(
+  const rows = await q.query<
+    DialAgentRow & {
+      id: string;
+      max_concurrency: number | null;
+      active: number;
+      calling_window: unknown;
+    }
+  >(
     `SELECT b.id,
             COALESCE(b.max_concurrency, (b.config->>'maxConcurrency')::int) AS max_concurrency,
             (SELECT count(*) FROM calls a WHERE a.batch_id = b.id AND a.state = 'active')::int
               AS active,
             b.config->'callingWindow' AS calling_window,
-            ag.id AS agent_id, ag.name AS agent_name, ag.greeting, ag.prompt, ag.from_number,
-            ag.provider
+            ${DIAL_AGENT_COLUMNS}
        FROM batches b JOIN agents ag ON ag.id = b.agent_id
       WHERE b.workspace_id = $1 AND b.status IN ('queued', 'processing')
         AND (SELECT min(c.run_at) FROM calls c
@@ -118,14 +112,7 @@ export async function liveBatchesWithDueCalls(
     maxConcurrency: r.max_concurrency,
     active: r.active,
     callingWindow: r.calling_window,
-    agent: {
-      id: r.agent_id,
-      name: r.agent_name,
-      greeting: r.greeting,
-      prompt: r.prompt,
-      fromNumber: r.from_number,
-      provider: r.provider,
-    },
+    agent: toDialAgent(r),
   }));
 }
 

@@ -1,6 +1,12 @@
 import type { RowVariables } from '../domain/types.js';
 import { REAPER_LOCK } from './advisory-locks.js';
 import type { Queryable } from './db.js';
+import {
+  DIAL_AGENT_COLUMNS,
+  type DialAgentRecord,
+  type DialAgentRow,
+  toDialAgent,
+} from './dial-agent-columns.js';
 
 // Leases on active calls: heartbeats, hand-backs and the reaper's take-over. Every write is
 // guarded by (state = 'active', lease_owner, current_attempt_id) so a worker that lost its lease
@@ -131,7 +137,7 @@ export interface LostAttempt {
   startedAt: number;
   phoneNumber: string;
   variables: RowVariables;
-  agent: { id: string; name: string; greeting: string; prompt: string; fromNumber: string | null };
+  agent: DialAgentRecord;
 }
 
 /** What a provider needs to look an attempt up. $1 attempt id. Locks: none. */
@@ -139,24 +145,20 @@ export async function loadLostAttempt(
   q: Queryable,
   attemptId: string,
 ): Promise<LostAttempt | undefined> {
-  const rows = await q.query<{
-    id: string;
-    call_id: string;
-    attempt_no: number;
-    provider: string;
-    provider_call_id: string | null;
-    started_at: number;
-    phone_number: string;
-    variables: RowVariables;
-    agent_id: string;
-    agent_name: string;
-    greeting: string;
-    prompt: string;
-    from_number: string | null;
-  }>(
+  const rows = await q.query<
+    DialAgentRow & {
+      id: string;
+      call_id: string;
+      attempt_no: number;
+      provider: string;
+      provider_call_id: string | null;
+      started_at: number;
+      phone_number: string;
+      variables: RowVariables;
+    }
+  >(
     `SELECT a.id, a.call_id, a.attempt_no, a.provider, a.provider_call_id, a.started_at,
-            c.phone_number, c.variables, ag.id AS agent_id, ag.name AS agent_name, ag.greeting,
-            ag.prompt, ag.from_number
+            c.phone_number, c.variables, ${DIAL_AGENT_COLUMNS}
        FROM call_attempts a
        JOIN calls c ON c.id = a.call_id
        JOIN batches b ON b.id = c.batch_id
@@ -175,12 +177,6 @@ export async function loadLostAttempt(
     startedAt: r.started_at,
     phoneNumber: r.phone_number,
     variables: r.variables,
-    agent: {
-      id: r.agent_id,
-      name: r.agent_name,
-      greeting: r.greeting,
-      prompt: r.prompt,
-      fromNumber: r.from_number,
-    },
+    agent: toDialAgent(r),
   };
 }
