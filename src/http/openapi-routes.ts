@@ -49,7 +49,9 @@ const createForm = {
       description: "ext: cap on this batch's simultaneous calls",
     },
     callingWindow: text(
-      'ext, JSON: {"timezone":"recipient"|"<IANA zone>","days":[1..7],"start":"09:00","end":"20:00"}',
+      'ext, JSON: {"timezone":"recipient"|"<IANA zone>","days":[1..7],"start":"09:00","end":"20:00"}; ' +
+        '"recipient" (the default) reads each number in its own zone when its range has exactly ' +
+        "one, else in the workspace's timezone",
     ),
     skipInvalidRows: {
       type: 'string',

@@ -18,6 +18,7 @@ import {
 import { getWorkspace } from '../storage/workspaces-repo.js';
 import { callRowSource } from './call-rows.js';
 import { type ContactCheck, checkContacts } from './contact-validation.js';
+import { recipientZoneOf } from './number-zones.js';
 import type { RowIssue } from './row-issues.js';
 import { type CsvUpload, FILE_FIELD } from './upload.js';
 
@@ -68,14 +69,20 @@ function validationFailed(check: ContactCheck) {
 }
 
 /**
- * The zone each call's window is read in. "recipient" would derive it from the number, but
- * libphonenumber-geo-carrier (number → zone) pins libphonenumber-js 1.12.31 as a peer and does not
- * install beside our 1.13; until it does, every number uses the workspace's zone, which the
- * contract names as the fallback when a number has no single zone.
+ * The zone each call's window is read in: the window's own zone, or with "recipient" the zone of
+ * each number (src/domain/recipient-zone.ts), the workspace's zone when the number has no single
+ * one. Each call keeps the zone it was given here, so a later change of the workspace's timezone
+ * does not move the windows of calls already stored.
  */
-async function windowZone(rt: Runtime, workspaceId: string, w: CallingWindow): Promise<string> {
-  if (w.timezone !== 'recipient') return w.timezone;
-  return (await getWorkspace(rt.db, workspaceId))?.timezone ?? 'UTC';
+async function windowZones(
+  rt: Runtime,
+  workspaceId: string,
+  w: CallingWindow,
+): Promise<(e164: string) => string> {
+  const zone = w.timezone;
+  if (zone !== 'recipient') return () => zone;
+  const workspaceZone = (await getWorkspace(rt.db, workspaceId))?.timezone ?? 'UTC';
+  return recipientZoneOf(workspaceZone);
 }
 
 /** Runs inside the batch's transaction, before anything is inserted; throwing rolls it back. */
@@ -104,7 +111,7 @@ export async function createBatchFromUpload(
   }
 
   const window = options.callingWindow;
-  const zone = window ? await windowZone(rt, workspaceId, window) : null;
+  const zoneOf = window ? await windowZones(rt, workspaceId, window) : () => null;
   const start = options.scheduledAt ?? now;
   const batchId = newId('batch', now);
   const response: BatchCreated = {
@@ -131,7 +138,7 @@ export async function createBatchFromUpload(
     },
     callRowSource(table, check, {
       now,
-      zoneOf: () => zone,
+      zoneOf,
       runAtIn: (z) => (window && z ? nextWindowStart(window, z, start) : start),
     }),
   );
