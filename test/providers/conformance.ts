@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTEMPT_REASONS, OUTCOMES } from '../../src/domain/types.js';
+import { ATTEMPT_REASONS, OUTCOMES, type Outcome } from '../../src/domain/types.js';
 import type { DialRequest, DialResult, TelephonyProvider } from '../../src/providers/provider.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 
@@ -10,9 +10,20 @@ import { FakeClock, settle } from '../support/fake-clock.js';
 export interface ConformanceTarget {
   name: string;
   create(clock: FakeClock): TelephonyProvider;
-  numbers: { answers: string; busy: string; noAnswer: string; unreachable: string };
+  numbers: {
+    answers: string;
+    busy: string;
+    noAnswer: string;
+    unreachable: string;
+    /** Fails with a provider error on the first attempt. */
+    providerError?: string;
+    /** A number whose first attempt ends with that outcome; an outcome left out is skipped. */
+    outcomes: Partial<Record<Outcome, string>>;
+  };
   /** Longest a test call may take on the adapter's clock. */
   maxCallMs: number;
+  /** The same number and attempt always play out the same (a simulator, a scripted SIPp run). */
+  deterministic: boolean;
 }
 
 const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);
@@ -63,12 +74,22 @@ function expectWellFormed(r: DialResult, req: DialRequest) {
   }
 }
 
+/** What the callee says in a transcript that ends with each outcome. */
+const SAYS: Record<Outcome, RegExp> = {
+  successful: /^Customer: .*\b(that works|sounds good|thank you)\b/im,
+  unsuccessful: /^Customer: .*\bnot interested\b/im,
+  voicemail: /^Customer: \[voicemail\]/m,
+  callback_requested: /^Customer: .*\bcall me back\b/im,
+  opted_out: /^Customer: .*\bstop calling\b/im,
+};
+
 export function describeProviderConformance(target: ConformanceTarget): void {
   describe(`provider conformance: ${target.name}`, () => {
     const setup = () => {
       const clock = new FakeClock(T0);
       return { clock, provider: target.create(clock) };
     };
+    const capabilities = setup().provider.capabilities;
 
     it('declares its name and capabilities, and lookup exactly when it claims it', () => {
       const { provider } = setup();
@@ -130,15 +151,94 @@ export function describeProviderConformance(target: ConformanceTarget): void {
       ).rejects.toMatchObject({ name: 'AbortError' });
     });
 
-    it('lookup reports in_progress while the attempt lasts, then what dial reported', async () => {
-      const { clock, provider } = setup();
-      if (!provider.lookup) return;
-      const req = dialRequest(target.numbers.answers);
-      const dialed = drive(clock, provider.dial(req), target.maxCallMs);
-      expect(await provider.lookup(req)).toBe('in_progress');
-      const r = await dialed;
-      // A fresh instance (as after a crash) on the same clock sees the same attempt.
-      expect(await target.create(clock).lookup!(req)).toEqual(r);
-    });
+    for (const o of OUTCOMES) {
+      const phone = target.numbers.outcomes[o];
+      it.skipIf(phone === undefined)(
+        `an attempt that ends ${o} reports it, with a transcript to match`,
+        async () => {
+          const { clock, provider } = setup();
+          const req = dialRequest(phone!);
+          const r = await drive(clock, provider.dial(req), target.maxCallMs);
+          expectWellFormed(r, req);
+          const machine = o === 'voicemail' && capabilities.answeringMachineDetection;
+          expect(r.reason).toBe(machine ? 'voicemail' : 'answered');
+          expect(r.outcome).toBe(o);
+          expect(r.answeredAt).toBeDefined();
+          expect(r.durationSec).toBeGreaterThan(0);
+          expect(r.transcript).toMatch(SAYS[o]);
+        },
+      );
+    }
+
+    it.skipIf(target.numbers.providerError === undefined)(
+      'a provider error ends with its reason and a message, and no conversation',
+      async () => {
+        const { clock, provider } = setup();
+        const req = dialRequest(target.numbers.providerError!);
+        const r = await drive(clock, provider.dial(req), target.maxCallMs);
+        expectWellFormed(r, req);
+        expect(r.reason).toBe('provider_error');
+        expect(r.errorMessage).toMatch(/\S/);
+        expect(r.outcome).toBeUndefined();
+        expect(r.transcript).toBeUndefined();
+      },
+    );
+
+    it.skipIf(!target.deterministic)(
+      'the same number and attempt play out the same on a fresh instance',
+      async () => {
+        const numbers = [target.numbers.answers, target.numbers.busy, target.numbers.noAnswer];
+        for (const phone of [...numbers, ...Object.values(target.numbers.outcomes)]) {
+          const once = setup();
+          const twice = setup();
+          const req = dialRequest(phone);
+          const a = await drive(once.clock, once.provider.dial(req), target.maxCallMs);
+          const b = await drive(twice.clock, twice.provider.dial(req), target.maxCallMs);
+          expect(b, phone).toEqual(a);
+        }
+      },
+    );
+
+    it.skipIf(!capabilities.lookup)(
+      'lookup reports in_progress while the attempt lasts, then what dial reported',
+      async () => {
+        const { clock, provider } = setup();
+        const req = dialRequest(target.numbers.answers);
+        const dialed = drive(clock, provider.dial(req), target.maxCallMs);
+        expect(await provider.lookup!(req)).toBe('in_progress');
+        const r = await dialed;
+        // A fresh instance (as after a crash) on the same clock sees the same attempt.
+        expect(await target.create(clock).lookup!(req)).toEqual(r);
+      },
+    );
+
+    it.skipIf(!capabilities.lookup)(
+      'after an aborted dial (a lost worker) lookup still finds how the attempt ended',
+      async () => {
+        for (const phone of [target.numbers.answers, target.numbers.busy]) {
+          const { clock, provider } = setup();
+          const req = dialRequest(phone);
+          const ac = new AbortController();
+          const p = provider.dial(req, ac.signal);
+          p.catch(() => {});
+          await settle();
+          ac.abort();
+          await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+          const later = target.create(clock);
+          let found = await later.lookup!(req);
+          for (let spent = 0; found === 'in_progress' && spent <= target.maxCallMs; ) {
+            await clock.advance(10_000);
+            spent += 10_000;
+            found = await later.lookup!(req);
+          }
+          expect(found, phone).not.toBe('in_progress');
+          expect(found, phone).not.toBe('unknown');
+          const r = found as DialResult;
+          expectWellFormed(r, req);
+          expect(r.reason).toBe(phone === target.numbers.busy ? 'busy' : 'answered');
+          expect(r.endedAt).toBeLessThanOrEqual(clock.now());
+        }
+      },
+    );
   });
 }

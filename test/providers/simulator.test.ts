@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/domain/types.js';
 import type { DialResult } from '../../src/providers/provider.js';
-import { calleePlan } from '../../src/providers/simulator/behaviour.js';
+import { type CalleePlan, calleePlan } from '../../src/providers/simulator/behaviour.js';
 import { createSimulator } from '../../src/providers/simulator/simulator.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 import { describeProviderConformance, dialRequest, drive } from './conformance.js';
+
+const UNSUCCESSFUL = '+14155550003';
 
 describeProviderConformance({
   name: 'simulator',
@@ -14,8 +16,18 @@ describeProviderConformance({
     busy: '+15005550100',
     noAnswer: '+15005550250',
     unreachable: '+15005550499',
+    providerError: '+15005550800',
+    outcomes: {
+      successful: '+15005550042',
+      // No reserved range refuses; this mixed number does on its first attempt (asserted below).
+      unsuccessful: UNSUCCESSFUL,
+      voicemail: '+15005550300',
+      callback_requested: '+15005550650',
+      opted_out: '+15005550777',
+    },
   },
   maxCallMs: 15 * 60_000,
+  deterministic: true,
 });
 
 const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);
@@ -163,22 +175,199 @@ describe('simulator determinism', () => {
   });
 });
 
-describe('simulator timing', () => {
-  it('ring and talk times come from realistic ranges', () => {
-    for (let i = 0; i < 300; i++) {
-      const phone = `+1646${String(3_000_000 + i * 11).padStart(7, '0')}`;
-      const p = calleePlan(phone, 1);
-      if (p.reason === 'answered') {
-        expect(p.ringSec).toBeGreaterThanOrEqual(4);
-        expect(p.ringSec).toBeLessThanOrEqual(20);
-        expect(p.talkSec).toBeGreaterThanOrEqual(10);
-        expect(p.talkSec).toBeLessThanOrEqual(180);
-      }
-      if (p.reason === 'no_answer') expect(p.ringSec).toBeGreaterThanOrEqual(30);
-      if (p.reason === 'busy') expect(p.ringSec).toBeLessThanOrEqual(4);
+/** The p-quantile (nearest rank) of `xs`. */
+function quantile(xs: readonly number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** First attempts of 20,000 mixed numbers, grouped by reason (answered: by outcome). */
+const sample = (() => {
+  const numbers = Array.from(
+    { length: 20_000 },
+    (_, i) => `+1718${String(4_000_000 + i * 13).padStart(7, '0')}`,
+  );
+  const plans = numbers.map((n) => calleePlan(n, 1));
+  const by = (pick: (p: CalleePlan) => boolean) => plans.filter(pick);
+  return {
+    numbers,
+    plans,
+    answered: by((p) => p.reason === 'answered'),
+    outcome: (o: Outcome) => by((p) => p.reason === 'answered' && p.outcome === o),
+    reason: (r: string) => by((p) => p.reason === r),
+  };
+})();
+
+describe('simulator timing distributions (20,000 mixed numbers)', () => {
+  it('every draw is in tenths of a second and the same when drawn again', () => {
+    const tenths = (x: number) => Math.abs(x * 10 - Math.round(x * 10)) < 1e-6;
+    expect(sample.plans.filter((p) => !tenths(p.ringSec) || !tenths(p.talkSec))).toEqual([]);
+    const again = sample.numbers.filter((_, i) => i % 20 === 0);
+    expect(again.map((n) => calleePlan(n, 1))).toEqual(sample.plans.filter((_, i) => i % 20 === 0));
+  });
+
+  it('answered calls ring 3–28 s, most picked up within 5–15 s, median about 8 s', () => {
+    const ring = sample.answered.map((p) => p.ringSec);
+    expect(Math.min(...ring)).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...ring)).toBeLessThanOrEqual(28);
+    expect(quantile(ring, 0.5)).toBeGreaterThan(7);
+    expect(quantile(ring, 0.5)).toBeLessThan(9);
+    const within = ring.filter((s) => s >= 5 && s <= 15).length / ring.length;
+    expect(within).toBeGreaterThan(0.75);
+    // Right-skewed: the slow tail is longer than the quick one.
+    expect(quantile(ring, 0.9) - quantile(ring, 0.5)).toBeGreaterThan(
+      quantile(ring, 0.5) - quantile(ring, 0.1),
+    );
+  });
+
+  it('successful talk time is log-normal: median ~95 s, p10 45–60 s, p90 155–195 s, 30–480 s', () => {
+    const talk = sample.outcome('successful').map((p) => p.talkSec);
+    expect(talk.length).toBeGreaterThan(8_000);
+    expect(Math.min(...talk)).toBeGreaterThanOrEqual(30);
+    expect(Math.max(...talk)).toBeLessThanOrEqual(480);
+    const [p10, p50, p90] = [0.1, 0.5, 0.9].map((q) => quantile(talk, q)) as [
+      number,
+      number,
+      number,
+    ];
+    expect(p50).toBeGreaterThan(85);
+    expect(p50).toBeLessThan(105);
+    expect(p10).toBeGreaterThan(45);
+    expect(p10).toBeLessThan(60);
+    expect(p90).toBeGreaterThan(155);
+    expect(p90).toBeLessThan(195);
+    // Log-normal: symmetric in ratios, so p50/p10 ≈ p90/p50; and the mean sits above the median.
+    expect(p90 / p50 / (p50 / p10)).toBeGreaterThan(0.85);
+    expect(p90 / p50 / (p50 / p10)).toBeLessThan(1.15);
+    expect(mean(talk)).toBeGreaterThan(p50);
+  });
+
+  it('calls that end early talk for less: successful > unsuccessful > callback > opted out', () => {
+    const bands: Array<[Outcome, number, number, number, number]> = [
+      ['successful', 30, 480, 85, 105],
+      ['unsuccessful', 12, 300, 38, 52],
+      ['callback_requested', 12, 180, 30, 40],
+      ['opted_out', 6, 90, 17, 23],
+    ];
+    const medians = bands.map(([o, min, max, lo, hi]) => {
+      const talk = sample.outcome(o).map((p) => p.talkSec);
+      expect(Math.min(...talk), o).toBeGreaterThanOrEqual(min);
+      expect(Math.max(...talk), o).toBeLessThanOrEqual(max);
+      const median = quantile(talk, 0.5);
+      expect(median, o).toBeGreaterThan(lo);
+      expect(median, o).toBeLessThan(hi);
+      return median;
+    });
+    expect([...medians].sort((a, b) => b - a)).toEqual(medians);
+  });
+
+  it('voicemail picks up after 15–32 s of ringing and records a 12–75 s message', () => {
+    const vm = sample.reason('voicemail');
+    const ring = vm.map((p) => p.ringSec);
+    const talk = vm.map((p) => p.talkSec);
+    expect(Math.min(...ring)).toBeGreaterThanOrEqual(15);
+    expect(Math.max(...ring)).toBeLessThanOrEqual(32);
+    expect(quantile(ring, 0.5)).toBeGreaterThan(22);
+    expect(quantile(ring, 0.5)).toBeLessThan(26);
+    expect(Math.min(...talk)).toBeGreaterThanOrEqual(12);
+    expect(Math.max(...talk)).toBeLessThanOrEqual(75);
+    expect(quantile(talk, 0.5)).toBeGreaterThan(25);
+    expect(quantile(talk, 0.5)).toBeLessThan(31);
+  });
+
+  it("a ring-out lasts until the carrier's 30–45 s timer; failures come back within seconds", () => {
+    const noAnswer = sample.reason('no_answer').map((p) => p.ringSec);
+    expect(Math.min(...noAnswer)).toBeGreaterThanOrEqual(30);
+    expect(Math.max(...noAnswer)).toBeLessThanOrEqual(45);
+    expect(quantile(noAnswer, 0.5)).toBeGreaterThan(36);
+    expect(quantile(noAnswer, 0.5)).toBeLessThan(40);
+    const busy = sample.reason('busy').map((p) => p.ringSec);
+    expect(Math.min(...busy)).toBeGreaterThanOrEqual(0.8);
+    expect(Math.max(...busy)).toBeLessThanOrEqual(5);
+    expect(quantile(busy, 0.5)).toBeGreaterThan(1.5);
+    expect(quantile(busy, 0.5)).toBeLessThan(2.5);
+    for (const r of ['unreachable', 'provider_error']) {
+      const ring = sample.reason(r).map((p) => p.ringSec);
+      expect(ring.length, r).toBeGreaterThan(100);
+      expect(Math.max(...ring), r).toBeLessThanOrEqual(6);
+    }
+    for (const p of sample.plans.filter(
+      (x) => x.reason !== 'answered' && x.reason !== 'voicemail',
+    )) {
+      expect(p.talkSec).toBe(0);
+      expect(p.extraTurns).toBe(0);
     }
   });
 
+  it('the number of exchanges grows with talk time', () => {
+    const answered = sample.answered;
+    const turnsWhere = (pick: (talk: number) => boolean) =>
+      mean(answered.filter((p) => pick(p.talkSec)).map((p) => p.extraTurns));
+    const short = turnsWhere((t) => t < 60);
+    const medium = turnsWhere((t) => t >= 60 && t < 150);
+    const long = turnsWhere((t) => t >= 150);
+    expect(short).toBeLessThan(medium);
+    expect(medium).toBeLessThan(long);
+    // No time for a question in the shortest calls; about one exchange per 18 s in longer ones.
+    for (const p of answered.filter((x) => x.talkSec < 33)) expect(p.extraTurns).toBe(0);
+    for (const p of answered.filter((x) => x.talkSec >= 120)) {
+      expect(p.extraTurns).toBeGreaterThanOrEqual(2);
+      expect(p.extraTurns).toBeLessThanOrEqual(Math.ceil((p.talkSec - 25) / 8));
+    }
+  });
+});
+
+describe('simulator timing of the reserved ranges (every number, attempts 1–3)', () => {
+  const plans = Array.from({ length: 1000 }, (_, suffix) =>
+    [1, 2, 3].map((k) => ({
+      suffix,
+      k,
+      plan: calleePlan(`+1500555${String(suffix).padStart(4, '0')}`, k),
+    })),
+  ).flat();
+
+  it('keeps every draw within the bounds of its kind', () => {
+    for (const { suffix, k, plan } of plans) {
+      const where = `${suffix} attempt ${k}: ${JSON.stringify(plan)}`;
+      switch (plan.reason) {
+        case 'answered':
+          expect(plan.ringSec, where).toBeGreaterThanOrEqual(3);
+          expect(plan.ringSec, where).toBeLessThanOrEqual(28);
+          expect(plan.talkSec, where).toBeGreaterThanOrEqual(suffix >= 900 ? 570 : 6);
+          expect(plan.talkSec, where).toBeLessThanOrEqual(suffix >= 900 ? 630 : 480);
+          break;
+        case 'voicemail':
+          expect(plan.ringSec, where).toBeGreaterThanOrEqual(15);
+          expect(plan.talkSec, where).toBeLessThanOrEqual(75);
+          break;
+        case 'no_answer':
+          expect(plan.ringSec, where).toBeGreaterThanOrEqual(30);
+          expect(plan.ringSec, where).toBeLessThanOrEqual(45);
+          break;
+        default:
+          expect(plan.ringSec, where).toBeLessThanOrEqual(6);
+          expect(plan.talkSec, where).toBe(0);
+      }
+    }
+  });
+
+  it('0900–0999 all talk for about ten minutes, with far more exchanges than other calls', () => {
+    const long = plans.filter((x) => x.suffix >= 900).map((x) => x.plan);
+    expect(
+      quantile(
+        long.map((p) => p.talkSec),
+        0.5,
+      ),
+    ).toBeCloseTo(600, -1);
+    for (const p of long) expect(p.extraTurns).toBeGreaterThanOrEqual(20);
+    const ordinary = plans.filter((x) => x.suffix < 100).map((x) => x.plan.extraTurns);
+    expect(quantile(ordinary, 0.99)).toBeLessThan(20);
+  });
+});
+
+describe('simulator timing', () => {
   it('waits ring + talk time divided by the speed, on the clock, and not a moment less', async () => {
     const phone = '+15005550042';
     const plan = calleePlan(phone, 1);
@@ -237,6 +426,85 @@ describe('simulator transcripts', () => {
     expect(lines[0]).toBe('Agent: Hello, this is Max.');
     expect(lines[1]).toBe('Customer: Hello, yes, speaking.');
     expect(lines[2]).toBe("Agent: I'm calling to ask about renewal.");
+  });
+
+  it('has one exchange per extra turn between the opening and a close that fits the outcome', async () => {
+    const closes: Record<Outcome, RegExp> = {
+      successful: /\nCustomer: Yes, that works for me\. .*\nAgent: .*all set.*\nCustomer: .*bye\.$/,
+      unsuccessful: /\nCustomer: No, I'm not interested, thanks\.\nAgent: .*goodbye\.$/,
+      callback_requested:
+        /\nCustomer: .*call me back later\?\nAgent: .*When would be a good time\?\nCustomer: .+\nAgent: .*call you back.*\nCustomer: .*bye\.$/,
+      opted_out: /\nCustomer: Please stop calling me.*\nAgent: .*won't be called again.*$/,
+      voicemail: /\nAgent: .*Please call us back.*$/,
+    };
+    const closeLines: Record<Outcome, number> = {
+      successful: 3,
+      unsuccessful: 2,
+      callback_requested: 5,
+      opted_out: 2,
+      voicemail: 0,
+    };
+    const phones = ['+15005550011', '+15005550612', '+15005550733', '+15005550944', UNSUCCESSFUL];
+    for (const phone of phones) {
+      const plan = calleePlan(phone, 1);
+      const r = await dialAt(phone, 1);
+      const lines = r.transcript!.split('\n');
+      expect(lines.slice(0, 3).map((l) => l.slice(0, 9))).toEqual([
+        'Agent: He',
+        'Customer:',
+        "Agent: I'",
+      ]);
+      expect(lines.length, phone).toBe(3 + 2 * plan.extraTurns + closeLines[plan.outcome!]);
+      expect(r.transcript, phone).toMatch(closes[plan.outcome!]);
+    }
+    expect(calleePlan(UNSUCCESSFUL, 1).outcome).toBe('unsuccessful');
+  });
+
+  it("a long call brings in the row's own values and does not repeat a question soon", async () => {
+    const clock = new FakeClock(T0);
+    const sim = createSimulator({ clock, speed: 1 });
+    const req = dialRequest('+15005550950', {
+      variables: {
+        first_name: 'John',
+        last_name: 'Smith',
+        email: 'john@example.com',
+        date: 'Monday',
+      },
+    });
+    const r = await drive(clock, sim.dial(req), 20 * 60_000);
+    expect(r.transcript).toContain(
+      'Agent: Of course. I have last name Smith, email john@example.com and date Monday.',
+    );
+    expect(r.transcript).toContain("Agent: Yes, we'll send it to john@example.com.");
+    expect(r.transcript).toContain('Agent: I have John, is that right?');
+    const questions = r.transcript!.split('\n').filter((l) => l.startsWith('Customer: '));
+    for (let i = 1; i < questions.length; i++) {
+      expect(questions.slice(Math.max(0, i - 6), i), `question ${i}`).not.toContain(questions[i]);
+    }
+  });
+
+  it('keeps each turn on one line and leaves no gap for an empty value', async () => {
+    const clock = new FakeClock(T0);
+    const sim = createSimulator({ clock, speed: 1 });
+    const req = dialRequest('+15005550950', {
+      variables: { first_name: '', last_name: 'Smith\nJr', date: 'Monday\r\n' },
+    });
+    const r = await drive(clock, sim.dial(req), 20 * 60_000);
+    const lines = r.transcript!.split('\n');
+    expect(lines[0]).toBe('Agent: Hello, this is Ava from Acme.');
+    expect(lines[2]).toBe("Agent: I'm calling to confirm the appointment of Smith Jr on Monday.");
+    for (const line of lines) expect(line).toMatch(/^(Agent|Customer): \S(.*\S)?$/);
+  });
+
+  it('gives the same transcript for the same number and attempt, and varies it between calls', async () => {
+    const texts = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const phone = `+150055509${String(i).padStart(2, '0')}`;
+      const r = await dialAt(phone, 1);
+      expect((await dialAt(phone, 1)).transcript).toBe(r.transcript);
+      texts.add(r.transcript!);
+    }
+    expect(texts.size).toBe(8);
   });
 
   it('lookup of an unknown attempt says unknown', async () => {

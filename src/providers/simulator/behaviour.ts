@@ -1,4 +1,5 @@
 import type { AttemptReason, Outcome } from '../../domain/types.js';
+import { type Duration, drawSeconds, type Rng, seededRandom } from './random.js';
 
 // What the simulated callee does on one attempt. A pure function of (number, attempt number), so
 // the same number and attempt always behave the same, on every machine and after a restart —
@@ -11,85 +12,105 @@ export interface CalleePlan {
   ringSec: number;
   /** Simulated seconds of talk (answered and voicemail only). */
   talkSec: number;
-  /** Extra conversation turns (the 0900–0999 long calls have many). */
+  /** Question-and-answer exchanges beyond the opening and the close; grows with talk time. */
   extraTurns: number;
   errorMessage?: string;
 }
 
-const SEED = 'outdial-simulator-v1';
+// Timing model. Draws are seconds of simulated time; the simulator divides them by
+// OUTDIAL_SIM_SPEED. Human-driven times (how long until someone picks up, how long they talk) are
+// log-normal: right-skewed, never negative, most calls near the median and a long tail of slow
+// ones, which is how call-centre handle times are distributed. Network-driven times (a busy
+// signal, a dead number, a ring-out) sit close to a fixed timer. Every draw is clamped so that a
+// tail value can never produce an absurd call or break the documented behaviour of a range.
+const lognormal = (median: number, spread: number, min: number, max: number): Duration => ({
+  kind: 'lognormal',
+  median,
+  spread,
+  min,
+  max,
+});
 
-/** cyrb53: a small, well-mixed string hash (53 bits). */
-function hash(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+/**
+ * Dial to answer: a second or two of call set-up, then 6 s ring cycles (North American cadence);
+ * most people pick up on the first or second ring, a few let it ring almost to the ring-out.
+ */
+const ANSWER_RING = lognormal(8, 1.5, 3, 28);
+
+/** Dial to the machine: voicemail picks up after a configured 4–5 rings, a fairly fixed time. */
+const VOICEMAIL_RING: Duration = { kind: 'normal', mean: 24, sd: 3, min: 15, max: 32 };
+
+type Unanswered = 'busy' | 'no_answer' | 'unreachable' | 'carrier_blocked' | 'provider_error';
+
+/**
+ * Dial to the end of an unanswered attempt. A ring-out lasts until the carrier's no-answer timer
+ * gives up (typically 30–45 s, most near 38 s); the failures come back with the network's
+ * signalling a second or two after the dial, busy tone included.
+ */
+const UNANSWERED_RING: Record<Unanswered, Duration> = {
+  no_answer: { kind: 'normal', mean: 38, sd: 4, min: 30, max: 45 },
+  busy: lognormal(2, 1.4, 0.8, 5),
+  unreachable: lognormal(1.5, 1.6, 0.3, 6),
+  carrier_blocked: lognormal(1, 1.5, 0.3, 4),
+  provider_error: lognormal(0.8, 1.8, 0.1, 5),
+};
+
+/**
+ * Talk time by outcome. A call that succeeds runs through the whole script (median about a minute
+ * and a half); a refusal, a "call me later" or an opt-out ends the call early. Voicemail is the
+ * machine's greeting plus a short message.
+ */
+const TALK: Record<Outcome, Duration> = {
+  successful: lognormal(95, 1.6, 30, 480),
+  unsuccessful: lognormal(45, 1.7, 12, 300),
+  callback_requested: lognormal(35, 1.5, 12, 180),
+  opted_out: lognormal(20, 1.5, 6, 90),
+  voicemail: lognormal(28, 1.3, 12, 75),
+};
+
+/** The 0900–0999 range: the contract's "about 10 minutes". */
+const LONG_TALK = lognormal(600, 1.02, 570, 630);
+
+/** The greeting, the purpose, the answer and the goodbye take about this long between them. */
+const OPENING_AND_CLOSE_SEC = 25;
+/** One more question from the callee and the agent's answer. */
+const EXCHANGE = lognormal(18, 1.35, 8, 45);
+/** Keeps a stored transcript to a few kilobytes however long the call. */
+const MAX_EXTRA_TURNS = 40;
+
+/** How many extra exchanges fill the talk time left after the opening and the close. */
+function exchangesIn(rng: Rng, talkSec: number): number {
+  let left = talkSec - OPENING_AND_CLOSE_SEC;
+  let turns = 0;
+  while (turns < MAX_EXTRA_TURNS) {
+    left -= drawSeconds(rng, EXCHANGE);
+    if (left < 0) break;
+    turns++;
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return turns;
 }
-
-/** mulberry32: a deterministic stream of numbers in [0, 1). */
-export function seededRandom(key: string): () => number {
-  let a = hash(`${SEED}|${key}`) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rng = () => number;
-const between = (rng: Rng, min: number, max: number) =>
-  Math.round((min + (max - min) * rng()) * 10) / 10;
 
 const answered = (rng: Rng, outcome: Outcome, long = false): CalleePlan => {
-  const talk: Record<Outcome, [number, number]> = {
-    successful: [45, 180],
-    unsuccessful: [20, 90],
-    voicemail: [15, 35],
-    callback_requested: [20, 60],
-    opted_out: [10, 30],
-  };
-  const [min, max] = long ? [570, 630] : talk[outcome];
-  return {
-    reason: 'answered',
-    outcome,
-    ringSec: between(rng, 4, 20),
-    talkSec: between(rng, min, max),
-    extraTurns: long ? 12 : Math.floor(rng() * 3),
-  };
+  const ringSec = drawSeconds(rng, ANSWER_RING);
+  const talkSec = drawSeconds(rng, long ? LONG_TALK : TALK[outcome]);
+  return { reason: 'answered', outcome, ringSec, talkSec, extraTurns: exchangesIn(rng, talkSec) };
 };
 
 const voicemail = (rng: Rng): CalleePlan => ({
   reason: 'voicemail',
   outcome: 'voicemail',
-  ringSec: between(rng, 20, 30),
-  talkSec: between(rng, 15, 35),
+  ringSec: drawSeconds(rng, VOICEMAIL_RING),
+  talkSec: drawSeconds(rng, TALK.voicemail),
   extraTurns: 0,
 });
 
-const unanswered = (rng: Rng, reason: AttemptReason): CalleePlan => {
-  const ring: Partial<Record<AttemptReason, [number, number]>> = {
-    busy: [1, 4],
-    no_answer: [30, 45],
-    unreachable: [0.5, 3],
-    carrier_blocked: [0.5, 2],
-    provider_error: [0.2, 2],
-  };
-  const [min, max] = ring[reason] ?? [1, 3];
-  return {
-    reason,
-    ringSec: between(rng, min, max),
-    talkSec: 0,
-    extraTurns: 0,
-    ...(reason === 'provider_error' ? { errorMessage: 'Simulated carrier error (SIP 503)' } : {}),
-  };
-};
+const unanswered = (rng: Rng, reason: Unanswered): CalleePlan => ({
+  reason,
+  ringSec: drawSeconds(rng, UNANSWERED_RING[reason]),
+  talkSec: 0,
+  extraTurns: 0,
+  ...(reason === 'provider_error' ? { errorMessage: 'Simulated carrier error (SIP 503)' } : {}),
+});
 
 const RESERVED = /^\+1500555(\d{4})$/;
 

@@ -1,10 +1,11 @@
 import { renderTemplate } from '../../domain/template.js';
 import type { Outcome, RowVariables } from '../../domain/types.js';
 import type { DialAgent } from '../provider.js';
-import { seededRandom } from './behaviour.js';
+import { type Rng, seededRandom } from './random.js';
 
 // The simulated conversation: the agent's greeting and the purpose taken from its prompt, with
-// the row's variables filled in, then the callee's replies for the planned outcome.
+// the row's variables filled in; then as many of the callee's questions as the talk time leaves
+// room for; then the callee's answer and a close that match the planned outcome.
 
 const IMPERATIVE =
   /^(confirm|remind|ask|check|schedule|reschedule|follow|tell|let|offer|invite|verify|book|collect|inform|update|discuss|help|see|notify|survey|share|find)\b/i;
@@ -24,70 +25,179 @@ function purposeLine(prompt: string): string {
   return `I'm calling about this: ${sentence}`;
 }
 
-const REPLIES: Record<Outcome, { customer: string; agent: string; bye?: string }> = {
-  successful: {
-    customer: 'Yes, that works for me. Thank you for calling.',
-    agent: "Wonderful, you're all set. Have a great day!",
-    bye: 'You too, bye.',
-  },
-  unsuccessful: {
-    customer: "No, I'm not interested, thanks.",
-    agent: 'I understand. Thank you for your time, goodbye.',
-  },
-  callback_requested: {
-    customer: "I'm in the middle of something. Could you call me back later?",
-    agent: "Of course, we'll call you back later. Goodbye!",
-    bye: 'Thanks, bye.',
-  },
-  opted_out: {
-    customer: 'Please stop calling me and take me off your list.',
-    agent: "Understood, you won't be called again. Goodbye.",
-  },
-  voicemail: {
-    customer: "[voicemail] You've reached this number. Please leave a message after the tone.",
-    agent: 'Please call us back when you get a moment. Thank you!',
-  },
-};
+/** The row's other details as the agent would read them back ("last name Smith, …"). */
+function detailsLine(variables: RowVariables): string {
+  const details = Object.entries(variables)
+    .filter(([key, value]) => key !== 'first_name' && value.trim() !== '')
+    .slice(0, 4)
+    .map(([key, value]) => `${key.replace(/[_-]+/g, ' ').trim()} ${value.trim()}`);
+  if (details.length === 0) return 'I only have your name and this number on file.';
+  const list =
+    details.length === 1 ? details[0] : `${details.slice(0, -1).join(', ')} and ${details.at(-1)}`;
+  return `Of course. I have ${list}.`;
+}
 
-const SMALL_TALK: ReadonlyArray<[string, string]> = [
-  ['Before that, can I ask how long this will take?', 'Just a few minutes, I promise.'],
-  ['Which company did you say you were with?', "I'm calling on behalf of our team, as mentioned."],
-  ['Can you repeat the details, please?', 'Certainly, let me go over them again.'],
-  ['Is there anything I need to bring or prepare?', "Nothing special, we'll send a reminder."],
-  ['What happens if I need to change it later?', 'You can call us back at any time to change it.'],
-  ['Do you have my correct contact details?', 'Let me read back what we have on file.'],
-  ['Sorry, the line was breaking up. Can you say that again?', 'Of course, no problem at all.'],
-  ['Will I get a confirmation by email?', 'Yes, a confirmation will follow shortly.'],
+interface Context {
+  name: string;
+  agentName: string;
+  purpose: string;
+  details: string;
+  email: string;
+}
+
+/** A callee's question and the agent's answer. Some answers use the row's own values. */
+const EXCHANGES: ReadonlyArray<(c: Context) => [string, string]> = [
+  () => ['Before we go on, how long will this take?', 'Just a few minutes, I promise.'],
+  (c) => ['Sorry, who did you say was calling?', `This is ${c.agentName}, calling for the team.`],
+  (c) => ['Can you read back the details you have for me?', c.details],
+  (c) => ['Sorry, the line was breaking up. Can you say that again?', `Of course. ${c.purpose}`],
+  (c) => [
+    'Will I get a confirmation by email?',
+    c.email ? `Yes, we'll send it to ${c.email}.` : 'Yes, a confirmation will follow shortly.',
+  ],
+  () => ['Is there anything I need to bring or prepare?', "Nothing special, we'll remind you."],
+  () => ['What happens if I need to change it later?', 'Just call us back and we will sort it.'],
+  () => ['Is this call being recorded?', 'It may be, so that we keep our records accurate.'],
+  () => ['How did you get my number?', "It's the number we have on file for you."],
+  () => ['Hold on a second, let me grab a pen.', 'Take your time.'],
+  () => ['Can I ask about something else while I have you?', "Of course, I'll help if I can."],
+  () => ['Is there any cost involved?', 'No, there is nothing extra to pay for this.'],
+  () => [
+    'Could someone else in my family deal with this?',
+    'Yes, if they call us with your details.',
+  ],
+  () => ['When are you open, in case I need to call?', 'Weekdays from nine to five.'],
+  () => ['Can I just reply by text message instead?', 'Yes, you can reply to the text we send.'],
+  () => ['Sorry, it is a bit noisy here. Go on.', 'No problem at all.'],
+  () => ['Let me check my calendar quickly.', "Sure, I'll wait."],
+  (c) => [
+    'Do you have the right name for me?',
+    c.name ? `I have ${c.name}, is that right?` : 'Could you tell me your first name?',
+  ],
+  () => ['That all sounds fine so far. Anything else?', 'Just one more thing to go over.'],
 ];
+
+const CALLBACK_TIMES = [
+  'Tomorrow morning would be better.',
+  'Later this afternoon, after four.',
+  'Any time after six this evening.',
+  'Friday would work best for me.',
+];
+
+/** The callee's answer and the close, ending the way the outcome says the call ended. */
+function closing(outcome: Outcome, rng: Rng): string[] {
+  switch (outcome) {
+    case 'successful':
+      return [
+        'Customer: Yes, that works for me. Thank you for calling.',
+        "Agent: Wonderful, you're all set. Have a great day!",
+        'Customer: You too, bye.',
+      ];
+    case 'unsuccessful':
+      return [
+        "Customer: No, I'm not interested, thanks.",
+        'Agent: I understand. Thank you for your time, goodbye.',
+      ];
+    case 'callback_requested':
+      return [
+        "Customer: I'm in the middle of something. Could you call me back later?",
+        'Agent: Of course. When would be a good time?',
+        `Customer: ${CALLBACK_TIMES[Math.floor(rng() * CALLBACK_TIMES.length)]}`,
+        "Agent: Noted, we'll call you back then. Goodbye!",
+        'Customer: Thanks, bye.',
+      ];
+    case 'opted_out':
+      return [
+        'Customer: Please stop calling me and take me off your list.',
+        "Agent: Understood, you won't be called again. Goodbye.",
+      ];
+    case 'voicemail':
+      return [];
+  }
+}
+
+/** Exchanges just used are not reshuffled to the front, so no question comes right back. */
+const NO_REPEAT_WITHIN = 6;
+
+/** `n` exchanges in a seeded order; each is used once before any repeats. */
+function exchanges(n: number, c: Context, rng: Rng): string[] {
+  const lines: string[] = [];
+  const used: number[] = [];
+  let order: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (order.length === 0) {
+      order = EXCHANGES.map((_, k) => k);
+      for (let k = order.length - 1; k > 0; k--) {
+        const j = Math.floor(rng() * (k + 1));
+        [order[k], order[j]] = [order[j]!, order[k]!];
+      }
+      // `pop` takes from the end: the recent ones go first in the array, so they come up last.
+      const recent = new Set(used.slice(-NO_REPEAT_WITHIN));
+      order = [...order.filter((k) => recent.has(k)), ...order.filter((k) => !recent.has(k))];
+    }
+    const k = order.pop()!;
+    used.push(k);
+    const [question, answer] = EXCHANGES[k]!(c);
+    lines.push(`Customer: ${question}`, `Agent: ${answer}`);
+  }
+  return lines;
+}
+
+/**
+ * One turn on one line: a row value or a template may hold line breaks of its own, and an empty
+ * value leaves a gap before punctuation ("Hello , this is …").
+ */
+const oneLine = (turn: string) =>
+  turn
+    .replace(/\s+/g, ' ')
+    .replace(/ ([,.!?])/g, '$1')
+    .trim();
 
 export function simulatedTranscript(opts: {
   agent: DialAgent;
   variables: RowVariables;
   outcome: Outcome;
+  /** Exchanges between the opening and the close (see CalleePlan.extraTurns). */
   extraTurns: number;
-  /** Seeds the choice of small talk so the transcript is deterministic too. */
+  /** Seeds the choice of exchanges so the transcript is deterministic too. */
   seed: string;
 }): string {
-  const { agent, variables, outcome } = opts;
+  const { agent, outcome } = opts;
+  // A cell's line breaks are layout, not speech; flattened before rendering, they cannot split
+  // the prompt's sentences (which may be on lines of their own) or a turn.
+  const variables: RowVariables = Object.fromEntries(
+    Object.entries(opts.variables).map(([key, value]) => [key, value.replace(/\s+/g, ' ').trim()]),
+  );
   const name = (variables['first_name'] ?? '').trim();
   const greeting =
     renderTemplate(agent.greeting, variables).trim() ||
     `Hello${name ? ` ${name}` : ''}, this is ${agent.name}.`;
   const purpose = purposeLine(renderTemplate(agent.prompt, variables));
-  const reply = REPLIES[outcome];
-  const lines = [`Agent: ${greeting}`];
   if (outcome === 'voicemail') {
-    lines.push(`Customer: ${reply.customer}`, `Agent: ${purpose} ${reply.agent}`);
-    return lines.join('\n');
+    return [
+      `Agent: ${greeting}`,
+      "Customer: [voicemail] You've reached this number. Please leave a message after the tone.",
+      `Agent: ${purpose} Please call us back when you get a moment. Thank you!`,
+    ]
+      .map(oneLine)
+      .join('\n');
   }
-  lines.push(`Customer: ${name ? `Hi, yes, this is ${name}.` : 'Hello, yes, speaking.'}`);
-  lines.push(`Agent: ${purpose}`);
-  const rng = seededRandom(opts.seed);
-  for (let i = 0; i < opts.extraTurns; i++) {
-    const [q, a] = SMALL_TALK[Math.floor(rng() * SMALL_TALK.length)]!;
-    lines.push(`Customer: ${q}`, `Agent: ${a}`);
-  }
-  lines.push(`Customer: ${reply.customer}`, `Agent: ${reply.agent}`);
-  if (reply.bye) lines.push(`Customer: ${reply.bye}`);
-  return lines.join('\n');
+  // Its own stream: the plan's stream is keyed by the same number and attempt.
+  const rng = seededRandom(`${opts.seed}|transcript`);
+  const context: Context = {
+    name,
+    agentName: agent.name.replace(/\s*\([^)]*\)/g, '').trim() || agent.name,
+    purpose,
+    details: detailsLine(variables),
+    email: (variables['email'] ?? '').trim(),
+  };
+  return [
+    `Agent: ${greeting}`,
+    `Customer: ${name ? `Hi, yes, this is ${name}.` : 'Hello, yes, speaking.'}`,
+    `Agent: ${purpose}`,
+    ...exchanges(opts.extraTurns, context, rng),
+    ...closing(outcome, rng),
+  ]
+    .map(oneLine)
+    .join('\n');
 }
