@@ -4,11 +4,11 @@ import { isAbortError } from '../providers/provider.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Runtime } from '../runtime.js';
 import { completeBatchIfDone } from '../storage/batch-completion-repo.js';
-import { isConnectionError } from '../storage/db.js';
 import { expireLease, extendLease, releaseUndialed } from '../storage/lease-repo.js';
 import { addProgress } from '../storage/progress-repo.js';
 import type { ClaimedCall } from './claim.js';
-import { type AttemptEnding, type FinishOutcome, finishAttempt } from './finish.js';
+import type { AttemptEnding, FinishOutcome } from './finish.js';
+import type { FinishQueue } from './finish-queue.js';
 import { txWithRetry } from './transaction-retry.js';
 
 // Runs one claimed call outside any transaction: waits for its start slot, dials, heartbeats the
@@ -30,6 +30,8 @@ export interface RunnerContext {
   stopping: AbortSignal;
   /** The grace period is over: stop waiting for dials in progress. */
   abandon: AbortSignal;
+  /** Where attempt ends are committed, in groups. */
+  finishes: FinishQueue;
 }
 
 export type RunEnd =
@@ -101,30 +103,20 @@ async function giveUp(ctx: RunnerContext, call: ClaimedCall): Promise<RunEnd> {
   return { kind: 'abandoned' };
 }
 
-/** Finishes with retries: a result that happened must not be lost to a database restart. */
+/** Hands the end to the group-commit queue, which retries until it is recorded (or given up). */
 async function finishDurably(
   ctx: RunnerContext,
   call: ClaimedCall,
   ending: AttemptEnding,
 ): Promise<RunEnd> {
-  const { rt } = ctx;
   const handle = { callId: call.callId, attemptId: call.attemptId, owner: ctx.workerId };
-  for (let pause = 250; ; pause = Math.min(pause * 2, 5_000)) {
-    try {
-      const outcome = await finishAttempt(rt, handle, ending);
-      if (outcome.status === 'lost') {
-        ctx.log.warn({ callId: call.callId }, 'lease lost before finishing; result ignored');
-        return { kind: 'lost' };
-      }
-      return { kind: 'finished', outcome };
-    } catch (err) {
-      const level = isConnectionError(err) ? 'warn' : 'error';
-      ctx.log[level]({ err, callId: call.callId }, 'could not record a call result; retrying');
-      if (ctx.abandon.aborted) return { kind: 'abandoned' };
-      await rt.clock.sleep(pause, ctx.abandon);
-      if (ctx.abandon.aborted) return { kind: 'abandoned' };
-    }
+  const outcome = await ctx.finishes.finish(handle, ending);
+  if (outcome.status === 'abandoned') return { kind: 'abandoned' };
+  if (outcome.status === 'lost') {
+    ctx.log.warn({ callId: call.callId }, 'lease lost before finishing; result ignored');
+    return { kind: 'lost' };
   }
+  return { kind: 'finished', outcome };
 }
 
 export async function runCall(ctx: RunnerContext, call: ClaimedCall): Promise<RunEnd> {

@@ -8,6 +8,7 @@ import { runCall } from './call-runner.js';
 import type { ClaimedCall } from './claim.js';
 import { dispatchLoop } from './dispatcher.js';
 import { DueTimer } from './due-timer.js';
+import { FinishQueue } from './finish-queue.js';
 import { reaperLoop, reapLeases } from './lease-reaper.js';
 import { createWakeSignal, Waiter, type WakeSignal } from './wake.js';
 
@@ -92,6 +93,7 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
     log,
     stopping: stopping.signal,
     abandon: abandon.signal,
+    finishes: new FinishQueue(rt, log, abandon.signal),
   };
   const start = (call: ClaimedCall) => {
     const run: Promise<void> = runCall(runnerCtx, call)

@@ -10,20 +10,25 @@ import type { DialResult } from '../providers/provider.js';
 import type { Runtime } from '../runtime.js';
 import { completeBatchIfDone } from '../storage/batch-completion-repo.js';
 import {
-  lockOwnedCall,
-  markCallCompleted,
-  markCallFailed,
+  type AttemptEndRecord,
+  type CompletedCall,
+  type FailedCall,
+  lockOwnedCalls,
+  markCallsCompleted,
+  markCallsFailed,
   type OwnedCall,
-  recordAttemptEnd,
-  rescheduleCall,
+  type RescheduledCall,
+  recordAttemptEnds,
+  rescheduleCalls,
 } from '../storage/call-finish-repo.js';
 import type { Queryable } from '../storage/db.js';
-import { addProgress } from '../storage/progress-repo.js';
+import { addProgress, type ProgressDelta } from '../storage/progress-repo.js';
 import { txWithRetry } from './transaction-retry.js';
 
-// The one transaction that ends an attempt: the attempt row, the call (completed / failed / back
-// to waiting), the progress deltas and the batch's completion — all or nothing, and only while the
-// caller still holds the call's lease.
+// The one transaction that ends attempts: the attempt rows, the calls (completed / failed / back
+// to waiting), the progress deltas and the batches' completion — all or nothing, and only for the
+// calls whose lease the caller still holds. It takes a group of attempts at once (see
+// finish-queue.ts): one commit per group is what lets a worker finish thousands of calls a second.
 
 export interface AttemptHandle {
   callId: string;
@@ -42,6 +47,11 @@ export type AttemptEnding =
   | { kind: 'lost'; at: number }
   | { kind: 'unavailable'; at: number; error: string };
 
+export interface FinishItem {
+  handle: AttemptHandle;
+  ending: AttemptEnding;
+}
+
 // Smart callback is frozen into the batch at creation (absent: off), so editing the agent later
 // does not change how a running batch retries.
 function smartCallbackOf(call: OwnedCall): SmartCallbackConfig | undefined {
@@ -56,21 +66,39 @@ function retryAt(call: OwnedCall, earliest: number): number {
   return parsed.ok ? nextWindowStart(parsed.value, call.timeZone, earliest) : earliest;
 }
 
-async function apply(
+/** The writes one attempt's end needs, gathered so each kind is one statement for the group. */
+interface Writes {
+  ends: AttemptEndRecord[];
+  completed: CompletedCall[];
+  failed: FailedCall[];
+  rescheduled: RescheduledCall[];
+  deltas: Map<string, Required<ProgressDelta>>;
+}
+
+function addDelta(w: Writes, batchId: string, delta: ProgressDelta): void {
+  let d = w.deltas.get(batchId);
+  if (!d) {
+    d = { waiting: 0, active: 0, completed: 0, failed: 0, cancelled: 0, durationSum: 0 };
+    w.deltas.set(batchId, d);
+  }
+  for (const k of Object.keys(delta) as Array<keyof ProgressDelta>) d[k] += delta[k] ?? 0;
+}
+
+/** Decides one attempt's end (pure apart from the config) and queues its writes. */
+function plan(
   rt: Runtime,
-  q: Queryable,
+  w: Writes,
   call: OwnedCall,
   handle: AttemptHandle,
   ending: AttemptEnding,
-): Promise<FinishOutcome> {
-  const now = rt.clock.now();
+  now: number,
+): FinishOutcome {
   if (ending.kind !== 'result') {
     const error = ending.kind === 'lost' ? WORKER_LOST_ERROR : ending.error;
     const reason = ending.kind === 'lost' ? 'unknown' : 'provider_error';
-    await recordAttemptEnd(q, handle.attemptId, { endedAt: ending.at, reason, error });
-    await markCallFailed(q, call.id, { endTime: ending.at, error, reason });
-    await addProgress(q, [{ batchId: call.batchId, delta: { active: -1, failed: 1 } }]);
-    await completeBatchIfDone(q, call.batchId, now);
+    w.ends.push({ attemptId: handle.attemptId, endedAt: ending.at, reason, error });
+    w.failed.push({ callId: call.id, endTime: ending.at, error, reason });
+    addDelta(w, call.batchId, { active: -1, failed: 1 });
     return { status: 'finished', step: { kind: 'fail', error }, batchId: call.batchId };
   }
 
@@ -81,7 +109,8 @@ async function apply(
     policy: retryPolicyFor(rt.config, smartCallbackOf(call)),
     batchCancelled: call.batchStatus === 'cancelled' || call.batchStatus === 'failed',
   });
-  await recordAttemptEnd(q, handle.attemptId, {
+  w.ends.push({
+    attemptId: handle.attemptId,
     endedAt: r.endedAt,
     answeredAt: r.answeredAt,
     reason: r.reason,
@@ -92,7 +121,8 @@ async function apply(
   });
   if (step.kind === 'complete') {
     const durationSec = r.durationSec ?? 0;
-    await markCallCompleted(q, call.id, {
+    w.completed.push({
+      callId: call.id,
       attemptId: handle.attemptId,
       endTime: r.endedAt,
       durationSec,
@@ -100,37 +130,81 @@ async function apply(
       transcript: r.transcript ?? null,
       reason: r.reason,
     });
-    await addProgress(q, [
-      { batchId: call.batchId, delta: { active: -1, completed: 1, durationSum: durationSec } },
-    ]);
-    await completeBatchIfDone(q, call.batchId, now);
+    addDelta(w, call.batchId, { active: -1, completed: 1, durationSum: durationSec });
     return { status: 'finished', step, batchId: call.batchId };
   }
   if (step.kind === 'fail') {
-    await markCallFailed(q, call.id, {
-      endTime: r.endedAt,
-      error: step.error,
-      reason: r.reason,
-    });
-    await addProgress(q, [{ batchId: call.batchId, delta: { active: -1, failed: 1 } }]);
-    await completeBatchIfDone(q, call.batchId, now);
+    w.failed.push({ callId: call.id, endTime: r.endedAt, error: step.error, reason: r.reason });
+    addDelta(w, call.batchId, { active: -1, failed: 1 });
     return { status: 'finished', step, batchId: call.batchId };
   }
   const runAt = retryAt(call, now + step.delayMs);
-  await rescheduleCall(q, call.id, { runAt, reason: r.reason });
-  await addProgress(q, [{ batchId: call.batchId, delta: { active: -1, waiting: 1 } }]);
+  w.rescheduled.push({ callId: call.id, runAt, reason: r.reason });
+  addDelta(w, call.batchId, { active: -1, waiting: 1 });
   return { status: 'finished', step, batchId: call.batchId, runAt };
 }
 
-/** Ends the attempt if `handle.owner` still holds the call's lease; 'lost' when it does not. */
-export function finishAttempt(
+async function finishIn(
+  rt: Runtime,
+  q: Queryable,
+  items: readonly FinishItem[],
+): Promise<FinishOutcome[]> {
+  const owned = new Map(
+    (
+      await lockOwnedCalls(
+        q,
+        items.map((i) => ({
+          callId: i.handle.callId,
+          owner: i.handle.owner,
+          attemptId: i.handle.attemptId,
+        })),
+      )
+    ).map((c) => [c.id, c]),
+  );
+  const now = rt.clock.now();
+  const w: Writes = { ends: [], completed: [], failed: [], rescheduled: [], deltas: new Map() };
+  const outcomes = items.map((i): FinishOutcome => {
+    const call = owned.get(i.handle.callId);
+    // Taken once: a call listed twice in one group would otherwise be finished twice.
+    owned.delete(i.handle.callId);
+    return call ? plan(rt, w, call, i.handle, i.ending, now) : { status: 'lost' };
+  });
+  await recordAttemptEnds(q, w.ends);
+  await markCallsCompleted(q, w.completed);
+  await markCallsFailed(q, w.failed);
+  await rescheduleCalls(q, w.rescheduled);
+  await addProgress(
+    q,
+    [...w.deltas].map(([batchId, delta]) => ({ batchId, delta })),
+  );
+  // Only a call that ended for good can end its batch (a retry leaves one waiting). Batches are
+  // checked in id order, the lock order of batches rows.
+  const batchesToCheck = [
+    ...new Set(
+      outcomes.flatMap((o) =>
+        o.status === 'finished' && o.step.kind !== 'retry' ? [o.batchId] : [],
+      ),
+    ),
+  ].sort();
+  for (const batchId of batchesToCheck) await completeBatchIfDone(q, batchId, now);
+  return outcomes;
+}
+
+/** Ends each attempt whose lease `handle.owner` still holds ('lost' for the others), in one transaction. */
+export function finishAttempts(
+  rt: Runtime,
+  items: readonly FinishItem[],
+): Promise<FinishOutcome[]> {
+  if (items.length === 0) return Promise.resolve([]);
+  return txWithRetry(rt.db, (q) => finishIn(rt, q, items));
+}
+
+/** Ends one attempt if `handle.owner` still holds the call's lease; 'lost' when it does not. */
+export async function finishAttempt(
   rt: Runtime,
   handle: AttemptHandle,
   ending: AttemptEnding,
 ): Promise<FinishOutcome> {
-  return txWithRetry(rt.db, async (q) => {
-    const call = await lockOwnedCall(q, handle.callId, handle.owner, handle.attemptId);
-    if (!call) return { status: 'lost' } as const;
-    return apply(rt, q, call, handle, ending);
-  });
+  const [outcome] = await finishAttempts(rt, [{ handle, ending }]);
+  return outcome!;
 }

@@ -9,6 +9,7 @@ import {
   tryReaperLock,
 } from '../storage/lease-repo.js';
 import { finishAttempt } from './finish.js';
+import { MAINTENANCE_EVERY_MS, runMaintenance } from './maintenance.js';
 import { txWithRetry } from './transaction-retry.js';
 
 // The lease reaper: an active call whose lease expired lost its worker. Its attempt is reconciled
@@ -117,10 +118,14 @@ export async function reapLeases(
   }
 }
 
-/** Runs a reaper pass every interval until `stop` aborts; errors are logged, never thrown. */
+/**
+ * Runs a reaper pass every interval, and a maintenance pass every MAINTENANCE_EVERY_MS, until
+ * `stop` aborts; errors are logged, never thrown.
+ */
 export async function reaperLoop(ctx: ReaperContext, stop: AbortSignal): Promise<void> {
   const { rt } = ctx;
   const every = Math.max(rt.config.pollMs, Math.min(rt.config.leaseMs / 2, 15_000));
+  let maintainedAt = rt.clock.now();
   while (!stop.aborted) {
     await rt.clock.sleep(every, stop);
     if (stop.aborted) return;
@@ -128,6 +133,14 @@ export async function reaperLoop(ctx: ReaperContext, stop: AbortSignal): Promise
       await reapLeases(ctx);
     } catch (err) {
       ctx.log.warn({ err }, 'lease reaper pass failed; will retry');
+    }
+    if (rt.clock.now() - maintainedAt < MAINTENANCE_EVERY_MS) continue;
+    maintainedAt = rt.clock.now();
+    try {
+      const removed = await runMaintenance(rt);
+      if (removed) ctx.log.debug(removed, 'maintenance pass done');
+    } catch (err) {
+      ctx.log.warn({ err }, 'maintenance pass failed; will retry');
     }
   }
 }

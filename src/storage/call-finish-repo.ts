@@ -1,8 +1,10 @@
 import type { Outcome } from '../domain/types.js';
 import type { Queryable } from './db.js';
 
-// The finishing transaction of one attempt: guarded by the lease, so exactly one party (the worker
-// that dialed, or the reaper that took the lease over) records an attempt's end.
+// The finishing transaction of attempts: guarded by the lease, so exactly one party (the worker
+// that dialed, or the reaper that took the lease over) records an attempt's end. Every statement
+// takes a whole group of attempts, so a worker finishing hundreds of calls a second pays one
+// transaction (and one WAL flush) per group, not per call.
 
 export interface OwnedCall {
   id: string;
@@ -15,48 +17,64 @@ export interface OwnedCall {
   batchConfig: Record<string, unknown>;
 }
 
+export interface LeaseHandle {
+  callId: string;
+  owner: string;
+  attemptId: string;
+}
+
 /**
- * Locks an active call if (and only if) `owner` still holds its lease for `attemptId`.
- * $1 call id, $2 lease owner, $3 attempt id.
- * Locks: the calls row FOR UPDATE (first in this transaction's lock order). Index: calls pkey.
+ * Locks the active calls whose lease `owner` still holds for `attemptId`; the others (lease lost,
+ * call cancelled or reaped) are simply not returned.
+ * $1 call ids, $2 lease owners, $3 attempt ids.
+ * Locks: those calls rows FOR UPDATE, in id order (first in this transaction's lock order; two
+ * groups never wait on each other in a cycle). Index: calls pkey.
  */
-export async function lockOwnedCall(
+export async function lockOwnedCalls(
   q: Queryable,
-  callId: string,
-  owner: string,
-  attemptId: string,
-): Promise<OwnedCall | undefined> {
+  handles: readonly LeaseHandle[],
+): Promise<OwnedCall[]> {
+  if (handles.length === 0) return [];
   const rows = await q.query<{
     id: string;
     batch_id: string;
     attempts: number;
     time_zone: string | null;
   }>(
-    `SELECT id, batch_id, attempts, time_zone FROM calls
-      WHERE id = $1 AND state = 'active' AND lease_owner = $2 AND current_attempt_id = $3
-      FOR UPDATE`,
-    [callId, owner, attemptId],
+    `SELECT c.id, c.batch_id, c.attempts, c.time_zone
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, owner, att)
+       JOIN calls c ON c.id = t.id
+      WHERE c.state = 'active' AND c.lease_owner = t.owner AND c.current_attempt_id = t.att
+      ORDER BY c.id
+      FOR UPDATE OF c`,
+    [handles.map((h) => h.callId), handles.map((h) => h.owner), handles.map((h) => h.attemptId)],
   );
-  const r = rows[0];
-  if (!r) return undefined;
-  // The batch is read by a statement of its own, after the call's lock is granted: a join in the
-  // locking statement would re-check only the call row and could return the batch as it was
+  if (rows.length === 0) return [];
+  // The batches are read by a statement of their own, after the calls' locks are granted: a join
+  // in the locking statement would re-check only the call rows and could return a batch as it was
   // before a cancel that committed while this transaction waited (and schedule a retry for it).
-  const [b] = await q.query<{ status: string; config: Record<string, unknown> | null }>(
-    'SELECT status, config FROM batches WHERE id = $1',
-    [r.batch_id],
-  );
-  return {
-    id: r.id,
-    batchId: r.batch_id,
-    attempts: r.attempts,
-    timeZone: r.time_zone,
-    batchStatus: b!.status,
-    batchConfig: b!.config ?? {},
-  };
+  const batchIds = [...new Set(rows.map((r) => r.batch_id))];
+  const batches = await q.query<{
+    id: string;
+    status: string;
+    config: Record<string, unknown> | null;
+  }>('SELECT id, status, config FROM batches WHERE id = ANY($1::text[])', [batchIds]);
+  const byId = new Map(batches.map((b) => [b.id, b]));
+  return rows.map((r) => {
+    const b = byId.get(r.batch_id)!;
+    return {
+      id: r.id,
+      batchId: r.batch_id,
+      attempts: r.attempts,
+      timeZone: r.time_zone,
+      batchStatus: b.status,
+      batchConfig: b.config ?? {},
+    };
+  });
 }
 
 export interface AttemptEndRecord {
+  attemptId: string;
   endedAt: number;
   answeredAt?: number | undefined;
   /** An AttemptReason, or 'unknown' when the attempt was lost with its worker. */
@@ -67,25 +85,30 @@ export interface AttemptEndRecord {
   providerCallId?: string | undefined;
 }
 
-/** $1 attempt id, $2.. the end. Locks: the call_attempts row. Index: call_attempts pkey. */
-export async function recordAttemptEnd(
+/** $1.. parallel arrays, one entry per attempt. Locks: those call_attempts rows. Index: pkey. */
+export async function recordAttemptEnds(
   q: Queryable,
-  attemptId: string,
-  end: AttemptEndRecord,
+  ends: readonly AttemptEndRecord[],
 ): Promise<void> {
+  if (ends.length === 0) return;
   await q.query(
-    `UPDATE call_attempts SET ended_at = $2, answered_at = $3, reason = $4, outcome = $5,
-            duration = $6, error = $7, provider_call_id = COALESCE($8, provider_call_id)
-      WHERE id = $1`,
+    `UPDATE call_attempts a
+        SET ended_at = t.ended, answered_at = t.answered, reason = t.reason, outcome = t.outcome,
+            duration = t.duration, error = t.error,
+            provider_call_id = COALESCE(t.provider_call_id, a.provider_call_id)
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::float8[],
+                   $7::text[], $8::text[])
+            AS t(id, ended, answered, reason, outcome, duration, error, provider_call_id)
+      WHERE a.id = t.id`,
     [
-      attemptId,
-      end.endedAt,
-      end.answeredAt ?? null,
-      end.reason,
-      end.outcome ?? null,
-      end.durationSec ?? null,
-      end.error ?? null,
-      end.providerCallId ?? null,
+      ends.map((e) => e.attemptId),
+      ends.map((e) => e.endedAt),
+      ends.map((e) => e.answeredAt ?? null),
+      ends.map((e) => e.reason),
+      ends.map((e) => e.outcome ?? null),
+      ends.map((e) => e.durationSec ?? null),
+      ends.map((e) => e.error ?? null),
+      ends.map((e) => e.providerCallId ?? null),
     ],
   );
 }
@@ -96,51 +119,83 @@ const RELEASE_LEASE = 'lease_owner = NULL, lease_expires_at = NULL, current_atte
 // terminal_at is the attempt's end, so completedAt/failedAt, endTime and lastCompletedTime agree
 // even when a reaper records the end later.
 
-/** active → completed. $1 call id. Locks: the calls row (already held). Index: calls pkey. */
-export async function markCallCompleted(
+export interface CompletedCall {
+  callId: string;
+  attemptId: string;
+  endTime: number;
+  durationSec: number;
+  outcome: Outcome;
+  transcript: string | null;
+  reason: string;
+}
+
+/** active → completed. Locks: those calls rows (already held). Index: calls pkey. */
+export async function markCallsCompleted(
   q: Queryable,
-  callId: string,
-  c: {
-    attemptId: string;
-    endTime: number;
-    durationSec: number;
-    outcome: Outcome;
-    transcript: string | null;
-    reason: string;
-  },
+  calls: readonly CompletedCall[],
 ): Promise<void> {
+  if (calls.length === 0) return;
   await q.query(
-    `UPDATE calls SET state = 'completed', ${RELEASE_LEASE}, end_time = $2, terminal_at = $2,
-            duration = $3, outcome = $4, transcript = $5, result_attempt_id = $6, last_reason = $7,
+    `UPDATE calls c SET state = 'completed', ${RELEASE_LEASE}, end_time = t.ended,
+            terminal_at = t.ended, duration = t.duration, outcome = t.outcome,
+            transcript = t.transcript, result_attempt_id = t.att, last_reason = t.reason,
             error = NULL
-      WHERE id = $1 AND state = 'active'`,
-    [callId, c.endTime, c.durationSec, c.outcome, c.transcript, c.attemptId, c.reason],
+       FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::text[], $5::text[], $6::text[],
+                   $7::text[]) AS t(id, ended, duration, outcome, transcript, att, reason)
+      WHERE c.id = t.id AND c.state = 'active'`,
+    [
+      calls.map((c) => c.callId),
+      calls.map((c) => c.endTime),
+      calls.map((c) => c.durationSec),
+      calls.map((c) => c.outcome),
+      calls.map((c) => c.transcript),
+      calls.map((c) => c.attemptId),
+      calls.map((c) => c.reason),
+    ],
   );
 }
 
-/** active → failed. $1 call id. Locks: the calls row (already held). Index: calls pkey. */
-export async function markCallFailed(
-  q: Queryable,
-  callId: string,
-  c: { endTime: number; error: string; reason: string },
-): Promise<void> {
+export interface FailedCall {
+  callId: string;
+  endTime: number;
+  error: string;
+  reason: string;
+}
+
+/** active → failed. Locks: those calls rows (already held). Index: calls pkey. */
+export async function markCallsFailed(q: Queryable, calls: readonly FailedCall[]): Promise<void> {
+  if (calls.length === 0) return;
   await q.query(
-    `UPDATE calls SET state = 'failed', ${RELEASE_LEASE}, end_time = $2, terminal_at = $2,
-            error = $3, last_reason = $4
-      WHERE id = $1 AND state = 'active'`,
-    [callId, c.endTime, c.error, c.reason],
+    `UPDATE calls c SET state = 'failed', ${RELEASE_LEASE}, end_time = t.ended,
+            terminal_at = t.ended, error = t.error, last_reason = t.reason
+       FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS t(id, ended, error, reason)
+      WHERE c.id = t.id AND c.state = 'active'`,
+    [
+      calls.map((c) => c.callId),
+      calls.map((c) => c.endTime),
+      calls.map((c) => c.error),
+      calls.map((c) => c.reason),
+    ],
   );
 }
 
-/** active → waiting, due at `runAt`. $1 call id. Locks: the calls row (already held). */
-export async function rescheduleCall(
+export interface RescheduledCall {
+  callId: string;
+  runAt: number;
+  reason: string;
+}
+
+/** active → waiting, due at `runAt`. Locks: those calls rows (already held). Index: calls pkey. */
+export async function rescheduleCalls(
   q: Queryable,
-  callId: string,
-  c: { runAt: number; reason: string },
+  calls: readonly RescheduledCall[],
 ): Promise<void> {
+  if (calls.length === 0) return;
   await q.query(
-    `UPDATE calls SET state = 'waiting', ${RELEASE_LEASE}, run_at = $2, last_reason = $3
-      WHERE id = $1 AND state = 'active'`,
-    [callId, c.runAt, c.reason],
+    `UPDATE calls c SET state = 'waiting', ${RELEASE_LEASE}, run_at = t.run_at,
+            last_reason = t.reason
+       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS t(id, run_at, reason)
+      WHERE c.id = t.id AND c.state = 'active'`,
+    [calls.map((c) => c.callId), calls.map((c) => c.runAt), calls.map((c) => c.reason)],
   );
 }

@@ -25,7 +25,7 @@ export interface LockedWorkspace {
  * Locks: the workspaces row, FOR NO KEY UPDATE SKIP LOCKED (a workspace being claimed by another worker
  * is skipped, never waited for). NO KEY UPDATE, not UPDATE: a batch being inserted holds a KEY
  * SHARE lock on its workspace row (the foreign key), which must not hide the workspace from claims.
- * Indexes: calls_active_ws (capacity), batches_live + calls_due_batch (due work: min(run_at) of a
+ * Indexes: calls_active (capacity), batches_live + calls_due_batch (due work: min(run_at) of a
  * batch's waiting calls is the first entry of calls_due_batch; written as min() so no plan can
  * walk a batch's finished rows instead).
  */
@@ -57,7 +57,7 @@ export async function lockNextWorkspace(
 /**
  * Claim step 2: active calls of the locked workspace. Exact: claims of this workspace are
  * serialized by its row lock and finishes only lower the count.
- * $1 workspace id. Locks: none. Index: calls_active_ws.
+ * $1 workspace id. Locks: none. Index: calls_active.
  */
 export async function countActiveInWorkspace(q: Queryable, workspaceId: string): Promise<number> {
   const rows = await q.query<{ n: number }>(
@@ -79,7 +79,7 @@ export interface LiveBatch {
 /**
  * Claim step 3: the workspace's running batches that have due calls, with their active counts
  * (exact for the same reason as the workspace's) and the agent their calls are dialed with.
- * $1 workspace id, $2 now. Locks: none. Indexes: batches_live, calls_due_batch, calls_active_batch.
+ * $1 workspace id, $2 now. Locks: none. Indexes: batches_live, calls_due_batch, calls_active (workspace, batch).
  */
 export async function liveBatchesWithDueCalls(
   q: Queryable,
@@ -96,7 +96,8 @@ export async function liveBatchesWithDueCalls(
   >(
     `SELECT b.id,
             COALESCE(b.max_concurrency, (b.config->>'maxConcurrency')::int) AS max_concurrency,
-            (SELECT count(*) FROM calls a WHERE a.batch_id = b.id AND a.state = 'active')::int
+            (SELECT count(*) FROM calls a
+              WHERE a.workspace_id = b.workspace_id AND a.batch_id = b.id AND a.state = 'active')::int
               AS active,
             b.config->'callingWindow' AS calling_window,
             ${DIAL_AGENT_COLUMNS}

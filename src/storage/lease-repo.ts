@@ -100,7 +100,8 @@ export async function tryReaperLock(q: Queryable): Promise<boolean> {
  * Reaper: takes over active calls whose lease expired before `expiredBefore` (a lease owned by
  * one of `exceptOwners` is left alone). The new lease gives the reaper `leaseMs` to reconcile.
  * $1 new owner, $2 expired before, $3 new expiry, $4 max rows, $5 owners to leave alone.
- * Locks: the taken call rows, FOR UPDATE SKIP LOCKED. Index: calls_lease.
+ * Locks: the taken call rows, FOR UPDATE SKIP LOCKED. Index: calls_active (a scan of the active
+ * calls, bounded by the concurrency caps; the lease deadline is not indexed so heartbeats stay HOT).
  */
 export async function takeOverExpiredLeases(
   q: Queryable,

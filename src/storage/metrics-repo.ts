@@ -29,7 +29,7 @@ export async function liveCallCountsByWorkspace(q: Queryable): Promise<Workspace
 
 /**
  * Calls being dialed right now per workspace, counted exactly (cancelled batches' calls that are
- * still finishing included). No params, no locks. Index: calls_active_ws (partial, state =
+ * still finishing included). No params, no locks. Index: calls_active (partial, state =
  * 'active'), whose size is bounded by the workspaces' concurrency caps.
  */
 export async function activeCallsByWorkspace(

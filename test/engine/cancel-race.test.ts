@@ -7,9 +7,9 @@ import { type Engine, startEngine } from '../../src/engine/engine.js';
 import { finishAttempt } from '../../src/engine/finish.js';
 import { PACING_HORIZON_MS } from '../../src/engine/pacing.js';
 import {
-  lockOwnedCall,
-  recordAttemptEnd,
-  rescheduleCall,
+  lockOwnedCalls,
+  recordAttemptEnds,
+  rescheduleCalls,
 } from '../../src/storage/call-finish-repo.js';
 import type { Db } from '../../src/storage/db.js';
 import {
@@ -343,11 +343,11 @@ function gate() {
     const release = gate();
     // The finishing transaction's own steps (finish.ts, retry branch), paused before its commit.
     const finishing = t.db.tx(async (q) => {
-      const call = await lockOwnedCall(q, callId, 'w_fixture', attemptId);
+      const [call] = await lockOwnedCalls(q, [{ callId, owner: 'w_fixture', attemptId }]);
       expect(call?.batchStatus).toBe('processing');
       const now = h.clock.now();
-      await recordAttemptEnd(q, attemptId, { endedAt: now, reason: 'busy' });
-      await rescheduleCall(q, callId, { runAt: now + 120_000, reason: 'busy' });
+      await recordAttemptEnds(q, [{ attemptId, endedAt: now, reason: 'busy' }]);
+      await rescheduleCalls(q, [{ callId, runAt: now + 120_000, reason: 'busy' }]);
       await addProgress(q, [{ batchId: batch.id, delta: { active: -1, waiting: 1 } }]);
       locked.open();
       await release.opened;
