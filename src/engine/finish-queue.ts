@@ -16,7 +16,8 @@ import {
 //
 // A result that happened must not be lost to a database restart: a group that fails is retried
 // with a growing pause until it commits or the engine's grace period runs out. A group that fails
-// for another reason is split, so one bad item cannot hold the others back.
+// for another reason is split into single ends retried on their own, so one bad item cannot hold
+// the others back (and if it never commits, its lease expires and the reaper settles it).
 
 export type QueuedFinish = FinishOutcome | { status: 'abandoned' };
 
@@ -82,7 +83,9 @@ export class FinishQueue {
             { err, size: group.length },
             'finishing a group failed; finishing one by one',
           );
-          for (const p of group) await this.#commit([p]);
+          // Each on its own and off the main line: an item that keeps failing must not stall the
+          // ends queued behind it.
+          for (const p of group) void this.#commit([p]);
           return;
         }
         this.#log[connection ? 'warn' : 'error'](
