@@ -24,6 +24,7 @@ export interface ProcessRuntime extends Runtime {
 export async function createProcessRuntime(config: Config, log: Logger): Promise<ProcessRuntime> {
   const db = await openDatabase(config.database, {
     onError: (err) => log.warn({ err: err.message }, 'database connection error'),
+    onRestore: () => log.info('database connection restored'),
   });
   const signal = createWakeSignal(db, log);
   return {

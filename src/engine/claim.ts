@@ -69,10 +69,17 @@ export async function claimCalls(
     const result: ClaimResult = { workspaceId: ws.id, claimed: [], deferredUntil: [] };
 
     const active = await countActiveInWorkspace(q, ws.id);
+    // Start slots begin no earlier than this count: a call that ended before it is not counted,
+    // and its recorded end must not fall after the start of the attempt that takes its place.
+    const slotsFrom = rt.clock.now();
     const want = Math.min(
       ws.maxConcurrentCalls - active,
       opts.max,
-      availableSlots({ pacingNextAt: ws.pacingNextAt, now, callsPerSecond: ws.callsPerSecond }),
+      availableSlots({
+        pacingNextAt: ws.pacingNextAt,
+        now: slotsFrom,
+        callsPerSecond: ws.callsPerSecond,
+      }),
     );
     const batches = want > 0 ? await liveBatchesWithDueCalls(q, ws.id, now) : [];
     const limits = batches
@@ -100,7 +107,7 @@ export async function claimCalls(
 
     const grant = grantSlots({
       pacingNextAt: ws.pacingNextAt,
-      now,
+      now: slotsFrom,
       callsPerSecond: ws.callsPerSecond,
       max: ready.length,
     });

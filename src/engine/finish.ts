@@ -102,7 +102,10 @@ function plan(
     return { status: 'finished', step: { kind: 'fail', error }, batchId: call.batchId };
   }
 
-  const r = ending.result;
+  // An end is never recorded after the moment it is recorded: a provider's clock (or a timer
+  // firing a millisecond early) must not make the attempt overlap the one that takes its slot.
+  const r = { ...ending.result, endedAt: Math.min(ending.result.endedAt, now) };
+  if (r.answeredAt !== undefined) r.answeredAt = Math.min(r.answeredAt, r.endedAt);
   const step = decideNext({
     end: { reason: r.reason, ...(r.outcome ? { outcome: r.outcome } : {}) },
     attemptNo: call.attempts,

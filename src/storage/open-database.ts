@@ -9,6 +9,7 @@ export interface OpenOptions {
   migrate?: boolean;
   poolSize?: number;
   onError?: (err: Error) => void;
+  onRestore?: () => void;
 }
 
 /** Opens the configured database (taking the data-dir lock for embedded PGlite) and migrates it. */
@@ -18,6 +19,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
     db = await openPostgres(target.url, {
       ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }),
       ...(opts.onError === undefined ? {} : { onError: opts.onError }),
+      ...(opts.onRestore === undefined ? {} : { onRestore: opts.onRestore }),
     });
   } else if (target.kind === 'pglite-memory') {
     db = await openPglite();

@@ -42,14 +42,29 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
 
 export interface PgOptions {
   max?: number;
+  /** A connection failed (the server restarted, the network dropped). Never throws at the caller. */
   onError?: (err: Error) => void;
+  /** The first statement that succeeded after onError: the database is reachable again. */
+  onRestore?: () => void;
 }
 
 /** A pooled PostgreSQL connection. LISTEN runs on one dedicated client that reconnects itself. */
 export async function openPostgres(url: string, opts: PgOptions = {}): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, types });
+  // Down from the first connection error until a statement succeeds again: each outage is reported
+  // once each way, however many connections it broke.
+  let down = false;
+  const failed = (err: Error) => {
+    down = true;
+    opts.onError?.(err);
+  };
+  const succeeded = () => {
+    if (!down) return;
+    down = false;
+    opts.onRestore?.();
+  };
   // An idle client losing its server (restart, network) must not crash the process.
-  pool.on('error', (err) => opts.onError?.(err));
+  pool.on('error', failed);
   await pool.query('SELECT 1');
 
   const listeners = new Map<string, Set<(payload: string) => void>>();
@@ -63,7 +78,7 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
         const client = new pg.Client({ connectionString: url });
         try {
           client.on('error', (err) => {
-            opts.onError?.(err);
+            failed(err);
             if (listenClient === client) listenClient = undefined;
             client.end().catch(() => {});
             if (!closed) setTimeout(() => void connectListener().catch(() => {}), 500);
@@ -76,7 +91,7 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
           listenClient = client;
           return;
         } catch (err) {
-          opts.onError?.(err as Error);
+          failed(err as Error);
           await client.end().catch(() => {});
           await new Promise((r) => setTimeout(r, 500));
         }
@@ -87,21 +102,41 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
     return connecting;
   };
 
+  const pooled = wrap(pool);
   return {
     kind: 'postgres',
-    ...wrap(pool),
+    async query<R>(text: string, params?: readonly unknown[]) {
+      const rows = await pooled.query<R>(text, params);
+      succeeded();
+      return rows;
+    },
     async tx(fn) {
       const client = await pool.connect();
+      // pg-pool drops its own 'error' listener while a client is checked out: without this one a
+      // server restart mid-transaction is an unhandled 'error' event, which ends the process.
+      let broken: Error | undefined;
+      const onClientError = (err: Error) => {
+        broken = err;
+        failed(err);
+      };
+      client.on('error', onClientError);
       try {
         await client.query('BEGIN');
         const out = await fn(wrap(client));
         await client.query('COMMIT');
+        succeeded();
         return out;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!broken) {
+          await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+            broken = rollbackErr;
+          });
+        }
         throw err;
       } finally {
-        client.release();
+        client.off('error', onClientError);
+        // A broken client is destroyed, not returned to the pool for the next transaction.
+        client.release(broken);
       }
     },
     async exec(q, script) {

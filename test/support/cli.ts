@@ -115,3 +115,63 @@ export async function stopServer(
   s.proc.kill(signal);
   return s.exited;
 }
+
+/** The JSON log lines (pino) in a process's output; anything else it printed is skipped. */
+export function logEntries(output: string): Array<Record<string, any>> {
+  const entries: Array<Record<string, any>> = [];
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      entries.push(JSON.parse(line));
+    } catch {
+      // a line cut in half by the read, or not a log line
+    }
+  }
+  return entries;
+}
+
+/** Polls `check` until it returns a value other than undefined; fails after `timeoutMs`. */
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface WorkerProcess extends CliRun {
+  /** The lease owner ids of its dispatch engines (calls.lease_owner, call_attempts.worker_id). */
+  workerIds: string[];
+}
+
+/** Starts `outdial worker` and resolves once all its engines run. */
+export async function startWorker(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<WorkerProcess> {
+  const run = runCli(['worker', ...args], env);
+  try {
+    await waitUntil('the worker to start', () => {
+      if (run.proc.exitCode !== null || run.proc.signalCode !== null) {
+        throw new Error(`worker exited before it was running:\n${run.output()}`);
+      }
+      return logEntries(run.output()).some((e) => e.msg === 'Outdial worker running')
+        ? true
+        : undefined;
+    });
+  } catch (err) {
+    run.proc.kill('SIGKILL');
+    throw err;
+  }
+  const workerIds = logEntries(run.output())
+    .filter((e) => e.msg === 'dispatch engine started')
+    .map((e) => String(e.workerId));
+  return { ...run, workerIds };
+}

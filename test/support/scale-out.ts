@@ -1,0 +1,236 @@
+// A scale-out deployment for end-to-end tests: real `outdial serve` / `outdial worker` processes
+// sharing one PostgreSQL database, and always killed at the end.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { demoAgent } from '../../src/cli/demo-agent.js';
+import { generateApiKey } from '../../src/domain/api-key.js';
+import { newId } from '../../src/domain/ids.js';
+import { insertAgent } from '../../src/storage/agents-repo.js';
+import { insertApiKey } from '../../src/storage/api-keys-repo.js';
+import type { Db } from '../../src/storage/db.js';
+import { insertWorkspace, updateWorkspaceSettings } from '../../src/storage/workspaces-repo.js';
+import { ApiClient } from './api-client.js';
+import { type CliRun, type Server, startServer, startWorker, type WorkerProcess } from './cli.js';
+
+export class Fleet {
+  readonly workers: WorkerProcess[] = [];
+  api: Server | undefined;
+  // Starts still under way: killAll waits for them, so a process that finishes booting after a
+  // failure elsewhere is killed too instead of outliving the test.
+  private readonly starting: Promise<unknown>[] = [];
+
+  constructor(readonly env: Record<string, string>) {}
+
+  /** `outdial serve --workers 0`: the HTTP API alone. */
+  async startApi(extra: Record<string, string> = {}): Promise<Server> {
+    const start = startServer({ ...this.env, ...extra }, ['--workers', '0']);
+    this.starting.push(start.catch(() => {}));
+    this.api = await start;
+    return this.api;
+  }
+
+  /** `n` `outdial worker` processes, started side by side. */
+  async startWorkers(n: number, extra: Record<string, string> = {}): Promise<WorkerProcess[]> {
+    const all = Promise.allSettled(
+      Array.from({ length: n }, async () => {
+        const w = await startWorker({ ...this.env, ...extra });
+        this.workers.push(w);
+        return w;
+      }),
+    );
+    this.starting.push(all);
+    const failed = (await all).find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return this.workers;
+  }
+
+  all(): CliRun[] {
+    return [...(this.api ? [this.api] : []), ...this.workers];
+  }
+
+  /** Every process's output, labelled, for a failure message. */
+  outputs(): string {
+    return this.all()
+      .map((p, i) => `--- process ${i} (pid ${p.proc.pid}) ---\n${p.output().slice(-4_000)}`)
+      .join('\n');
+  }
+
+  /** SIGKILL for every process still running; resolves once they are gone. */
+  async killAll(): Promise<void> {
+    await Promise.allSettled(this.starting);
+    await Promise.all(
+      this.all().map(async (p) => {
+        if (p.proc.exitCode !== null || p.proc.signalCode !== null) return;
+        p.proc.kill('SIGKILL');
+        await p.exited;
+      }),
+    );
+  }
+}
+
+export interface WorkspaceAccess {
+  workspaceId: string;
+  agentId: string;
+  api: ApiClient;
+}
+
+/**
+ * A workspace with a key, an agent and the given limits, written through the storage layer
+ * (`updateWorkspaceSettings` is what the settings API calls): spawning the admin CLI once per step
+ * would cost seconds on a loaded machine and test nothing the admin tests do not.
+ */
+export async function seedWorkspace(
+  db: Db,
+  opts: { name: string; maxConcurrentCalls: number; callsPerSecond: number },
+): Promise<{ workspaceId: string; apiKey: string; agentId: string }> {
+  const now = Date.now();
+  const workspaceId = newId('ws', now);
+  const apiKey = generateApiKey();
+  const agentId = newId('agent', now);
+  await db.tx(async (q) => {
+    await insertWorkspace(q, { id: workspaceId, name: opts.name, createdAt: now });
+    await insertApiKey(q, { id: newId('key', now), workspaceId, key: apiKey, createdAt: now });
+    await insertAgent(q, demoAgent(agentId, workspaceId, now));
+    await updateWorkspaceSettings(q, workspaceId, {
+      maxConcurrentCalls: opts.maxConcurrentCalls,
+      callsPerSecond: opts.callsPerSecond,
+    });
+  });
+  return { workspaceId, apiKey, agentId };
+}
+
+/** The API as that workspace's key holder sees it. */
+export function accessFor(
+  baseUrl: string,
+  seed: { workspaceId: string; apiKey: string; agentId: string },
+): WorkspaceAccess {
+  return {
+    workspaceId: seed.workspaceId,
+    agentId: seed.agentId,
+    api: new ApiClient(baseUrl, { 'x-api-key': seed.apiKey, 'x-workspace-id': seed.workspaceId }),
+  };
+}
+
+/** +1500555XXXX: the simulator's reserved numbers, XXXX in 0000–0999; the range is its hundreds. */
+export function reservedNumber(range: number, index: number): string {
+  if (range < 0 || range > 9 || index < 0 || index > 99) {
+    throw new Error(`no reserved number ${index} in range ${range}`);
+  }
+  return `+15005550${range}${String(index).padStart(2, '0')}`;
+}
+
+/** The reserved range of a number, or undefined for an ordinary one. */
+export function reservedRange(phone: string): number | undefined {
+  const m = /^\+15005550(\d)\d\d$/.exec(phone);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * What the contract's simulator table makes of each reserved range under the default retry policy
+ * (3 attempts): the reason of each attempt in turn and the job's final status.
+ */
+export const RESERVED_RANGES: Record<number, { reasons: string[]; status: string }> = {
+  0: { reasons: ['answered'], status: 'completed' },
+  1: { reasons: ['busy', 'busy', 'busy'], status: 'failed' },
+  2: { reasons: ['no_answer', 'no_answer', 'no_answer'], status: 'failed' },
+  3: { reasons: ['voicemail'], status: 'completed' },
+  4: { reasons: ['unreachable'], status: 'failed' },
+  5: { reasons: ['busy', 'answered'], status: 'completed' },
+  6: { reasons: ['answered'], status: 'completed' },
+  7: { reasons: ['answered'], status: 'completed' },
+  8: { reasons: ['provider_error', 'answered'], status: 'completed' },
+  9: { reasons: ['answered'], status: 'completed' },
+};
+
+/** Writes a contacts CSV (phone_number, first_name) and returns its path. */
+export function writeContacts(dir: string, name: string, phones: readonly string[]): string {
+  const lines = ['phone_number,first_name', ...phones.map((p, i) => `${p},Person${i}`)];
+  const file = path.join(dir, `${name}.csv`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** Uploads a CSV as a new batch (§1) and returns its id. */
+export async function uploadBatch(
+  access: WorkspaceAccess,
+  csv: string,
+  fields: Record<string, string> = {},
+): Promise<string> {
+  const res = await access.api.uploadCsv(csv, { agentId: access.agentId, ...fields });
+  if (res.status !== 200) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.batchId;
+}
+
+export interface AttemptRecord {
+  id: string;
+  call_id: string;
+  batch_id: string;
+  workspace_id: string;
+  attempt_no: number;
+  worker_id: string;
+  started_at: number;
+  ended_at: number | null;
+  reason: string | null;
+  outcome: string | null;
+  error: string | null;
+}
+
+export interface CallRecord {
+  id: string;
+  batch_id: string;
+  workspace_id: string;
+  phone_number: string;
+  state: string;
+  attempts: number;
+  error: string | null;
+  outcome: string | null;
+  lease_owner: string | null;
+}
+
+/** A plain client on the deployment's database: what the assertions read, not what the app does. */
+export async function rowReader(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  // int8 columns as numbers: every time here is epoch ms, well inside 2^53.
+  client.setTypeParser(20, (v: string) => Number(v));
+  await client.connect();
+  return {
+    client,
+    attempts: async (where = 'TRUE', params: unknown[] = []) =>
+      (
+        await client.query<AttemptRecord>(
+          `SELECT id, call_id, batch_id, workspace_id, attempt_no, worker_id, started_at, ended_at,
+                  reason, outcome, error
+             FROM call_attempts WHERE ${where} ORDER BY started_at, id`,
+          params,
+        )
+      ).rows,
+    calls: async (where = 'TRUE', params: unknown[] = []) =>
+      (
+        await client.query<CallRecord>(
+          `SELECT id, batch_id, workspace_id, phone_number, state, attempts, error, outcome,
+                  lease_owner
+             FROM calls WHERE ${where} ORDER BY batch_id, seq`,
+          params,
+        )
+      ).rows,
+    end: () => client.end().catch(() => {}),
+  };
+}
+
+export type RowReader = Awaited<ReturnType<typeof rowReader>>;
+
+export const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/** Counts of a batch's calls by state, from the rows. */
+export function countByState(calls: readonly CallRecord[]): Record<string, number> {
+  const out: Record<string, number> = {
+    waiting: 0,
+    active: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+  };
+  for (const c of calls) out[c.state] = (out[c.state] ?? 0) + 1;
+  return out;
+}
