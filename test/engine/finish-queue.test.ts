@@ -140,4 +140,19 @@ describeEachDb('finish queue', (backend) => {
     expect((await outcomes[1])!.status).toBe('abandoned');
     expect((await outcomes[0])!.status).toBe('finished');
   });
+
+  it('records an end reported as later than now at now, so it never overlaps the next start', async () => {
+    h = await harness(backend);
+    const { batch, handles } = await activeBatch(h, 1);
+    const queue = new FinishQueue(h.rt, log, new AbortController().signal);
+    const now = h.clock.now();
+    await queue.finish(handles[0]!, answered(now + 5_000));
+    const [attempt] = await h.db.query<{ ended_at: number; answered_at: number }>(
+      'SELECT ended_at, answered_at FROM call_attempts WHERE batch_id = $1',
+      [batch.id],
+    );
+    expect(attempt).toEqual({ ended_at: now, answered_at: now - 25_000 });
+    const [call] = await callsOf(h.db, batch.id);
+    expect(call!.end_time).toBe(now);
+  });
 });
