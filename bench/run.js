@@ -1,7 +1,10 @@
 // `npm run bench [-- --quick] [-- <name>…]`: runs the benchmarks and prints one JSON line per
 // figure on stdout (DESIGN §8); progress goes to stderr. Needs PostgreSQL (BENCH_DATABASE_URL,
 // default postgres://postgres@127.0.0.1:5432/postgres) and a built dist/ (npm run build).
+import { runBatchStatusScaling } from './batch-status-scaling.js';
 import { cleanupAll, installSignalHandlers, wasInterrupted } from './cleanup.js';
+import { runDispatchBench } from './dispatch.js';
+import { runDispatchEmbedded } from './dispatch-embedded.js';
 import { note } from './figures.js';
 import { runIngest } from './ingest.js';
 import { runIngestMemory } from './ingest-memory.js';
@@ -16,10 +19,21 @@ const BENCHES = [
     figures: ['status_get', 'status_get_p99', 'status_get_vs_bare'],
     run: runStatusGet,
   },
+  {
+    name: 'dispatch',
+    figures: ['dispatch_baseline', 'dispatch_1w', 'dispatch_3w', 'dispatch_memory'],
+    run: runDispatchBench,
+  },
+  { name: 'dispatch_embedded', figures: ['dispatch_embedded'], run: runDispatchEmbedded },
+  {
+    name: 'batch_status_scaling',
+    figures: ['batch_status_scaling', 'batch_status_scaling_p99'],
+    run: runBatchStatusScaling,
+  },
 ];
 
 const USAGE = `usage: node bench/run.js [--quick] [name…]
-  --quick   smaller sizes and shorter load runs (under a minute)
+  --quick   smaller sizes and shorter load runs (a few minutes)
   name      run only these benchmarks (a benchmark or figure name): ${BENCHES.map((b) => b.name).join(', ')}`;
 
 function parseArgs(argv) {

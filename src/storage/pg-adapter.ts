@@ -14,6 +14,7 @@ const types = {
 
 // Parameterised queries run as named prepared statements: each connection parses and plans a
 // query text once, then only binds and executes it (most of a short query's cost otherwise).
+// Statements that take arrays are the exception (see wrap).
 const statementNames = new Map<string, string>();
 const MAX_STATEMENTS = 2_000;
 
@@ -31,7 +32,11 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<R>(text: string, params?: readonly unknown[]) {
       if (!params || params.length === 0) return (await client.query(text)).rows as R[];
-      const name = statementName(text);
+      // A statement given arrays (the engine's set-based writes: UPDATE … FROM unnest(…)) is
+      // planned on every execution: a plan cached once per connection was made for the table
+      // sizes of that moment, and a join planned as a full scan of a nearly empty call_attempts
+      // then scanned 100,000 rows for every group of finished calls.
+      const name = params.some(Array.isArray) ? undefined : statementName(text);
       const res = await client.query(
         name === undefined ? { text, values: [...params] } : { name, text, values: [...params] },
       );

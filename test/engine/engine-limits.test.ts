@@ -123,15 +123,24 @@ describeEachDb('engine limits', (backend) => {
       async () => (await isBatchCompleted(h.db, big.id)) && isBatchCompleted(h.db, small.id),
       3_600_000,
     );
-    const bigStarts = (await attemptsOf(h.db, big.id))
-      .map((a) => a.started_at)
-      .sort((x, y) => x - y);
-    const smallStarts = (await attemptsOf(h.db, small.id)).map((a) => a.started_at);
+    const bigAttempts = await attemptsOf(h.db, big.id);
+    const bigStarts = bigAttempts.map((a) => a.started_at).sort((x, y) => x - y);
+    const smallAttempts = (await attemptsOf(h.db, small.id)).sort(
+      (x, y) => x.started_at - y.started_at,
+    );
     expect(bigStarts).toHaveLength(20);
-    expect(smallStarts).toHaveLength(2);
-    // Round-robin across batches: both small calls start among the first four starts, where
-    // oldest-first would have made them wait for all twenty big ones.
-    expect(Math.max(...smallStarts)).toBeLessThan(bigStarts[3]!);
+    expect(smallAttempts).toHaveLength(2);
+    const [first, second] = smallAttempts as [AttemptRow, AttemptRow];
+    // Shared, not oldest-first: the small batch (due 1 ms after the big one took both slots)
+    // gets the first slot that frees...
+    const firstFree = Math.min(...bigAttempts.map((a) => a.ended_at!));
+    expect(first.started_at).toBeGreaterThanOrEqual(firstFree);
+    expect(first.started_at - firstFree).toBeLessThanOrEqual(1000 / 50);
+    // ...and when its call ends, that slot is its own again (it has fewer calls in progress than
+    // the big batch), one pacing step later at most, instead of after the twenty big calls.
+    expect(second.started_at).toBeGreaterThanOrEqual(first.ended_at!);
+    expect(second.started_at - first.ended_at!).toBeLessThanOrEqual(1000 / 50);
+    expect(second.started_at).toBeLessThan(bigStarts[19]!);
   });
 
   it('spaces starts 1000/callsPerSecond ms apart: no 1-second window holds more than callsPerSecond', async () => {

@@ -1,0 +1,59 @@
+// Figures `dispatch_baseline`, `dispatch_1w`, `dispatch_3w` and `dispatch_memory`: calls/s through
+// claim → instant simulated call → finish with 1 and 3 `outdial worker` processes on PostgreSQL,
+// against graphile-worker running as many no-op jobs on the same server in the same run; and the
+// peak RSS of the single worker during its run.
+import { openDatabase } from '../dist/storage/open-database.js';
+import { runGraphileBaseline } from './dispatch-baseline.js';
+import { runDispatch } from './dispatch-run.js';
+import { benchSessionUrl, createDispatchWorkspace } from './dispatch-setup.js';
+import { emitFigure, note } from './figures.js';
+
+// Calls a worker process runs at once: the default, what users run. A claim takes up to this many;
+// 300 and 500 measured the same (the finishes, not the claims, set the pace).
+const CONCURRENCY = 100;
+const POLL_MS = 10;
+
+export async function runDispatchBench({ quick, database }) {
+  const calls = quick ? 20_000 : 100_000;
+  note(
+    `dispatch: ${calls} calls / jobs per run; workers run ${CONCURRENCY} calls at once; ` +
+      `completion polled every ${POLL_MS} ms`,
+  );
+  const baseline = await runGraphileBaseline({ jobs: calls, pollMs: POLL_MS });
+  emitFigure({ bench: 'dispatch_baseline', value: baseline.jobsPerSecond, unit: 'jobs/s' });
+
+  // The run database is migrated here (as `outdial migrate` would) before any worker starts.
+  const db = await openDatabase(
+    { kind: 'postgres', url: benchSessionUrl(database.url) },
+    { poolSize: 2 },
+  );
+  try {
+    const workspace = await createDispatchWorkspace(db);
+    const common = {
+      db,
+      url: database.url,
+      name: database.name,
+      workspace,
+      calls,
+      concurrency: CONCURRENCY,
+      pollMs: POLL_MS,
+    };
+    const one = await runDispatch({ ...common, label: 'dispatch_1w', workers: 1 });
+    emitFigure({
+      bench: 'dispatch_1w',
+      value: one.callsPerSecond,
+      unit: 'calls/s',
+      baseline: baseline.jobsPerSecond,
+    });
+    emitFigure({ bench: 'dispatch_memory', value: one.peakRss, unit: 'MB', baseline: one.idleRss });
+    const three = await runDispatch({ ...common, label: 'dispatch_3w', workers: 3 });
+    emitFigure({
+      bench: 'dispatch_3w',
+      value: three.callsPerSecond,
+      unit: 'calls/s',
+      baseline: baseline.jobsPerSecond,
+    });
+  } finally {
+    await db.close();
+  }
+}
