@@ -34,6 +34,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Spawns `node <args>` and resolves once GET `readyPath` answers 200. The child is killed when the
  * run ends; `stop()` ends it earlier (SIGTERM, then SIGKILL after `graceMs`).
  */
+/**
+ * A child's exit as a promise, a stop (SIGTERM, then SIGKILL after `graceMs`) and its registration
+ * with the bench's clean-up, so an interrupted run never leaves it behind.
+ */
+export function supervise(proc) {
+  const exited = new Promise((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig)));
+  const stop = async (graceMs = 10_000) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { exited, stop, unregister: onCleanup(stop) };
+}
+
 export async function startNodeServer({ label, args, env, readyPath, timeoutMs = 60_000 }) {
   const port = await freePort();
   const proc = spawn(process.execPath, args, {
@@ -49,16 +65,7 @@ export async function startNodeServer({ label, args, env, readyPath, timeoutMs =
   };
   proc.stdout.on('data', keep);
   proc.stderr.on('data', keep);
-  const exited = new Promise((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig)));
-
-  const stop = async (graceMs = 10_000) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  const unregister = onCleanup(stop);
+  const { exited, stop, unregister } = supervise(proc);
 
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,8 @@
 // Worker processes (no HTTP port to probe): started as a user starts them, ready once they print
 // a line that says so, killed when the run ends however it ends.
 import { spawn } from 'node:child_process';
-import { ROOT } from './child-process.js';
-import { onCleanup, trackChild } from './cleanup.js';
+import { ROOT, supervise } from './child-process.js';
+import { trackChild } from './cleanup.js';
 
 /** Our environment minus anything that would change the child's database or identity. */
 function workerEnv(extra) {
@@ -44,16 +44,7 @@ export async function startNodeWorker({ label, args, env, ready, timeoutMs = 60_
   proc.stderr.on('data', (d) => {
     tail = (tail + d).slice(-8000);
   });
-  const exited = new Promise((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig)));
-
-  const stop = async (graceMs = 10_000) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  const unregister = onCleanup(stop);
+  const { exited, stop, unregister } = supervise(proc);
 
   let timer;
   const outcome = await Promise.race([

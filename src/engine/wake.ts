@@ -45,14 +45,15 @@ export function createWakeSignal(db: Db, log?: Logger): WakeSignal {
         }
       });
   };
-  const callAll = () => {
-    for (const fn of [...local]) {
-      try {
-        fn();
-      } catch (err) {
-        log?.error({ err }, 'wake subscriber failed');
-      }
+  const callOne = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      log?.error({ err }, 'wake subscriber failed');
     }
+  };
+  const callAll = () => {
+    for (const fn of [...local]) callOne(fn);
   };
   return {
     wake() {
@@ -64,7 +65,7 @@ export function createWakeSignal(db: Db, log?: Logger): WakeSignal {
       let unlisten: (() => Promise<void>) | undefined;
       if (db.kind === 'postgres') {
         try {
-          unlisten = await db.listen(WAKE_CHANNEL, () => fn());
+          unlisten = await db.listen(WAKE_CHANNEL, () => callOne(fn));
         } catch (err) {
           log?.warn({ err }, 'LISTEN failed; dispatchers will poll');
         }

@@ -11,6 +11,7 @@ import { insertApiKey } from '../../src/storage/api-keys-repo.js';
 import type { Db } from '../../src/storage/db.js';
 import { insertWorkspace, updateWorkspaceSettings } from '../../src/storage/workspaces-repo.js';
 import { ApiClient } from './api-client.js';
+import { groupBy, jobAttemptProblems } from './attempt-checks.js';
 import { type CliRun, type Server, startServer, startWorker, type WorkerProcess } from './cli.js';
 
 export class Fleet {
@@ -233,4 +234,30 @@ export function countByState(calls: readonly CallRecord[]): Record<string, numbe
   };
   for (const c of calls) out[c.state] = (out[c.state] ?? 0) + 1;
   return out;
+}
+
+/**
+ * What is wrong with how a set of jobs ended, from their rows: a job not terminal, or (per job)
+ * attempts not numbered 1..n, n not the recorded count, over `budget`, or two at once. Empty when
+ * every job settled and none was dialed twice.
+ */
+export function settlementProblems(
+  calls: readonly CallRecord[],
+  attempts: readonly AttemptRecord[],
+  budget: number,
+): string[] {
+  const byCall = groupBy(attempts, (a) => a.call_id);
+  return [
+    ...calls.filter((c) => !TERMINAL.has(c.state)).map((c) => `${c.id} ${c.state}`),
+    ...calls.flatMap((c) =>
+      jobAttemptProblems(
+        (byCall.get(c.id) ?? []).map((a) => ({
+          attemptNo: a.attempt_no,
+          startedAt: a.started_at,
+          endedAt: a.ended_at,
+        })),
+        { recorded: c.attempts, budget },
+      ).map((p) => `${c.id} (${c.phone_number}): ${p}`),
+    ),
+  ];
 }
