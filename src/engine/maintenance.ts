@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime.js';
+import { MAINTENANCE_LOCK, tryTransactionLock } from '../storage/advisory-locks.js';
 import { deleteExpiredIdempotencyKeys, IDEMPOTENCY_TTL_MS } from '../storage/idempotency-repo.js';
-import { tryMaintenanceLock } from '../storage/maintenance-repo.js';
 
 // Periodic clean-up, run by whichever engine gets the maintenance lock: expired idempotency keys
 // are already ignored by the API, so this only gives their space back.
@@ -13,7 +13,7 @@ export async function runMaintenance(
   rt: Runtime,
 ): Promise<{ idempotencyKeys: number } | undefined> {
   return rt.db.tx(async (q) => {
-    if (!(await tryMaintenanceLock(q))) return undefined;
+    if (!(await tryTransactionLock(q, MAINTENANCE_LOCK))) return undefined;
     const idempotencyKeys = await deleteExpiredIdempotencyKeys(
       q,
       rt.clock.now() - IDEMPOTENCY_TTL_MS,

@@ -1,5 +1,5 @@
 import type { RowVariables } from '../domain/types.js';
-import { REAPER_LOCK } from './advisory-locks.js';
+import { REAPER_LOCK, tryTransactionLock } from './advisory-locks.js';
 import type { Queryable } from './db.js';
 import {
   DIAL_AGENT_COLUMNS,
@@ -89,11 +89,8 @@ export async function expireLease(
 }
 
 /** Takes the reaper's advisory lock for the current transaction; false if another holds it. */
-export async function tryReaperLock(q: Queryable): Promise<boolean> {
-  const rows = await q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
-    REAPER_LOCK,
-  ]);
-  return rows[0]!.ok;
+export function tryReaperLock(q: Queryable): Promise<boolean> {
+  return tryTransactionLock(q, REAPER_LOCK);
 }
 
 /**
