@@ -1,6 +1,9 @@
 // The one place that reads the environment. Everything else receives a Config.
 import path from 'node:path';
 
+/** Shortest OUTDIAL_KEY_SECRET accepted: 32 characters, e.g. 16 random bytes in hex. */
+export const MIN_KEY_SECRET_LENGTH = 32;
+
 export type DatabaseTarget =
   | { kind: 'pglite-dir'; dataDir: string }
   | { kind: 'pglite-memory' }
@@ -29,6 +32,19 @@ export interface Config {
    * several `outdial serve` processes allows this many). 0 turns the limit off.
    */
   rateLimitPerMin: number;
+  /**
+   * Requests with a wrong or revoked API key one client address may make per minute before its
+   * further unverified keys get 429. 0 turns the limit off.
+   */
+  authFailuresPerMin: number;
+  /** Fastify's `trustProxy`: which proxies' X-Forwarded-For names the client address. */
+  trustProxy: boolean | string;
+  /** The secret API keys are hashed under; unset = one kept in the database (see key-secret.ts). */
+  keySecret?: string;
+  /** Port of `outdial worker`'s /metrics and /healthz listener; unset = none. */
+  metricsPort?: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   bootstrap: { workspaceId?: string; apiKey?: string; agentId?: string };
 }
 
@@ -55,6 +71,24 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+/** `true`, `false`, or the proxies' addresses and CIDR ranges, comma-separated. */
+function trustProxy(env: Env): boolean | string {
+  const raw = env['OUTDIAL_TRUST_PROXY']?.trim();
+  if (!raw || raw === 'false') return false;
+  return raw === 'true' ? true : raw;
+}
+
+function keySecret(env: Env): string | undefined {
+  const raw = env['OUTDIAL_KEY_SECRET'];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_KEY_SECRET_LENGTH) {
+    throw new ConfigError(
+      `OUTDIAL_KEY_SECRET must be at least ${MIN_KEY_SECRET_LENGTH} characters (try: openssl rand -hex 32)`,
+    );
+  }
+  return raw;
+}
+
 function delays(env: Env, name: string, fallback: number[]): number[] {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
@@ -76,6 +110,9 @@ function database(env: Env, dataDir: string): DatabaseTarget {
     `DATABASE_URL must be postgres://…, memory:// or file://<dir>, got "${url.split('@').pop()}"`,
   );
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env['OUTDIAL_DATA_DIR'] || './data');
@@ -106,6 +143,14 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'OUTDIAL_SHUTDOWN_GRACE_MS', 30_000, 0),
     workerConcurrency: int(env, 'OUTDIAL_WORKER_CONCURRENCY', 100, 1),
     rateLimitPerMin: int(env, 'OUTDIAL_RATE_LIMIT_PER_MIN', 600, 0),
+    authFailuresPerMin: int(env, 'OUTDIAL_AUTH_FAILURES_PER_MIN', 200, 0),
+    trustProxy: trustProxy(env),
+    ...optional('keySecret', keySecret(env)),
+    ...optional(
+      'metricsPort',
+      env['OUTDIAL_METRICS_PORT'] ? int(env, 'OUTDIAL_METRICS_PORT', 0, 0) : undefined,
+    ),
+    ...optional('metricsToken', env['OUTDIAL_METRICS_TOKEN'] || undefined),
     bootstrap,
   };
 }

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
 import { generateApiKey } from '../domain/api-key.js';
 import { newId } from '../domain/ids.js';
+import { resolveKeySecret } from '../security/key-secret.js';
 import { insertApiKey, listApiKeys, revokeApiKey } from '../storage/api-keys-repo.js';
 import type { Db } from '../storage/db.js';
 import { migrate } from '../storage/migrate.js';
@@ -45,7 +46,8 @@ export const createKey = (workspaceId: string, name?: string) =>
     if (!(await getWorkspace(db, workspaceId))) throw new CliError(`No workspace ${workspaceId}`);
     const now = Date.now();
     const apiKey = generateApiKey();
-    const info = await insertApiKey(db, {
+    const secret = await resolveKeySecret(db, loadConfig().keySecret);
+    const info = await insertApiKey(db, secret, {
       id: newId('key', now),
       workspaceId,
       key: apiKey,

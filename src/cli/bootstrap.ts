@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { generateApiKey } from '../domain/api-key.js';
 import { newId } from '../domain/ids.js';
+import { resolveKeySecret } from '../security/key-secret.js';
 import { getAgentById, insertAgent, listAgents } from '../storage/agents-repo.js';
 import { findLiveKey, insertApiKey } from '../storage/api-keys-repo.js';
 import { withBootstrapLock } from '../storage/bootstrap-repo.js';
@@ -25,17 +26,18 @@ export async function bootstrap(
   now: number,
 ): Promise<FirstRun | undefined> {
   const b = config.bootstrap;
+  const secret = await resolveKeySecret(db, config.keySecret);
   return withBootstrapLock(db, async (q) => {
     if (b.workspaceId && b.apiKey) {
       if (!(await getWorkspace(q, b.workspaceId))) {
         await insertWorkspace(q, { id: b.workspaceId, name: 'Default workspace', createdAt: now });
       }
-      const key = await findLiveKey(q, b.apiKey);
+      const key = await findLiveKey(q, secret, b.apiKey);
       if (key && key.workspaceId !== b.workspaceId) {
         throw new Error('OUTDIAL_BOOTSTRAP_API_KEY already belongs to another workspace');
       }
       if (!key) {
-        await insertApiKey(q, {
+        await insertApiKey(q, secret, {
           id: newId('key', now),
           workspaceId: b.workspaceId,
           key: b.apiKey,
@@ -59,7 +61,7 @@ export async function bootstrap(
     const apiKey = generateApiKey();
     const agentId = newId('agent', now);
     await insertWorkspace(q, { id: workspaceId, name: 'Default workspace', createdAt: now });
-    await insertApiKey(q, {
+    await insertApiKey(q, secret, {
       id: newId('key', now),
       workspaceId,
       key: apiKey,

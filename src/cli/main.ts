@@ -10,6 +10,7 @@ import {
   revokeKey,
   runMigrate,
 } from './admin.js';
+import { exportDb, importDb } from './db-transfer.js';
 import { runServer } from './serve.js';
 
 const count = (v: string) => {
@@ -41,6 +42,18 @@ program
   .command('migrate')
   .description('apply pending database migrations and exit')
   .action(runMigrate);
+
+program
+  .command('export-db')
+  .description('write the whole database to one file (backups, moving to PostgreSQL)')
+  .requiredOption('--out <file>', 'the file to write (0600; .gz compresses); - for stdout')
+  .action((o: { out: string }) => exportDb(o.out));
+
+program
+  .command('import-db')
+  .description('load a file written by export-db into an empty database')
+  .requiredOption('--in <file>', 'the file to read (gzip or not); - for stdin')
+  .action((o: { in: string }) => importDb(o.in));
 
 const workspaces = program.command('workspaces').description('manage workspaces');
 workspaces

@@ -8,9 +8,17 @@ import { openDatabase } from '../storage/open-database.js';
 export function createLogger(config: Config): Logger {
   return pino({
     level: config.logLevel,
-    // API keys must never reach the logs, whatever logs a request.
+    // Credentials must never reach the logs, whatever logs a request: request lines name no
+    // headers today, and these paths keep it so if that changes.
     redact: {
-      paths: ['req.headers["x-api-key"]', 'headers["x-api-key"]', 'apiKey'],
+      paths: [
+        'req.headers["x-api-key"]',
+        'req.headers.authorization',
+        'headers["x-api-key"]',
+        'headers.authorization',
+        'apiKey',
+        '*.apiKey',
+      ],
       censor: '[redacted]',
     },
   });

@@ -7,7 +7,8 @@ import { completeBatchIfDone } from '../storage/batch-completion-repo.js';
 import { expireLease, extendLease, releaseUndialed } from '../storage/lease-repo.js';
 import { addProgress } from '../storage/progress-repo.js';
 import type { ClaimedCall } from './claim.js';
-import type { AttemptEnding, FinishOutcome } from './finish.js';
+import { engineMetrics } from './engine-metrics.js';
+import { type AttemptEnding, endingReason, type FinishOutcome } from './finish.js';
 import type { FinishQueue } from './finish-queue.js';
 import { txWithRetry } from './transaction-retry.js';
 
@@ -53,6 +54,14 @@ function dialRequest(call: ClaimedCall): DialRequest {
   };
 }
 
+/** The ids every log line about a call carries: `jobId` is the API's name for a call. */
+export const callLogIds = (call: ClaimedCall) => ({
+  jobId: call.callId,
+  attemptId: call.attemptId,
+  batchId: call.batchId,
+  workspaceId: call.workspaceId,
+});
+
 /** Extends the lease every heartbeatMs until `stop` aborts. */
 async function heartbeat(ctx: RunnerContext, call: ClaimedCall, stop: AbortSignal): Promise<void> {
   const { rt } = ctx;
@@ -68,14 +77,11 @@ async function heartbeat(ctx: RunnerContext, call: ClaimedCall, stop: AbortSigna
         rt.clock.now() + rt.config.leaseMs,
       );
       if (!held) {
-        ctx.log.warn(
-          { callId: call.callId },
-          'lease lost during a call; its result will be ignored',
-        );
+        ctx.log.warn(callLogIds(call), 'lease lost during a call; its result will be ignored');
         return;
       }
     } catch (err) {
-      ctx.log.warn({ err, callId: call.callId }, 'lease heartbeat failed; retrying');
+      ctx.log.warn({ err, ...callLogIds(call) }, 'lease heartbeat failed; retrying');
     }
   }
 }
@@ -90,7 +96,7 @@ async function handBack(ctx: RunnerContext, call: ClaimedCall): Promise<RunEnd> 
     if (r.cancelled) await completeBatchIfDone(q, r.batchId, now);
     return true;
   }).catch((err) => {
-    ctx.log.warn({ err, callId: call.callId }, 'could not hand back an undialed call');
+    ctx.log.warn({ err, ...callLogIds(call) }, 'could not hand back an undialed call');
     return false;
   });
   return released ? { kind: 'released' } : { kind: 'lost' };
@@ -99,7 +105,7 @@ async function handBack(ctx: RunnerContext, call: ClaimedCall): Promise<RunEnd> 
 async function giveUp(ctx: RunnerContext, call: ClaimedCall): Promise<RunEnd> {
   const now = ctx.rt.clock.now();
   await expireLease(ctx.rt.db, call.callId, ctx.workerId, call.attemptId, now).catch(() => {});
-  ctx.log.warn({ callId: call.callId }, 'shutdown grace over during a call; left to the reaper');
+  ctx.log.warn(callLogIds(call), 'shutdown grace over during a call; left to the reaper');
   return { kind: 'abandoned' };
 }
 
@@ -112,8 +118,13 @@ async function finishDurably(
   const handle = { callId: call.callId, attemptId: call.attemptId, owner: ctx.workerId };
   const outcome = await ctx.finishes.finish(handle, ending);
   if (outcome.status === 'abandoned') return { kind: 'abandoned' };
+  if (outcome.status === 'finished') {
+    const reason = endingReason(ending);
+    engineMetrics(ctx.rt).attempts.inc({ reason });
+    ctx.log.debug({ ...callLogIds(call), reason, step: outcome.step.kind }, 'attempt ended');
+  }
   if (outcome.status === 'lost') {
-    ctx.log.warn({ callId: call.callId }, 'lease lost before finishing; result ignored');
+    ctx.log.warn(callLogIds(call), 'lease lost before finishing; result ignored');
     return { kind: 'lost' };
   }
   return { kind: 'finished', outcome };
@@ -134,6 +145,8 @@ export async function runCall(ctx: RunnerContext, call: ClaimedCall): Promise<Ru
   const beats = new AbortController();
   const beating = heartbeat(ctx, call, beats.signal);
   let result: DialResult;
+  ctx.log.debug(callLogIds(call), 'dialing');
+  const dialStarted = performance.now();
   try {
     result = await provider.dial(dialRequest(call), ctx.abandon);
   } catch (err) {
@@ -143,7 +156,7 @@ export async function runCall(ctx: RunnerContext, call: ClaimedCall): Promise<Ru
       return giveUp(ctx, call);
     }
     // A provider failure (not an answer from the network): retried like a transient error.
-    ctx.log.warn({ err, callId: call.callId }, 'provider dial failed');
+    ctx.log.warn({ err, ...callLogIds(call) }, 'provider dial failed');
     result = {
       reason: 'provider_error',
       endedAt: rt.clock.now(),
@@ -151,6 +164,9 @@ export async function runCall(ctx: RunnerContext, call: ClaimedCall): Promise<Ru
     };
   } finally {
     beats.abort();
+    engineMetrics(rt)
+      .providerDuration.labels(provider.name, 'dial')
+      .observe((performance.now() - dialStarted) / 1000);
   }
   await beating;
   return finishDurably(ctx, call, { kind: 'result', result });

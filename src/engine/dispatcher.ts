@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Runtime } from '../runtime.js';
 import { isConnectionError } from '../storage/db.js';
 import { type ClaimedCall, claimCalls } from './claim.js';
+import { engineMetrics } from './engine-metrics.js';
 import type { Waiter } from './wake.js';
 
 // The claim loop: claim as long as claims succeed, then sleep until a wake-up, a known due time
@@ -27,6 +28,7 @@ const MAX_EMPTY_CLAIMS = 4;
 
 export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
   const { rt } = ctx;
+  const metrics = engineMetrics(rt);
   let empty = 0;
   let failures = 0;
   while (!ctx.stopping.aborted) {
@@ -38,14 +40,20 @@ export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
     let claimed: ClaimedCall[];
     let progress: boolean;
     let found: boolean;
+    const claimStarted = performance.now();
     try {
       const r = await claimCalls(rt, { workerId: ctx.workerId, max: free });
+      metrics.claimDuration
+        .labels(r.claimed.length > 0 ? 'claimed' : 'empty')
+        .observe((performance.now() - claimStarted) / 1000);
+      metrics.claimedCalls.inc(r.claimed.length);
       claimed = r.claimed;
       progress = r.claimed.length > 0 || r.deferredUntil.length > 0;
       for (const t of r.deferredUntil) ctx.dueAt(t);
       found = r.workspaceId !== undefined;
       failures = 0;
     } catch (err) {
+      metrics.claimDuration.labels('error').observe((performance.now() - claimStarted) / 1000);
       failures++;
       const pause = Math.min(rt.config.pollMs * 2 ** Math.min(failures, 6), 10_000);
       ctx.log[isConnectionError(err) ? 'warn' : 'error'](

@@ -47,6 +47,12 @@ export type AttemptEnding =
   | { kind: 'lost'; at: number }
   | { kind: 'unavailable'; at: number; error: string };
 
+/** The reason an ending is recorded under (`call_attempts.reason`). */
+export function endingReason(ending: AttemptEnding): string {
+  if (ending.kind === 'result') return ending.result.reason;
+  return ending.kind === 'lost' ? 'unknown' : 'provider_error';
+}
+
 export interface FinishItem {
   handle: AttemptHandle;
   ending: AttemptEnding;
@@ -95,7 +101,7 @@ function plan(
 ): FinishOutcome {
   if (ending.kind !== 'result') {
     const error = ending.kind === 'lost' ? WORKER_LOST_ERROR : ending.error;
-    const reason = ending.kind === 'lost' ? 'unknown' : 'provider_error';
+    const reason = endingReason(ending);
     w.ends.push({ attemptId: handle.attemptId, endedAt: ending.at, reason, error });
     w.failed.push({ callId: call.id, endTime: ending.at, error, reason });
     addDelta(w, call.batchId, { active: -1, failed: 1 });

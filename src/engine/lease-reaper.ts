@@ -8,7 +8,8 @@ import {
   takeOverExpiredLeases,
   tryReaperLock,
 } from '../storage/lease-repo.js';
-import { finishAttempt } from './finish.js';
+import { engineMetrics } from './engine-metrics.js';
+import { endingReason, finishAttempt } from './finish.js';
 import { MAINTENANCE_EVERY_MS, runMaintenance } from './maintenance.js';
 import { txWithRetry } from './transaction-retry.js';
 
@@ -56,11 +57,15 @@ async function reconcile(ctx: ReaperContext, callId: string, attemptId: string):
   const provider = lost && ctx.providers.get(lost.provider);
   let verdict: DialResult | 'in_progress' | 'unknown' = 'unknown';
   if (lost && provider?.capabilities.lookup && provider.lookup) {
+    const asked = performance.now();
     try {
       verdict = await provider.lookup(refOf(lost));
+      engineMetrics(rt)
+        .providerDuration.labels(provider.name, 'lookup')
+        .observe((performance.now() - asked) / 1000);
     } catch (err) {
       // The provider could not answer now; the lease taken over expires and we ask again.
-      ctx.log.warn({ err, callId }, 'provider lookup failed; will retry');
+      ctx.log.warn({ err, jobId: callId, attemptId }, 'provider lookup failed; will retry');
       return;
     }
   }
@@ -73,7 +78,12 @@ async function reconcile(ctx: ReaperContext, callId: string, attemptId: string):
       : ({ kind: 'result', result: verdict } as const);
   const outcome = await finishAttempt(rt, handle, ending);
   if (outcome.status === 'finished') {
-    ctx.log.info({ callId, reconciled: verdict !== 'unknown' }, 'lost attempt settled');
+    const reason = endingReason(ending);
+    engineMetrics(rt).attempts.inc({ reason });
+    ctx.log.info(
+      { jobId: callId, attemptId, reason, reconciled: verdict !== 'unknown' },
+      'lost attempt settled',
+    );
     ctx.onFreed();
   }
 }
@@ -104,15 +114,19 @@ export async function reapLeases(
     });
     for (const t of taken) {
       if (t.attemptId === null) {
-        ctx.log.error({ callId: t.callId }, 'active call without a current attempt');
+        ctx.log.error({ jobId: t.callId }, 'active call without a current attempt');
         continue;
       }
       try {
         await reconcile(ctx, t.callId, t.attemptId);
       } catch (err) {
-        ctx.log.error({ err, callId: t.callId }, 'could not settle a lost attempt; will retry');
+        ctx.log.error(
+          { err, jobId: t.callId, attemptId: t.attemptId },
+          'could not settle a lost attempt; will retry',
+        );
       }
     }
+    engineMetrics(rt).leaseExpirations.inc(taken.length);
     handled += taken.length;
     if (taken.length < BATCH) return handled;
   }

@@ -1,4 +1,4 @@
-import { hashApiKey } from '../domain/api-key.js';
+import { hmacApiKey } from '../domain/api-key.js';
 import type { Clock } from '../engine/clock.js';
 import type { ApiKeyInfo } from '../storage/api-keys-repo.js';
 
@@ -11,10 +11,13 @@ const MAX_ENTRIES = 10_000;
 export class ApiKeyCache {
   private entries = new Map<string, { info: ApiKeyInfo; until: number }>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly secret: Uint8Array,
+  ) {}
 
   get(key: string): ApiKeyInfo | undefined {
-    const hash = hashApiKey(key);
+    const hash = hmacApiKey(this.secret, key);
     const hit = this.entries.get(hash);
     if (!hit) return undefined;
     if (hit.until <= this.clock.now()) {
@@ -26,7 +29,7 @@ export class ApiKeyCache {
 
   set(key: string, info: ApiKeyInfo): void {
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(hashApiKey(key), { info, until: this.clock.now() + TTL_MS });
+    this.entries.set(hmacApiKey(this.secret, key), { info, until: this.clock.now() + TTL_MS });
   }
 
   clear(): void {

@@ -1,12 +1,20 @@
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, {
+  errorCodes,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type RouteOptions,
+} from 'fastify';
 import { newId } from '../domain/ids.js';
 import type { Runtime } from '../runtime.js';
+import { resolveKeySecret } from '../security/key-secret.js';
 import { KEYS_CHANNEL } from '../storage/api-keys-repo.js';
 import { ApiKeyCache } from './api-key-cache.js';
 import { authHook } from './auth.js';
-import { errorHandler } from './error-handler.js';
+import { AuthFailureLimit } from './auth-failure-limit.js';
+import { errorHandler, isUploadRoute } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { workspaceRateLimit } from './rate-limit.js';
@@ -28,7 +36,19 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-permitted-cross-domain-policies': 'none',
 };
+
+// API answers hold contacts' numbers and transcripts: no cache may keep them, and as data, not
+// pages, they need no script, style or frame (Swagger UI at /docs does, so it is not covered).
+const API_HEADERS = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
+/** The largest JSON body of a route that takes no file: agents' prompts are the longest field. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
 
 /**
  * Request ids only correlate log lines, so they need to be unique, not unguessable: a random
@@ -49,8 +69,24 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   const app = Fastify({
     loggerInstance: rt.log as FastifyBaseLogger,
     genReqId: requestIds(),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: JSON_BODY_LIMIT,
     return503OnClosing: true,
+    trustProxy: rt.config.trustProxy,
+    // A client that trickles its request (slowloris) is cut off; 20 MB uploads get 2 minutes.
+    requestTimeout: 120_000,
+    // The router's default (100 characters) answered a longer id with its own 414, before auth;
+    // an id of any length must get the route's 404, as unknown ids do.
+    routerOptions: { maxParamLength: 8 * 1024 },
+    // Errors raised before routing (a malformed %-escape in the path) get the flat 400 and the
+    // usual headers instead of the framework's answer, which echoed the URL back.
+    frameworkErrors: (_err, req, raw) => {
+      // Typed for a route's reply generics, which an unrouted request does not have.
+      const reply = raw as unknown as FastifyReply;
+      reply
+        .code(400)
+        .headers({ ...SECURITY_HEADERS, 'x-request-id': req.id })
+        .send({ error: 'Bad Request', message: 'The request URL is malformed' });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
@@ -68,8 +104,21 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
       .code(404)
       .send({ error: 'Not Found', message: `Route ${req.method} ${req.url} not found` }),
   );
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
+    // The id every log line of this request carries: a client can quote it in a support ticket.
+    reply.header('x-request-id', req.id);
+  });
+  // A declared length over the route's limit is refused before anything reads the body or looks
+  // the key up: Fastify itself enforces the limit only on bodies it parses, and it does not parse
+  // the body of a GET. Uploads are left to the multipart reader, which limits the file itself
+  // (the form's framing and fields come on top) and names the file in its 413.
+  app.addHook('onRequest', async (req) => {
+    if (isUploadRoute(req)) return;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > (req.routeOptions.bodyLimit ?? JSON_BODY_LIMIT)) {
+      throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
+    }
   });
   // Both collect from routes as they are added, so they come before every route.
   await registerOpenApi(app, { prefixes: API_PREFIXES });
@@ -81,15 +130,20 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   await app.register(healthRoutes, { rt });
   // One limiter for both prefixes: they are one API, and a workspace gets one budget.
   const rateLimit = workspaceRateLimit({ limit: rt.config.rateLimitPerMin, clock: rt.clock });
-  const keys = new ApiKeyCache(rt.clock);
+  const secret = await resolveKeySecret(rt.db, rt.config.keySecret);
+  const keys = new ApiKeyCache(rt.clock, secret);
+  const failures = new AuthFailureLimit(rt.config.authFailuresPerMin, rt.clock);
   const unlisten = await rt.db.listen(KEYS_CHANNEL, () => keys.clear());
   app.addHook('onClose', async () => unlisten());
   for (const prefix of API_PREFIXES) {
     await app.register(
       async (v1) => {
         // Order matters: the limit is keyed by the workspace the auth hook establishes.
-        v1.addHook('onRequest', authHook(rt, keys));
+        v1.addHook('onRequest', authHook({ rt, keys, failures, secret }));
         v1.addHook('onRequest', rateLimit);
+        v1.addHook('onSend', async (_req, reply) => {
+          reply.headers(API_HEADERS);
+        });
         await v1.register(agentsRoutes, { rt, prefix: '/agents' });
         await v1.register(batchCreateRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchReadRoutes, { rt, prefix: '/batch-calls' });

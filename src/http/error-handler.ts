@@ -37,7 +37,7 @@ export const INTERNAL_ERROR_BODY = {
 } as const;
 
 /** Upload routes (§1, §11, §12) take their JSON `recipients` body in place of the CSV file. */
-const isUploadRoute = (req: FastifyRequest) => {
+export const isUploadRoute = (req: FastifyRequest) => {
   const consumes = (req.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes;
   return Array.isArray(consumes) && consumes.includes('multipart/form-data');
 };

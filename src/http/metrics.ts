@@ -1,6 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { CALL_STATES } from '../domain/types.js';
+import { engineMetrics } from '../engine/engine-metrics.js';
 import type { Runtime } from '../runtime.js';
 import { activeCallsByWorkspace, liveCallCountsByWorkspace } from '../storage/metrics-repo.js';
 
@@ -10,12 +12,20 @@ import { activeCallsByWorkspace, liveCallCountsByWorkspace } from '../storage/me
 
 let processRegistry: Registry | undefined;
 
-function processMetrics(): Registry {
+export function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry, prefix: 'outdial_' });
   }
   return processRegistry;
+}
+
+/** Whether a scrape may read the metrics: always, unless a token is configured. */
+export function metricsAllowed(token: string | undefined, authorization: string | undefined) {
+  if (token === undefined) return true;
+  const given = Buffer.from(authorization ?? '', 'utf8');
+  const wanted = Buffer.from(`Bearer ${token}`, 'utf8');
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
 /** Label for requests that matched no route: never the raw URL, whose ids would explode series. */
@@ -94,9 +104,17 @@ export function installMetrics(app: FastifyInstance, rt: Runtime): void {
     );
   });
 
-  app.get('/metrics', { schema: { produces: ['text/plain'] } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { produces: ['text/plain'] } }, async (req, reply) => {
+    if (!metricsAllowed(rt.config.metricsToken, req.headers.authorization)) {
+      return reply
+        .code(401)
+        .send({ error: 'Unauthorized', message: 'GET /metrics needs its bearer token' });
+    }
     await readDatabase();
-    const text = (await registry.metrics()) + (await processMetrics().metrics());
+    const text =
+      (await registry.metrics()) +
+      (await engineMetrics(rt).registry.metrics()) +
+      (await processMetrics().metrics());
     return reply.type(registry.contentType).send(text);
   });
 }

@@ -60,22 +60,32 @@ export function workspaceRateLimit(opts: RateLimitOptions) {
       'x-ratelimit-reset': String(resetSeconds),
     };
     if (w.count >= opts.limit) {
-      const body: Static<typeof RateLimitedBody> = {
-        error: {
-          code: 'rate_limit_exceeded',
-          message: `Rate limit exceeded: ${describeLimit(opts.limit, windowMs)} for this workspace`,
-          reset_at: new Date(w.resetAt).toISOString(),
-        },
-      };
-      throw new AppError(429, body, {
-        ...headers,
-        'x-ratelimit-remaining': '0',
-        'retry-after': String(resetSeconds),
-      });
+      throw rateLimited(
+        `Rate limit exceeded: ${describeLimit(opts.limit, windowMs)} for this workspace`,
+        w.resetAt,
+        now,
+        { ...headers, 'x-ratelimit-remaining': '0' },
+      );
     }
     w.count++;
     reply.headers(headers);
   };
+}
+
+/** The documented 429: the nested `error` body and `retry-after`, plus any `headers`. */
+export function rateLimited(
+  message: string,
+  resetAt: number,
+  now: number,
+  headers: Record<string, string> = {},
+): AppError {
+  const body: Static<typeof RateLimitedBody> = {
+    error: { code: 'rate_limit_exceeded', message, reset_at: new Date(resetAt).toISOString() },
+  };
+  return new AppError(429, body, {
+    ...headers,
+    'retry-after': String(Math.max(1, Math.ceil((resetAt - now) / 1000))),
+  });
 }
 
 function describeLimit(limit: number, windowMs: number): string {

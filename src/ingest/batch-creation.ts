@@ -20,6 +20,7 @@ import { callRowSource } from './call-rows.js';
 import { type ContactCheck, checkContacts } from './contact-validation.js';
 import { recipientZoneOf } from './number-zones.js';
 import type { RowIssue } from './row-issues.js';
+import { isStorableText, unstorableReason } from './storable-text.js';
 import { type CsvUpload, FILE_FIELD } from './upload.js';
 
 export interface BatchCreated {
@@ -100,7 +101,12 @@ export async function createBatchFromUpload(
   }
   const now = rt.clock.now();
   const options = parseBatchOptions(fields, now);
-  const agent = await getAgent(rt.db, workspaceId, options.agentId);
+  const nameProblem = options.name === undefined ? undefined : unstorableReason(options.name);
+  if (nameProblem) throw badRequest('Invalid name', `name ${nameProblem}`);
+  // An id PostgreSQL cannot even compare names no agent.
+  const agent = isStorableText(options.agentId)
+    ? await getAgent(rt.db, workspaceId, options.agentId)
+    : undefined;
   if (!agent) {
     throw badRequest('Agent not found', `No agent with id ${options.agentId} in this workspace`);
   }

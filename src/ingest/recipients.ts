@@ -14,6 +14,7 @@ import {
   PHONE_COLUMN,
 } from './csv-reader.js';
 import { IssueList } from './row-issues.js';
+import { isStorableText, unstorableReason } from './storable-text.js';
 import type { CsvUpload } from './upload.js';
 
 export const RECIPIENTS_FIELD = 'recipients';
@@ -34,8 +35,10 @@ function cellText(v: unknown, where: () => string): string {
   else if (typeof v === 'number' || typeof v === 'boolean') s = String(v);
   else throw invalid(`${where()} must be a string, number or boolean`);
   // The CSV path refuses NUL bytes for the same reasons: they separate cells in CsvTable.others,
-  // and PostgreSQL cannot store them in jsonb.
-  if (s.includes('\0')) throw invalid(`${where()} contains a NUL character`);
+  // and PostgreSQL cannot store them in jsonb. A CSV file is checked UTF-8, so unpaired surrogates
+  // (which jsonb refuses too) can only come this way, from JSON escapes.
+  const unstorable = unstorableReason(s);
+  if (unstorable) throw invalid(`${where()} ${unstorable}`);
   if (s.length > MAX_CELL_BYTES / 3 && Buffer.byteLength(s) > MAX_CELL_BYTES) {
     throw invalid(`${where()} is longer than ${MAX_CELL_BYTES} bytes`);
   }
@@ -51,7 +54,7 @@ function columnsOf(list: readonly unknown[]): string[] {
     }
     for (const key of Object.keys(r)) {
       if (seen.has(key)) continue;
-      if (key.trim() === '' || key.includes('\0')) {
+      if (key.trim() === '' || !isStorableText(key)) {
         throw invalid(`recipients[${i}] has a field with an empty or invalid name`);
       }
       seen.add(key);

@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/domain/api-key.js';
 import { newId } from '../../src/domain/ids.js';
+import { resolveKeySecret } from '../../src/security/key-secret.js';
 import { insertApiKey, revokeApiKey } from '../../src/storage/api-keys-repo.js';
 import { apiFixture } from '../support/api-fixture.js';
 import { insertBatch, mixedCalls } from '../support/batch-fixtures.js';
@@ -26,7 +27,7 @@ describeEachDb('contract: authentication and tenancy', (backend) => {
     ({ t, h, a, b } = await apiFixture(backend, T0));
     revokedKey = generateApiKey();
     const keyId = newId('key', T0);
-    await insertApiKey(t.db, {
+    await insertApiKey(t.db, await resolveKeySecret(t.db), {
       id: keyId,
       workspaceId: a.workspaceId,
       key: revokedKey,

@@ -12,12 +12,13 @@ describe('admin commands on the embedded database', () => {
     data.remove();
   });
 
-  async function cli(args: string[]) {
+  async function cliOutput(args: string[]): Promise<string> {
     const run = runCli(args, env);
     const code = await run.exited;
     expect(code, run.output()).toBe(0);
-    return JSON.parse(run.output());
+    return run.output();
   }
+  const cli = async (args: string[]) => JSON.parse(await cliOutput(args));
 
   it('creates a workspace and a key that the API accepts, lists it by prefix, revokes it', async () => {
     expect(await cli(['migrate'])).toEqual({ applied: expect.any(Array) });
@@ -27,10 +28,17 @@ describe('admin commands on the embedded database', () => {
     expect(key.apiKey).toMatch(/^od_/);
     expect(key.id).toMatch(/^key_/);
 
-    const listed = await cli(['keys', 'list', '--workspace', ws.id]);
+    const listOutput = await cliOutput(['keys', 'list', '--workspace', ws.id]);
+    const listed = JSON.parse(listOutput);
     expect(listed).toHaveLength(1);
     expect(listed[0].prefix.length).toBeLessThan(key.apiKey.length / 2);
-    expect(JSON.stringify(listed)).not.toContain(key.apiKey);
+    expect(key.apiKey.startsWith(listed[0].prefix)).toBe(true);
+    // The raw output, not just the parsed JSON: nothing of the key beyond its shown prefix.
+    expect(listOutput).not.toContain(key.apiKey);
+    expect(listOutput).not.toContain(key.apiKey.slice(listed[0].prefix.length));
+    expect(listOutput).not.toContain(
+      key.apiKey.slice(listed[0].prefix.length, listed[0].prefix.length + 8),
+    );
 
     server = await startServer(env);
     const headers = { 'x-api-key': key.apiKey, 'x-workspace-id': ws.id };
@@ -40,7 +48,9 @@ describe('admin commands on the embedded database', () => {
     expect(await stopServer(server)).toBe(0);
     server = undefined;
 
-    expect(await cli(['keys', 'revoke', key.id])).toEqual({ id: key.id, revoked: true });
+    const revokeOutput = await cliOutput(['keys', 'revoke', key.id]);
+    expect(JSON.parse(revokeOutput)).toEqual({ id: key.id, revoked: true });
+    expect(revokeOutput).not.toContain(key.apiKey.slice(listed[0].prefix.length));
     server = await startServer(env);
     const after = await fetch(`${server.baseUrl}/v1/api/workspace`, { headers });
     expect(after.status).toBe(401);

@@ -10,6 +10,9 @@ describe('outdial CLI help', () => {
     ['workspaces create', '--name'],
     ['keys create', '--workspace'],
     ['keys revoke', 'keyId'],
+    ['keys list', '--workspace'],
+    ['export-db', '--out'],
+    ['import-db', '--in'],
   ])('outdial %s --help', async (cmd, expected) => {
     const args = typeof cmd === 'string' ? [...cmd.split(' '), '--help'] : ['--help'];
     const run = runCli(args);

@@ -202,3 +202,34 @@ describeEachDb('metrics (§16)', (backend) => {
     }
   });
 });
+
+describeEachDb('metrics behind a bearer token (OUTDIAL_METRICS_TOKEN)', (backend) => {
+  let t: TestDb;
+  let h: TestApp;
+  afterAll(() => closeApp(h, t));
+
+  it('refuses a scrape without the token or with another one, and serves it with the token', async () => {
+    t = await createTestDb(backend);
+    h = await createTestApp(t.db, { metricsToken: 'scrape-token-1' });
+    const scrape = (authorization?: string) =>
+      h.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: authorization === undefined ? {} : { authorization },
+      });
+    for (const auth of [
+      undefined,
+      'Bearer scrape-token-2',
+      'scrape-token-1',
+      'Bearer scrape-token-10',
+    ]) {
+      const res = await scrape(auth);
+      expect(res.statusCode, String(auth)).toBe(401);
+      expect(res.json().error).toBe('Unauthorized');
+      expect(res.body).not.toContain('outdial_');
+    }
+    const ok = await scrape('Bearer scrape-token-1');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('outdial_database_up 1');
+  });
+});

@@ -4,8 +4,9 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { generateApiKey } from '../../src/domain/api-key.js';
 import { newId } from '../../src/domain/ids.js';
 import type { Clock } from '../../src/engine/clock.js';
-import { buildApp } from '../../src/http/app.js';
+import { type BuildAppOptions, buildApp } from '../../src/http/app.js';
 import type { Runtime } from '../../src/runtime.js';
+import { resolveKeySecret } from '../../src/security/key-secret.js';
 import { insertAgent } from '../../src/storage/agents-repo.js';
 import { insertApiKey } from '../../src/storage/api-keys-repo.js';
 import type { Db } from '../../src/storage/db.js';
@@ -24,7 +25,13 @@ export async function seedTenant(db: Db, now: number, name = 'Test workspace'): 
   const workspaceId = newId('ws', now);
   const apiKey = generateApiKey();
   await insertWorkspace(db, { id: workspaceId, name, createdAt: now });
-  await insertApiKey(db, { id: newId('key', now), workspaceId, key: apiKey, createdAt: now });
+  const secret = await resolveKeySecret(db);
+  await insertApiKey(db, secret, {
+    id: newId('key', now),
+    workspaceId,
+    key: apiKey,
+    createdAt: now,
+  });
   const agent = await insertAgent(db, {
     id: newId('agent', now),
     workspaceId,
@@ -58,6 +65,7 @@ export async function createTestApp(
   db: Db,
   overrides: Partial<Config> = {},
   clock: Clock = new FakeClock(),
+  buildOptions: BuildAppOptions = {},
 ): Promise<TestApp> {
   const config = { ...loadConfig({ DATABASE_URL: 'memory://' }), ...overrides };
   const out = { wakes: 0 } as TestApp;
@@ -70,7 +78,7 @@ export async function createTestApp(
       out.wakes++;
     },
   };
-  const app = await buildApp(rt);
+  const app = await buildApp(rt, buildOptions);
   await app.ready();
   return Object.assign(out, { app, rt, clock: clock as FakeClock });
 }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { demoAgent } from '../../src/cli/demo-agent.js';
 import { generateApiKey } from '../../src/domain/api-key.js';
 import { newId } from '../../src/domain/ids.js';
+import { resolveKeySecret } from '../../src/security/key-secret.js';
 import { insertAgent } from '../../src/storage/agents-repo.js';
 import { insertApiKey } from '../../src/storage/api-keys-repo.js';
 import type { Db } from '../../src/storage/db.js';
@@ -33,17 +34,20 @@ export class Fleet {
 
   /** `n` `outdial worker` processes, started side by side. */
   async startWorkers(n: number, extra: Record<string, string> = {}): Promise<WorkerProcess[]> {
-    const all = Promise.allSettled(
-      Array.from({ length: n }, async () => {
-        const w = await startWorker({ ...this.env, ...extra });
-        this.workers.push(w);
-        return w;
-      }),
-    );
-    this.starting.push(all);
+    const all = Promise.allSettled(Array.from({ length: n }, () => this.startWorker(extra)));
     const failed = (await all).find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
     return this.workers;
+  }
+
+  /** One more `outdial worker` process (a restart after a kill, for one). */
+  async startWorker(extra: Record<string, string> = {}): Promise<WorkerProcess> {
+    const start = startWorker({ ...this.env, ...extra }).then((w) => {
+      this.workers.push(w);
+      return w;
+    });
+    this.starting.push(start.catch(() => {}));
+    return start;
   }
 
   all(): CliRun[] {
@@ -89,9 +93,15 @@ export async function seedWorkspace(
   const workspaceId = newId('ws', now);
   const apiKey = generateApiKey();
   const agentId = newId('agent', now);
+  const secret = await resolveKeySecret(db);
   await db.tx(async (q) => {
     await insertWorkspace(q, { id: workspaceId, name: opts.name, createdAt: now });
-    await insertApiKey(q, { id: newId('key', now), workspaceId, key: apiKey, createdAt: now });
+    await insertApiKey(q, secret, {
+      id: newId('key', now),
+      workspaceId,
+      key: apiKey,
+      createdAt: now,
+    });
     await insertAgent(q, demoAgent(agentId, workspaceId, now));
     await updateWorkspaceSettings(q, workspaceId, {
       maxConcurrentCalls: opts.maxConcurrentCalls,
@@ -260,4 +270,27 @@ export function settlementProblems(
       ).map((p) => `${c.id} (${c.phone_number}): ${p}`),
     ),
   ];
+}
+
+/**
+ * Jobs on reserved numbers that did not go as the contract's simulator table says (final status
+ * and the reason of each attempt in turn), in words; empty when all did. Ordinary numbers are
+ * skipped: their plan is a seeded mix.
+ */
+export function reservedOutcomeProblems(
+  calls: readonly CallRecord[],
+  attempts: readonly AttemptRecord[],
+): string[] {
+  const byCall = groupBy(attempts, (a) => a.call_id);
+  return calls.flatMap((c) => {
+    const range = reservedRange(c.phone_number);
+    if (range === undefined) return [];
+    const want = RESERVED_RANGES[range]!;
+    const got = (byCall.get(c.id) ?? [])
+      .sort((x, y) => x.attempt_no - y.attempt_no)
+      .map((a) => a.reason);
+    return c.state === want.status && JSON.stringify(got) === JSON.stringify(want.reasons)
+      ? []
+      : [`${c.id} (${c.phone_number}): ${c.state} after ${JSON.stringify(got)}`];
+  });
 }

@@ -1,7 +1,8 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { conflict, notFound } from '../../domain/errors.js';
+import { badRequest, conflict, notFound } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
+import { isStorableText, unstorableReason } from '../../ingest/storable-text.js';
 import type { Runtime } from '../../runtime.js';
 import { getAgent, insertAgent, listAgents } from '../../storage/agents-repo.js';
 import { softDeleteAgent, updateAgent } from '../../storage/agents-write-repo.js';
@@ -20,6 +21,23 @@ import { AgentNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
 const agentNotFound = (id: string) =>
   notFound({ error: 'Agent not found', message: `No agent with id ${id}` });
 
+const TEXT_FIELDS = ['name', 'greeting', 'prompt', 'fromNumber', 'provider'] as const;
+
+/**
+ * Text the schema accepts but PostgreSQL cannot store (see ingest/storable-text.ts), as the 400
+ * a schema error gets; checked before anything is written.
+ */
+function checkStorable(b: AgentCreateBody | AgentUpdateBody): void {
+  const texts: Array<[string, unknown]> = [
+    ...TEXT_FIELDS.map((f): [string, unknown] => [f, b[f]]),
+    ...(b.variables ?? []).map((v, i): [string, unknown] => [`variables/${i}`, v]),
+  ];
+  for (const [field, v] of texts) {
+    const why = typeof v === 'string' ? unstorableReason(v) : undefined;
+    if (why) throw badRequest('Bad Request', `body/${field} ${why}`, { code: 'invalid_request' });
+  }
+}
+
 /**
  * §14. Bodies are checked by TypeBox itself rather than the app's Ajv, which would coerce types
  * (`"name": 123` into "123", `"smartCallback": "yes"`…) instead of rejecting them.
@@ -36,6 +54,7 @@ export async function agentsRoutes(app: FastifyInstance, opts: { rt: Runtime }) 
     },
     async (req, reply) => {
       const b = req.body;
+      checkStorable(b);
       const now = rt.clock.now();
       const agent = await insertAgent(rt.db, {
         id: newId('agent', now),
@@ -66,8 +85,10 @@ export async function agentsRoutes(app: FastifyInstance, opts: { rt: Runtime }) 
     '/:agentId',
     { schema: { params: AgentParams, response: { 200: AgentBody, 404: AgentNotFoundBody } } },
     async (req) => {
-      const agent = await getAgent(rt.db, req.workspaceId, req.params.agentId);
-      if (!agent) throw agentNotFound(req.params.agentId);
+      const { agentId } = req.params;
+      // An id PostgreSQL cannot even compare (ingest/storable-text.ts) names no agent.
+      const agent = isStorableText(agentId) && (await getAgent(rt.db, req.workspaceId, agentId));
+      if (!agent) throw agentNotFound(agentId);
       return presentAgent(agent);
     },
   );
@@ -85,6 +106,8 @@ export async function agentsRoutes(app: FastifyInstance, opts: { rt: Runtime }) 
     async (req) => {
       const { agentId } = req.params;
       const b = req.body;
+      checkStorable(b);
+      if (!isStorableText(agentId)) throw agentNotFound(agentId);
       const agent = await rt.db.tx(async (q) => {
         const found = await updateAgent(
           q,
@@ -120,6 +143,7 @@ export async function agentsRoutes(app: FastifyInstance, opts: { rt: Runtime }) 
     },
     async (req) => {
       const { agentId } = req.params;
+      if (!isStorableText(agentId)) throw agentNotFound(agentId);
       const result = await rt.db.tx((q) =>
         softDeleteAgent(q, req.workspaceId, agentId, rt.clock.now()),
       );

@@ -2,6 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { cancelBatch, cancelCall, cancelPhone } from '../../cancel/cancellation.js';
+import { batchNotFound, callNotFound } from '../../domain/errors.js';
+import { isStorableText } from '../../ingest/storable-text.js';
 import type { Runtime } from '../../runtime.js';
 import { BatchParams } from '../schemas/batch-status.js';
 import {
@@ -14,7 +16,10 @@ import {
 } from '../schemas/cancel.js';
 import { BatchNotFoundBody, CallNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
 
-/** §6–§8: cancels. Every lookup is scoped to the workspace; see cancel/cancellation.ts. */
+/**
+ * §6–§8: cancels. Every lookup is scoped to the workspace; see cancel/cancellation.ts. An id
+ * PostgreSQL cannot even compare (ingest/storable-text.ts) names nothing: 404 without a query.
+ */
 export async function batchCancelRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
   const { rt } = opts;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -27,7 +32,11 @@ export async function batchCancelRoutes(app: FastifyInstance, opts: { rt: Runtim
         response: { 200: BatchCancelledBody, 404: BatchNotFoundBody, 409: ErrorBody },
       },
     },
-    (req) => cancelBatch(rt, req.workspaceId, req.params.batchId),
+    async (req) => {
+      const { batchId } = req.params;
+      if (!isStorableText(batchId)) throw batchNotFound(batchId);
+      return cancelBatch(rt, req.workspaceId, batchId);
+    },
   );
 
   r.delete(
@@ -38,7 +47,11 @@ export async function batchCancelRoutes(app: FastifyInstance, opts: { rt: Runtim
         response: { 200: CallCancelledBody, 404: CallNotFoundBody, 409: ErrorBody },
       },
     },
-    (req) => cancelCall(rt, req.workspaceId, req.params.batchId, req.params.jobId),
+    async (req) => {
+      const { batchId, jobId } = req.params;
+      if (!isStorableText(batchId) || !isStorableText(jobId)) throw callNotFound();
+      return cancelCall(rt, req.workspaceId, batchId, jobId);
+    },
   );
 
   r.delete(
@@ -54,6 +67,11 @@ export async function batchCancelRoutes(app: FastifyInstance, opts: { rt: Runtim
         },
       },
     },
-    (req) => cancelPhone(rt, req.workspaceId, req.params.batchId, req.params.phone),
+    async (req) => {
+      const { batchId, phone } = req.params;
+      // The number is normalised before it is looked up, so only the batch id needs this.
+      if (!isStorableText(batchId)) throw batchNotFound(batchId);
+      return cancelPhone(rt, req.workspaceId, batchId, phone);
+    },
   );
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { badRequest } from '../../domain/errors.js';
 import { createBatchFromUpload, createBatchIdempotently } from '../../ingest/batch-creation.js';
@@ -10,6 +10,7 @@ import {
   uploadIdentity,
 } from '../../ingest/upload.js';
 import type { Runtime } from '../../runtime.js';
+import { errorHandler } from '../error-handler.js';
 import { RowIssue } from '../schemas/csv-tools.js';
 import { ErrorBody } from '../schemas/error-bodies.js';
 
@@ -58,6 +59,12 @@ function idempotencyKey(req: FastifyRequest): string | undefined {
 const isJson = (req: FastifyRequest) =>
   (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 
+const expectedMultipart = () =>
+  badRequest(
+    'Expected multipart/form-data',
+    'Upload the CSV as multipart/form-data with a "file" field and an "agentId" field',
+  );
+
 export interface UploadRequest {
   upload: CsvUpload;
   /** SHA-256 of everything the request sent; only when `identify` was asked for. */
@@ -85,10 +92,7 @@ export async function readUploadRequest(
       const upload = recipientsUpload(req.body);
       return identify ? { upload, identity: recipientsIdentity(req.body) } : { upload };
     }
-    throw badRequest(
-      'Expected multipart/form-data',
-      'Upload the CSV as multipart/form-data with a "file" field and an "agentId" field',
-    );
+    throw expectedMultipart();
   } catch (err) {
     abandonBody(req, reply);
     throw err;
@@ -99,6 +103,17 @@ export async function readUploadRequest(
  * shape instead of Fastify's 415. JSON keeps its parser, for `recipients` bodies. */
 export function acceptAnyBody(app: FastifyInstance): void {
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+}
+
+/**
+ * The upload routes' error handler. A Content-Type that is not a media type at all ("json", ";")
+ * fails before any parser, even the catch-all above, with Fastify's 415; it gets §1's 400 like
+ * every other body that is not multipart or JSON. Everything else goes to the app's handler.
+ */
+export function uploadErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  if (err.code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return errorHandler(err, req, reply);
+  abandonBody(req, reply);
+  return errorHandler(expectedMultipart(), req, reply);
 }
 
 /**
@@ -116,6 +131,7 @@ export async function batchCreateRoutes(app: FastifyInstance, opts: { rt: Runtim
       // The JSON body carries up to 100,000 recipients; the app's 1 MB default is for the rest.
       // A multipart upload is streamed and held to the multipart file-size limit instead.
       bodyLimit: rt.config.maxUploadBytes,
+      errorHandler: uploadErrorHandler,
       schema: {
         consumes: ['multipart/form-data', 'application/json'],
         response: { 200: BatchCreatedBody, 400: ErrorBody, 409: ErrorBody, 413: ErrorBody },

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { batchNotFound } from '../../domain/errors.js';
 import { resultsCsv } from '../../export/results-stream.js';
+import { isStorableText } from '../../ingest/storable-text.js';
 import type { Runtime } from '../../runtime.js';
 import { findWorkspaceBatch } from '../../storage/batch-read-repo.js';
 import { BatchParams } from '../schemas/batch-status.js';
@@ -36,8 +37,11 @@ export async function batchExportRoutes(app: FastifyInstance, opts: { rt: Runtim
       },
     },
     async (req, reply) => {
-      const batch = await findWorkspaceBatch(rt.db, req.workspaceId, req.params.batchId);
-      if (!batch) throw batchNotFound(req.params.batchId);
+      const { batchId } = req.params;
+      // An id PostgreSQL cannot even compare (ingest/storable-text.ts) names no batch.
+      const batch =
+        isStorableText(batchId) && (await findWorkspaceBatch(rt.db, req.workspaceId, batchId));
+      if (!batch) throw batchNotFound(batchId);
       // Not objectMode: the stream buffers up to highWaterMark bytes, i.e. about one page.
       const body = Readable.from(resultsCsv(rt.db, batch), { objectMode: false });
       body.on('error', (err) => req.log.warn({ err, batchId: batch.id }, 'results export ended'));

@@ -3,10 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
 import { activeCallCounts, listBatchesPage } from '../../storage/batch-list-repo.js';
 import { isBatchComplete } from '../presenters/batch-progress.js';
-import { CALLS_LIMIT_DEFAULT, CALLS_PAGE_DEFAULT } from '../schemas/batch-calls.js';
+import {
+  CALLS_LIMIT_DEFAULT,
+  CALLS_LIMIT_MAX,
+  CALLS_PAGE_DEFAULT,
+} from '../schemas/batch-calls.js';
 import { BatchListBody, BatchListQuery } from '../schemas/batch-list.js';
 import { ErrorBody } from '../schemas/error-bodies.js';
-import { paginate } from '../schemas/pagination.js';
+import { checkPaging, paginate } from '../schemas/pagination.js';
 
 /**
  * §13 (ext) `GET /batch-calls`: the workspace's batches, newest first. Two queries per page
@@ -23,6 +27,7 @@ export async function batchListRoutes(app: FastifyInstance, opts: { rt: Runtime 
     async (req): Promise<BatchListBody> => {
       const page = req.query.page ?? CALLS_PAGE_DEFAULT;
       const limit = req.query.limit ?? CALLS_LIMIT_DEFAULT;
+      checkPaging({ page, limit }, CALLS_LIMIT_MAX);
       const status = req.query.status === 'all' ? undefined : req.query.status;
       const { rows, total } = await listBatchesPage(rt.db, req.workspaceId, {
         ...(status === undefined ? {} : { status }),

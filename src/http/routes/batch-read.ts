@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { batchNotFound, callNotFound } from '../../domain/errors.js';
 import type { Batch } from '../../domain/types.js';
+import { isStorableText } from '../../ingest/storable-text.js';
 import type { Runtime } from '../../runtime.js';
 import { findWorkspaceBatch, recentTerminalCalls } from '../../storage/batch-read-repo.js';
 import { findBatchCall, listCallsPage } from '../../storage/calls-read-repo.js';
@@ -15,6 +16,7 @@ import {
 import { presentCallDetail, presentCallItem } from '../presenters/call-view.js';
 import {
   CALLS_LIMIT_DEFAULT,
+  CALLS_LIMIT_MAX,
   CALLS_PAGE_DEFAULT,
   CallDetailBody,
   CallParams,
@@ -23,7 +25,7 @@ import {
 } from '../schemas/batch-calls.js';
 import { BatchParams, BatchProgressBody, BatchStatusBody } from '../schemas/batch-status.js';
 import { BatchNotFoundBody, CallNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
-import { paginate } from '../schemas/pagination.js';
+import { checkPaging, paginate } from '../schemas/pagination.js';
 
 /** §2–§5: reading a batch, its progress and its calls. Every lookup is scoped to the workspace. */
 export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime }) {
@@ -31,8 +33,10 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const columnsCache = new BatchColumnsCache();
 
+  // An id PostgreSQL cannot even compare (ingest/storable-text.ts) names nothing.
   const loadBatch = async (workspaceId: string, batchId: string): Promise<Batch> => {
-    const batch = await findWorkspaceBatch(rt.db, workspaceId, batchId);
+    const batch =
+      isStorableText(batchId) && (await findWorkspaceBatch(rt.db, workspaceId, batchId));
     if (!batch) throw batchNotFound(batchId);
     return batch;
   };
@@ -85,6 +89,7 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
     async (req) => {
       const page = req.query.page ?? CALLS_PAGE_DEFAULT;
       const limit = req.query.limit ?? CALLS_LIMIT_DEFAULT;
+      checkPaging({ page, limit }, CALLS_LIMIT_MAX);
       const status = req.query.status ?? 'all';
       const batch = await loadBatch(req.workspaceId, req.params.batchId);
       const progress = await readProgress(rt.db, batch.id);
@@ -124,6 +129,7 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
     },
     async (req) => {
       const { batchId, jobId } = req.params;
+      if (!isStorableText(batchId) || !isStorableText(jobId)) throw callNotFound();
       // Both lookups at once: the call row and (usually cached) the batch's columns.
       const [call, columns] = await Promise.all([
         findBatchCall(rt.db, req.workspaceId, batchId, jobId),

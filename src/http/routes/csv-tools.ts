@@ -6,6 +6,7 @@ import { templateVariables } from '../../domain/template.js';
 import type { Agent } from '../../domain/types.js';
 import { type ContactCheck, checkContacts } from '../../ingest/contact-validation.js';
 import { type CsvTable, PHONE_COLUMN, rowVariables } from '../../ingest/csv-reader.js';
+import { isStorableText } from '../../ingest/storable-text.js';
 import { FILE_FIELD } from '../../ingest/upload.js';
 import type { Runtime } from '../../runtime.js';
 import { getAgent } from '../../storage/agents-repo.js';
@@ -17,7 +18,7 @@ import {
   ValidateBody,
 } from '../schemas/csv-tools.js';
 import { AgentNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
-import { acceptAnyBody, readUploadRequest } from './batch-create.js';
+import { acceptAnyBody, readUploadRequest, uploadErrorHandler } from './batch-create.js';
 
 const TEMPLATE_EXAMPLE: ReadonlyArray<[column: string, example: string]> = [
   [PHONE_COLUMN, '+15005550001'],
@@ -114,7 +115,10 @@ export async function csvToolsRoutes(app: FastifyInstance, opts: { rt: Runtime }
       const agentId = req.query.agentId?.trim();
       let agent: Agent | undefined;
       if (agentId) {
-        agent = await getAgent(rt.db, req.workspaceId, agentId);
+        // An id PostgreSQL cannot even compare (ingest/storable-text.ts) names no agent.
+        agent = isStorableText(agentId)
+          ? await getAgent(rt.db, req.workspaceId, agentId)
+          : undefined;
         if (!agent) {
           throw notFound({ error: 'Agent not found', message: `No agent with id ${agentId}` });
         }
@@ -134,6 +138,7 @@ export async function csvToolsRoutes(app: FastifyInstance, opts: { rt: Runtime }
     '/validate',
     {
       bodyLimit,
+      errorHandler: uploadErrorHandler,
       schema: { consumes, response: { 200: ValidateBody, 400: ErrorBody, 413: ErrorBody } },
     },
     async (req, reply) => validationReport((await checkRequest(rt, req, reply)).check),
@@ -143,6 +148,7 @@ export async function csvToolsRoutes(app: FastifyInstance, opts: { rt: Runtime }
     '/preview',
     {
       bodyLimit,
+      errorHandler: uploadErrorHandler,
       schema: { consumes, response: { 200: PreviewBody, 400: ErrorBody, 413: ErrorBody } },
     },
     async (req, reply) => {

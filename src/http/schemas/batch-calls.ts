@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { CALL_STATES, OUTCOMES } from '../../domain/types.js';
 import { CallStateValue } from './batch-status.js';
-import { Pagination } from './pagination.js';
+import { PAGE_MAX, Pagination } from './pagination.js';
 import { stringEnum } from './string-enum.js';
 
 // §4 and §5 of the contract. Fields that do not apply to a call's state are absent, never null.
@@ -14,7 +14,7 @@ export const CALLS_LIMIT_DEFAULT = 20;
 export const CALLS_LIMIT_MAX = 100;
 
 export const CallsQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: CALLS_PAGE_DEFAULT })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_MAX, default: CALLS_PAGE_DEFAULT })),
   limit: Type.Optional(
     Type.Integer({ minimum: 1, maximum: CALLS_LIMIT_MAX, default: CALLS_LIMIT_DEFAULT }),
   ),

@@ -2,7 +2,7 @@ import { type Static, Type } from 'typebox';
 import { BATCH_STATUSES } from '../../domain/types.js';
 import { CALLS_LIMIT_DEFAULT, CALLS_LIMIT_MAX, CALLS_PAGE_DEFAULT } from './batch-calls.js';
 import { BatchStatusValue } from './batch-status.js';
-import { Pagination } from './pagination.js';
+import { PAGE_MAX, Pagination } from './pagination.js';
 import { stringEnum } from './string-enum.js';
 
 // §13 (ext) `GET /batch-calls`: paged like §4, newest batch first.
@@ -10,7 +10,7 @@ import { stringEnum } from './string-enum.js';
 export const BATCH_STATUS_FILTERS = ['all', ...BATCH_STATUSES] as const;
 
 export const BatchListQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: CALLS_PAGE_DEFAULT })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_MAX, default: CALLS_PAGE_DEFAULT })),
   limit: Type.Optional(
     Type.Integer({ minimum: 1, maximum: CALLS_LIMIT_MAX, default: CALLS_LIMIT_DEFAULT }),
   ),

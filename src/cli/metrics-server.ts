@@ -1,0 +1,44 @@
+import { createServer, type Server } from 'node:http';
+import { engineMetrics } from '../engine/engine-metrics.js';
+import { metricsAllowed, processMetrics } from '../http/metrics.js';
+import type { Runtime } from '../runtime.js';
+
+// `outdial worker` has no API port, yet its engines are what dial: this small listener gives
+// Prometheus their metrics (and a liveness probe) on OUTDIAL_METRICS_PORT. Plain node:http keeps
+// a worker free of the API's routes and hooks.
+
+export async function startMetricsServer(rt: Runtime, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'Not Found', message: 'Only GET /metrics and /healthz' }));
+      return;
+    }
+    if (!metricsAllowed(rt.config.metricsToken, req.headers.authorization)) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: 'Unauthorized', message: 'GET /metrics needs its bearer token' }),
+      );
+      return;
+    }
+    const registry = engineMetrics(rt).registry;
+    Promise.all([registry.metrics(), processMetrics().metrics()])
+      .then(([engine, proc]) => {
+        res.writeHead(200, { 'content-type': registry.contentType }).end(engine + proc);
+      })
+      .catch((err) => {
+        rt.log.warn({ err }, 'metrics: could not render');
+        res.writeHead(500).end();
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, rt.config.host, () => resolve());
+  });
+  return server;
+}
