@@ -31,21 +31,28 @@ import { workspaceRoutes } from './routes/workspace.js';
 // The contract's documents use both prefixes; they route to the same handlers.
 export const API_PREFIXES = ['/v1/api', '/v1'] as const;
 
-// On every response, /docs included (Swagger UI is never framed, so DENY does not hurt it).
+// On every response, /docs included (Swagger UI is never framed, so DENY does not hurt it). The
+// set helmet sends by default; HSTS is ignored by browsers over plain HTTP, so it costs nothing
+// until a TLS proxy is in front, and then it is what that proxy should send anyway.
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
   'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
 };
 
-// API answers hold contacts' numbers and transcripts: no cache may keep them, and as data, not
-// pages, they need no script, style or frame (Swagger UI at /docs does, so it is not covered).
-const API_HEADERS = {
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-};
+// Everything but Swagger UI (/docs, which needs its scripts and styles) is data, not a page.
+const DATA_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+// API answers hold contacts' numbers and transcripts: no cache may keep them.
+const API_HEADERS = { 'cache-control': 'no-store' };
 
 /** The largest JSON body of a route that takes no file: agents' prompts are the longest field. */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -84,7 +91,11 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
       const reply = raw as unknown as FastifyReply;
       reply
         .code(400)
-        .headers({ ...SECURITY_HEADERS, 'x-request-id': req.id })
+        .headers({
+          ...SECURITY_HEADERS,
+          'content-security-policy': DATA_CSP,
+          'x-request-id': req.id,
+        })
         .send({ error: 'Bad Request', message: 'The request URL is malformed' });
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -106,6 +117,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   );
   app.addHook('onSend', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
+    if (!req.url.startsWith('/docs')) reply.header('content-security-policy', DATA_CSP);
     // The id every log line of this request carries: a client can quote it in a support ticket.
     reply.header('x-request-id', req.id);
   });

@@ -57,10 +57,9 @@ describeEachDb('HTTP hardening', (backend) => {
       expect(res.headers['x-frame-options'], where).toBe('DENY');
       expect(res.headers['referrer-policy'], where).toBe('no-referrer');
       expect(res.headers['x-request-id'], where).toMatch(/^req_/);
-      if (s.url.startsWith('/v1')) {
-        expect(res.headers['cache-control'], where).toBe('no-store');
-        expect(res.headers['content-security-policy'], where).toContain("default-src 'none'");
-      }
+      expect(res.headers['strict-transport-security'], where).toMatch(/^max-age=\d+/);
+      expect(res.headers['content-security-policy'], where).toContain("default-src 'none'");
+      if (s.url.startsWith('/v1')) expect(res.headers['cache-control'], where).toBe('no-store');
     }
   });
 
@@ -95,6 +94,15 @@ describeEachDb('HTTP hardening', (backend) => {
     // Upload routes take the upload limit, not the JSON one.
     expect(withBody.filter((r) => r.bodyLimit === UPLOAD_LIMIT).length).toBeGreaterThanOrEqual(6);
     expect(Number(await counts())).toBe(before);
+  });
+
+  it('Swagger UI keeps the scripts it needs: /docs is the one place without the data CSP', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(String(res.headers['content-security-policy'] ?? '')).not.toContain(
+      "default-src 'none'",
+    );
   });
 
   it('a malformed URL gets the flat 400 with the usual headers, and is not echoed back', async () => {
