@@ -75,6 +75,9 @@ async function noteClaims(db, label, batchId) {
  * Runs `calls` calls through `workers` worker processes. Returns calls/s and attempts/s (terminal
  * calls and attempt rows over the seconds from commit to settled), the seconds, the final states,
  * and for the first worker its idle RSS and the peak RSS during the run (MB).
+ *
+ * `alongside(settled)`, if given, starts as the batch is committed and gets a promise that
+ * resolves when every call is terminal; what it resolves to is returned as `alongside`.
  */
 export async function runDispatch({
   db,
@@ -86,6 +89,7 @@ export async function runDispatch({
   calls,
   concurrency,
   pollMs,
+  alongside,
 }) {
   const workers = await startWorkers(url, count, concurrency);
   let batchId;
@@ -102,8 +106,22 @@ export async function runDispatch({
     await db.notify(WAKE_CHANNEL);
     const workerCpu = cpuMeter(workers.map((w) => w.pid));
     const activity = await sampleActivity(url, name);
+    let settle;
+    const settled = new Promise((resolve) => {
+      settle = resolve;
+    });
+    const beside = alongside?.(settled);
 
-    const seconds = await untilSettled(db, batchId, pollMs, started, 30 * 60_000);
+    let seconds;
+    try {
+      seconds = await untilSettled(db, batchId, pollMs, started, 30 * 60_000);
+    } catch (err) {
+      settle();
+      await beside?.catch(() => {});
+      throw err;
+    }
+    settle();
+    const besideResult = await beside;
     const cpu = workerCpu();
     const a = await activity();
     const peakRss = statusMb(pid, 'VmHWM');
@@ -145,6 +163,7 @@ export async function runDispatch({
       states,
       idleRss,
       peakRss,
+      alongside: besideResult,
     };
   } finally {
     for (const w of workers) await w.stop();

@@ -11,7 +11,7 @@ import { emitFigure, note } from './figures.js';
 // Calls a worker process runs at once (OUTDIAL_WORKER_CONCURRENCY). The calls are instant here, so
 // this is the size of a worker's claims and of its groups of finishes: 1,000 is a worker set up for
 // throughput; the default, 100, dispatches about 40 % as fast on this benchmark.
-const CONCURRENCY = 1_000;
+export const CONCURRENCY = 1_000;
 const POLL_MS = 10;
 
 export async function runDispatchBench({ quick, database }) {

@@ -2,13 +2,13 @@
 import autocannon from 'autocannon';
 
 /**
- * One autocannon run: `connections` keep-alive connections against `baseUrl` for `seconds`, each
+ * Starts autocannon: `connections` keep-alive connections against `baseUrl` for `seconds`, each
  * request taking the next path of `paths` (a shared rotation, so consecutive requests read
- * different rows). Every response's latency (ms) is appended to `latencies`.
+ * different rows). Returns its tracker (awaitable, `stop()`able).
  */
-async function runOnce({ baseUrl, paths, headers = {}, connections, seconds }, latencies) {
+function startLoad({ baseUrl, paths, headers = {} }, { connections, seconds }) {
   let next = 0;
-  const tracker = autocannon({
+  return autocannon({
     url: baseUrl,
     connections,
     duration: seconds,
@@ -24,6 +24,11 @@ async function runOnce({ baseUrl, paths, headers = {}, connections, seconds }, l
       },
     ],
   });
+}
+
+/** One run of startLoad to its end. Every response's latency (ms) is appended to `latencies`. */
+async function runOnce({ connections, seconds, ...target }, latencies) {
+  const tracker = startLoad(target, { connections, seconds });
   tracker.on('response', (_client, _status, _bytes, ms) => latencies?.push(ms));
   const r = await tracker;
   return {
@@ -74,4 +79,43 @@ export async function interleavedLoad(targets, { connections, seconds, rounds, w
     };
   }
   return out;
+}
+
+/**
+ * Loads one target (as startLoad does) from now until `until` resolves. Counts the answers that
+ * arrive in that span only: autocannon reports on a one-second tick, so its own totals would take
+ * in up to a second after the span. Throws if any answer was not 2xx. Returns requests/s over the
+ * span, the requests, the span in seconds, p50 and p99 latency (ms).
+ */
+export async function loadUntil(target, { connections, until }) {
+  let stopped = false;
+  let total = 0;
+  let failures = 0;
+  const latencies = [];
+  // Stopped by `until`; the hour only bounds a run whose stop never comes.
+  const tracker = startLoad(target, { connections, seconds: 3600 });
+  const started = performance.now();
+  tracker.on('response', (_client, status, _bytes, ms) => {
+    if (stopped) return;
+    total++;
+    latencies.push(ms);
+    if (status < 200 || status > 299) failures++;
+  });
+  await until;
+  stopped = true;
+  const seconds = (performance.now() - started) / 1000;
+  tracker.stop();
+  const r = await tracker;
+  failures += r.errors + r.timeouts;
+  if (failures > 0 || total === 0) {
+    throw new Error(`${failures} failed requests (non-2xx, errors, timeouts) of ${total}`);
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    rps: total / seconds,
+    total,
+    seconds,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+  };
 }

@@ -10,6 +10,7 @@ import { runIngest } from './ingest.js';
 import { runIngestMemory } from './ingest-memory.js';
 import { BenchSetupError, createRunDatabase } from './postgres.js';
 import { runStatusGet } from './status-get.js';
+import { runStatusUnderDispatch } from './status-under-dispatch.js';
 
 const BENCHES = [
   { name: 'ingest', figures: ['ingest', 'ingest_phone_parse'], run: runIngest },
@@ -25,6 +26,11 @@ const BENCHES = [
     run: runDispatchBench,
   },
   { name: 'dispatch_embedded', figures: ['dispatch_embedded'], run: runDispatchEmbedded },
+  {
+    name: 'status_get_under_dispatch',
+    figures: ['status_get_under_dispatch'],
+    run: runStatusUnderDispatch,
+  },
   {
     name: 'batch_status_scaling',
     figures: ['batch_status_scaling', 'batch_status_scaling_p99'],

@@ -12,21 +12,39 @@ import { benchCredentials, startOutdial } from './outdial-server.js';
 const CONNECTIONS = 50;
 const JOBS = 10_000;
 
-export async function runStatusGet({ quick, database }) {
-  const seconds = quick ? 3 : 10;
-  const warmup = quick ? 1 : 2;
-  // Interleaved slices of 2 s (quick: 1 s) per target; see interleavedLoad.
-  const rounds = quick ? 3 : 5;
-  const creds = benchCredentials();
-  const outdial = await startOutdial(database.url, creds);
-  let bare;
+/**
+ * `outdial serve --workers 0` on the run database with a batch of JOBS calls uploaded: the server
+ * (the caller stops it), the batch id, its job ids, and the load target reading them one by one.
+ */
+export async function startStatusTarget(database) {
+  const outdial = await startOutdial(database.url, benchCredentials());
   try {
     const file = contactsCsv({ rows: JOBS, offset: 20_000_000 });
     const { body } = await uploadCsv(outdial, file.csv, { defaultCountry: 'US' });
     const ids = await listJobIds(outdial, body.batchId);
     if (ids.length !== JOBS) throw new Error(`listed ${ids.length} jobs of ${JOBS}`);
+    const target = {
+      baseUrl: outdial.baseUrl,
+      headers: outdial.headers,
+      paths: ids.map((id) => `/v1/api/batch-calls/${body.batchId}/calls/${id}`),
+    };
+    return { outdial, batchId: body.batchId, ids, target };
+  } catch (err) {
+    await outdial.stop();
+    throw err;
+  }
+}
+
+export async function runStatusGet({ quick, database }) {
+  const seconds = quick ? 3 : 10;
+  const warmup = quick ? 1 : 2;
+  // Interleaved slices of 2 s (quick: 1 s) per target; see interleavedLoad.
+  const rounds = quick ? 3 : 5;
+  const { outdial, batchId, ids, target } = await startStatusTarget(database);
+  let bare;
+  try {
     note(
-      `status_get: batch ${body.batchId} with ${ids.length} jobs; ${CONNECTIONS} connections, ` +
+      `status_get: batch ${batchId} with ${ids.length} jobs; ${CONNECTIONS} connections, ` +
         `${seconds} s per target in ${rounds} interleaved slice(s)`,
     );
 
@@ -38,11 +56,7 @@ export async function runStatusGet({ quick, database }) {
     });
 
     const targets = {
-      outdial: {
-        baseUrl: outdial.baseUrl,
-        headers: outdial.headers,
-        paths: ids.map((id) => `/v1/api/batch-calls/${body.batchId}/calls/${id}`),
-      },
+      outdial: target,
       bareDb: { baseUrl: bare.baseUrl, paths: ids.map((id) => `/calls/${id}`) },
       bareConst: { baseUrl: bare.baseUrl, paths: ids.map((id) => `/const/${id}`) },
     };

@@ -13,9 +13,9 @@ import {
   accessFor,
   countByState,
   Fleet,
-  RESERVED_RANGES,
   type RowReader,
   reservedNumber,
+  reservedOutcomeProblems,
   reservedRange,
   rowReader,
   seedWorkspace,
@@ -161,21 +161,9 @@ const pgOk = await postgresReachable();
 
     // Per job: attempts numbered 1..n, n as recorded and within budget, never two at once.
     expect(settlementProblems(calls, attempts, MAX_ATTEMPTS)).toEqual([]);
-    const byCall = groupBy(attempts, (a) => a.call_id);
 
     // Reserved numbers behave as the contract's simulator table says, retries included.
-    const reservedWrong = calls.flatMap((c) => {
-      const range = reservedRange(c.phone_number);
-      if (range === undefined) return [];
-      const want = RESERVED_RANGES[range]!;
-      const got = (byCall.get(c.id) ?? [])
-        .sort((x, y) => x.attempt_no - y.attempt_no)
-        .map((a) => a.reason);
-      return c.state === want.status && JSON.stringify(got) === JSON.stringify(want.reasons)
-        ? []
-        : [`${c.phone_number}: ${c.state} after ${JSON.stringify(got)}`];
-    });
-    expect(reservedWrong).toEqual([]);
+    expect(reservedOutcomeProblems(calls, attempts)).toEqual([]);
 
     const interval = (a: AttemptRecord) => ({ start: a.started_at, end: a.ended_at!, a });
     // What a failed limit check prints: the attempts open at the busiest instant.
