@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hmacApiKey } from '../domain/api-key.js';
 import type { Clock } from '../engine/clock.js';
 import type { ApiKeyInfo } from '../storage/api-keys-repo.js';
@@ -11,10 +12,11 @@ const MAX_ENTRIES = 10_000;
 export class ApiKeyCache {
   private entries = new Map<string, { info: ApiKeyInfo; until: number }>();
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly secret: Uint8Array,
-  ) {}
+  // Entries are keyed by an HMAC under a secret of this process alone: the map never holds a key,
+  // nor a hash that could be checked against the database's.
+  private readonly secret = randomBytes(32);
+
+  constructor(private readonly clock: Clock) {}
 
   get(key: string): ApiKeyInfo | undefined {
     const hash = hmacApiKey(this.secret, key);

@@ -142,8 +142,18 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   await app.register(healthRoutes, { rt });
   // One limiter for both prefixes: they are one API, and a workspace gets one budget.
   const rateLimit = workspaceRateLimit({ limit: rt.config.rateLimitPerMin, clock: rt.clock });
-  const secret = await resolveKeySecret(rt.db, rt.config.keySecret);
-  const keys = new ApiKeyCache(rt.clock, secret);
+  // Read on the first request that needs it, not here: an app may be built on a database that is
+  // not migrated yet (then /readyz says 503). `outdial serve` resolves it at start, so a wrong
+  // OUTDIAL_KEY_SECRET still stops the process before it listens.
+  let secret: Promise<Buffer> | undefined;
+  const keySecret = () => {
+    secret ??= resolveKeySecret(rt.db, rt.config.keySecret).catch((err) => {
+      secret = undefined;
+      throw err;
+    });
+    return secret;
+  };
+  const keys = new ApiKeyCache(rt.clock);
   const failures = new AuthFailureLimit(rt.config.authFailuresPerMin, rt.clock);
   const unlisten = await rt.db.listen(KEYS_CHANNEL, () => keys.clear());
   app.addHook('onClose', async () => unlisten());
@@ -151,7 +161,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
     await app.register(
       async (v1) => {
         // Order matters: the limit is keyed by the workspace the auth hook establishes.
-        v1.addHook('onRequest', authHook({ rt, keys, failures, secret }));
+        v1.addHook('onRequest', authHook({ rt, keys, failures, keySecret }));
         v1.addHook('onRequest', rateLimit);
         v1.addHook('onSend', async (_req, reply) => {
           reply.headers(API_HEADERS);

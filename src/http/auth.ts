@@ -24,14 +24,14 @@ export interface AuthDeps {
   keys: ApiKeyCache;
   failures: AuthFailureLimit;
   /** The deployment's key secret (see security/key-secret.ts). */
-  secret: Uint8Array;
+  keySecret: () => Promise<Uint8Array>;
 }
 
 /**
  * `x-api-key` decides who you are (401); `x-workspace-id` must be named (400) and yours (403).
  * Wrong keys count against the client address; past its limit only recently verified keys pass.
  */
-export function authHook({ rt, keys, failures, secret }: AuthDeps) {
+export function authHook({ rt, keys, failures, keySecret }: AuthDeps) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const key = header(req, 'x-api-key');
     if (!key) throw unauthorized('Missing x-api-key header');
@@ -45,7 +45,7 @@ export function authHook({ rt, keys, failures, secret }: AuthDeps) {
           rt.clock.now(),
         );
       }
-      found = await findLiveKey(rt.db, secret, key);
+      found = await findLiveKey(rt.db, await keySecret(), key);
       if (!found) {
         failures.recordFailure(req.ip);
         throw unauthorized('Invalid or revoked API key');

@@ -158,10 +158,11 @@ const pgOk = await postgresReachable();
         .filter((w) => w !== victim)
         .flatMap((w) => logEntries(w.output()))
         .filter((e) => e.msg === 'lost attempt settled')
-        .map((e) => [e.callId as string, e]),
+        .map((e) => [e.jobId as string, e]),
     );
     for (const l of lost) {
       expect(settledLogs.get(l.call_id), `reaper log for ${l.call_id}`).toMatchObject({
+        attemptId: l.id,
         reconciled: true,
       });
     }
