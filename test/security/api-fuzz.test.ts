@@ -520,7 +520,8 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
   it('cancels (§6–§8): any path parameter is a documented answer; counters stay whole', async () => {
     const batch = () => pathSegment([...aBatches, bBatch, NEVER.batch]);
     const phone = fc.oneof(
-      phoneCell.map(encodeURIComponent),
+      // `.` and `..` are resolved by every HTTP client's URL parser and never reach the server.
+      phoneCell.map(encodeURIComponent).filter((p) => p !== '.' && p !== '..'),
       fc.constantFrom('%2B15005550000', '%2B15005550011', '+15005550021', '(500)%20555-0001'),
       pathSegment(['%2B15005550900']),
     );

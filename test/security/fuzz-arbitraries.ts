@@ -260,7 +260,7 @@ export function pathSegment(real: readonly string[]): fc.Arbitrary<string> {
       arbitrary: fc
         .string({ unit: 'binary', minLength: 1, maxLength: 40 })
         .map(encodeURIComponent)
-        .filter((s) => s.length <= ROUTER_PARAM_LIMIT),
+        .filter((s) => s.length <= ROUTER_PARAM_LIMIT && s !== '.' && s !== '..'),
       weight: 4,
     },
     {
