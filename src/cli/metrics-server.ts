@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { engineMetrics } from '../engine/engine-metrics.js';
-import { metricsAllowed, processMetrics } from '../http/metrics.js';
+import { METRICS_UNAUTHORIZED, metricsAllowed, processMetrics } from '../http/metrics.js';
 import type { Runtime } from '../runtime.js';
 
 // `outdial worker` has no API port, yet its engines are what dial: this small listener gives
@@ -21,9 +21,7 @@ export async function startMetricsServer(rt: Runtime, port: number): Promise<Ser
     }
     if (!metricsAllowed(rt.config.metricsToken, req.headers.authorization)) {
       res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({ error: 'Unauthorized', message: 'GET /metrics needs its bearer token' }),
-      );
+      res.end(JSON.stringify(METRICS_UNAUTHORIZED));
       return;
     }
     const registry = engineMetrics(rt).registry;

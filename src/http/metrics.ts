@@ -28,6 +28,12 @@ export function metricsAllowed(token: string | undefined, authorization: string 
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
+/** The answer to a scrape without the configured token, on the API port and a worker's. */
+export const METRICS_UNAUTHORIZED = {
+  error: 'Unauthorized',
+  message: 'GET /metrics needs its bearer token',
+} as const;
+
 /** Label for requests that matched no route: never the raw URL, whose ids would explode series. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -106,9 +112,7 @@ export function installMetrics(app: FastifyInstance, rt: Runtime): void {
 
   app.get('/metrics', { schema: { produces: ['text/plain'] } }, async (req, reply) => {
     if (!metricsAllowed(rt.config.metricsToken, req.headers.authorization)) {
-      return reply
-        .code(401)
-        .send({ error: 'Unauthorized', message: 'GET /metrics needs its bearer token' });
+      return reply.code(401).send(METRICS_UNAUTHORIZED);
     }
     await readDatabase();
     const text =
