@@ -177,6 +177,44 @@ describeEachDb('contract §14: agents', (backend) => {
     expect((await req('GET', `/${target}`)).body.name).toBe('Target');
   });
 
+  it('413 for a body over 1 MB, 415 for a body that is not JSON, on POST and PUT; nothing stored', async () => {
+    const target = (await req('POST', '', { name: 'Target' })).body;
+    const count = async () =>
+      (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM agents'))[0]!.n;
+    const before = await count();
+    for (const [method, path] of [
+      ['POST', ''],
+      ['PUT', `/${target.id}`],
+    ] as const) {
+      const raw = (payload: string, type: string) =>
+        h.app.inject({
+          method,
+          url: `/v1/api/agents${path}`,
+          headers: { ...a.headers, 'content-type': type },
+          payload,
+        });
+      const big = await raw(
+        JSON.stringify({ name: 'Big', prompt: 'p'.repeat(1024 * 1024) }),
+        'application/json',
+      );
+      expect(big.statusCode, method).toBe(413);
+      expect(big.json(), method).toEqual({
+        error: 'Payload Too Large',
+        message: expect.any(String),
+        code: 'payload_too_large',
+      });
+      const xml = await raw('<name>X</name>', 'application/xml');
+      expect(xml.statusCode, method).toBe(415);
+      expect(xml.json(), method).toEqual({
+        error: 'Unsupported Media Type',
+        message: expect.any(String),
+        code: 'unsupported_media_type',
+      });
+    }
+    expect(await count()).toBe(before);
+    expect((await req('GET', `/${target.id}`)).body).toEqual(target);
+  });
+
   it('400 for a gap with a key other than days and hours (or a NUL anywhere); nothing stored', async () => {
     const target = (await req('POST', '', FULL)).body;
     const agents = async () =>
