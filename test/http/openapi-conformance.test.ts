@@ -78,6 +78,26 @@ describeEachDb('answers checked against /openapi.json', (backend) => {
     expect(served.problems('HEAD', '/healthz', head)).toEqual([]);
   });
 
+  it('reads a request path as the router does: aliases, concrete paths first, empty parameters', () => {
+    const cases: Array<[string, string, string | undefined]> = [
+      ['POST', '/v1/api/batch-calls/validate', '/v1/api/batch-calls/validate'],
+      // No GET on /validate: the router takes it as a batch id, and so does the document.
+      ['GET', '/v1/batch-calls/validate', '/v1/api/batch-calls/{batchId}'],
+      ['GET', '/v1/agents/?x=1', '/v1/api/agents'],
+      ['GET', '/v1/api/agents/a%2Fb', '/v1/api/agents/{agentId}'],
+      [
+        'DELETE',
+        '/v1/api/batch-calls/b/contacts/',
+        '/v1/api/batch-calls/{batchId}/contacts/{phone}',
+      ],
+      ['GET', '/v1/api/nowhere', undefined],
+      ['GET', '/docs', '/docs'],
+    ];
+    for (const [method, url, path] of cases) {
+      expect(served.documentedPath(url, method), `${method} ${url}`).toBe(path);
+    }
+  });
+
   it('catches a content type the document does not give for that status', async () => {
     const template = '/v1/api/batch-calls/template';
     expect(

@@ -31,12 +31,13 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
 
 function matcherOf(path: string): PathMatcher {
   const segments = path.split('/');
+  // A parameter may be empty, as in the router: DELETE …/contacts/ reaches {phone} as ''.
   const pattern = segments
     .map((seg) =>
       seg
         .split(/\{[^}]+\}/)
         .map(escapeRegExp)
-        .join('[^/]+'),
+        .join('[^/]*'),
     )
     .join('/');
   return {
@@ -69,27 +70,42 @@ export class ResponseConformance {
       .sort((x, y) => y.literals - x.literals);
   }
 
-  /** The documented path of a request path: aliases read as the primary prefix, no query. */
-  documentedPath(url: string): string | undefined {
-    let path = url.split('?')[0]!.split('#')[0]!;
-    if (path.length > 1) path = path.replace(/\/+$/, '');
+  /**
+   * The documented path of a request: aliases read as the primary prefix, no query. Concrete
+   * paths come before templated ones (OpenAPI 3.0), among those that document `method`, as a
+   * router picks them: GET /batch-calls/validate is GET /batch-calls/{batchId}.
+   */
+  documentedPath(url: string, method = 'get'): string | undefined {
+    const raw = url.split('?')[0]!.split('#')[0]!;
+    // A plugin's root route answers with and without its trailing slash; try without first.
+    const stripped = raw.length > 1 ? raw.replace(/\/+$/, '') : raw;
+    const verb = method.toLowerCase();
+    for (const candidate of new Set([stripped, raw])) {
+      const path = this.withPrimaryPrefix(candidate);
+      const matching = this.matchers.filter((m) => m.pattern.test(path));
+      const found = matching.find((m) => this.doc['paths'][m.path][verb]) ?? matching[0];
+      if (found) return found.path;
+    }
+    return undefined;
+  }
+
+  private withPrimaryPrefix(path: string): string {
     const [primary] = this.prefixes;
     const prefix = [...this.prefixes]
       .sort((x, y) => y.length - x.length)
       .find((p) => path === p || path.startsWith(`${p}/`));
-    if (prefix !== undefined && primary !== undefined && prefix !== primary) {
-      path = `${primary}${path.slice(prefix.length)}`;
-    }
-    return this.matchers.find((m) => m.pattern.test(path))?.path;
+    return prefix !== undefined && primary !== undefined && prefix !== primary
+      ? `${primary}${path.slice(prefix.length)}`
+      : path;
   }
 
   /** What in `answer` to `method url` the document does not describe; [] when nothing. */
   problems(method: string, url: string, answer: Answer): string[] {
     this.checked++;
-    const path = this.documentedPath(url);
-    if (path === undefined) return [`no documented path matches ${url}`];
     const verb = method.toLowerCase();
     const head = verb === 'head';
+    const path = this.documentedPath(url, head ? 'get' : verb);
+    if (path === undefined) return [`no documented path matches ${url}`];
     // HEAD is answered by the GET route: its status and headers, no body.
     const op = this.doc['paths'][path][head ? 'get' : verb];
     if (op === undefined) return [`${method} is not documented for ${path}`];
