@@ -103,12 +103,9 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
   beforeAll(async () => {
     t = await createTestDb(backend);
     // The workspace limit would turn a long run into 429s; a small upload limit makes 413 reachable.
-    h = await createTestApp(
-      t.db,
-      { rateLimitPerMin: 0, maxUploadBytes: UPLOAD_LIMIT },
-      undefined,
-      { checkAnswers: true },
-    );
+    // Every answer is also checked against the app's own /openapi.json.
+    const overrides = { rateLimitPerMin: 0, maxUploadBytes: UPLOAD_LIMIT };
+    h = await createTestApp(t.db, overrides, undefined, { checkAnswers: true });
     a = await seedTenant(t.db, h.clock.now(), 'A');
     b = await seedTenant(t.db, h.clock.now(), 'B');
     for (let i = 0; i < 3; i++) {
