@@ -1,19 +1,39 @@
-// What the OpenAPI document says about each route beyond its schemas: tag, summary, operationId
-// and, for multipart uploads, the form fields (their bodies are streamed, so they carry no body
-// schema for Fastify to validate). Keyed by method and path without the API prefix, parameters
-// written `{}` so the key does not depend on how a route names them.
+// What the OpenAPI document says about each route beyond its schemas: tag, summary, operationId,
+// what each answer means there and, for multipart uploads, the form fields (their bodies are
+// streamed, so they carry no body schema for Fastify to validate). Keyed by method and path
+// without the API prefix, parameters written `{}` so the key does not depend on how a route
+// names them.
+
+type Schema = Record<string, unknown>;
+
+/** One documented response: what it means, its bodies by media type, its headers. */
+export interface ResponseDoc {
+  description: string;
+  content?: Record<string, { schema: object }>;
+  headers?: Record<string, object>;
+}
 
 export interface RouteDoc {
   tag: string;
+  /** What the route does, as a plain statement. */
   summary: string;
   operationId: string;
+  description?: string;
   /**
    * Doc-only request bodies by content type (never used for validation: multipart bodies are
    * streamed). Only the content types the route itself lists in `consumes` are documented.
    */
-  bodies?: Record<string, Record<string, unknown>>;
+  bodies?: Record<string, Schema>;
   /** Doc-only extra header parameters. */
-  headers?: Record<string, unknown>;
+  headers?: Schema;
+  /** What an answer means on this route, by status (its body schema comes from the route). */
+  answers?: Record<string, string>;
+  /** Doc-only response headers, by status. */
+  responseHeaders?: Record<string, Record<string, Schema>>;
+  /** The whole responses of a route whose handler writes its own bodies (no response schema). */
+  responses?: Record<string, ResponseDoc>;
+  /** Security of a route outside the API prefixes; none (`[]`) unless given. */
+  security?: Array<Record<string, string[]>>;
 }
 
 export const TAGS = [
@@ -21,7 +41,7 @@ export const TAGS = [
   { name: 'CSV tools', description: 'Templates, validation and previews of contact files' },
   { name: 'Agents', description: 'The AI voice agents that make the calls' },
   { name: 'Workspace', description: 'Limits and defaults of the workspace (ext)' },
-  { name: 'Operations', description: 'Health, readiness, metrics and this document (no auth)' },
+  { name: 'Operations', description: 'Health, readiness, metrics and this document (no key)' },
 ];
 
 const text = (description: string) => ({ type: 'string', description });
@@ -88,116 +108,197 @@ const checkJson = {
   properties: { recipients, defaultCountry },
 };
 
+/** What batch-create.ts enforces: 1 to 255 characters. */
 const idempotencyKey = {
   type: 'object',
   properties: {
-    'idempotency-key': text('ext: the same key within 24 h returns the first response'),
+    'idempotency-key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'ext: the same key within 24 h returns the first answer (with Idempotent-Replayed: true) ' +
+        'and creates nothing; reused for a different request: 409',
+    },
   },
 };
 
+const csvAttachment = (file: string) => ({
+  'Content-Disposition': { type: 'string', description: `attachment; filename="${file}"` },
+});
+
+/** The API's routes, under their prefix; the operations endpoints are in openapi-operations.ts. */
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /batch-calls': {
     tag: 'Batch calls',
-    summary: 'Start a batch from a CSV upload (§1)',
+    summary: 'Start a batch of calls from a CSV upload or a JSON list of recipients',
     operationId: 'createBatch',
+    description:
+      'The contacts come as a multipart CSV upload, or (ext) as JSON `recipients`. By default one ' +
+      'bad row rejects the whole upload and nothing is stored; skipInvalidRows=true creates the ' +
+      'batch from the valid rows and lists the others.',
     bodies: { 'multipart/form-data': createForm, 'application/json': createJson },
     headers: idempotencyKey,
+    answers: {
+      200: 'The batch is created and queued',
+      400:
+        'Nothing stored: no file or agentId, an unknown agent, an invalid option or ' +
+        'Idempotency-Key, or rows that fail validation ({"error":"CSV validation failed",…,"errors":[…]})',
+      409: 'The Idempotency-Key was used within 24 h for a different request',
+      413: 'The file or body is larger than the upload limit',
+    },
+    responseHeaders: {
+      200: {
+        'Idempotent-Replayed': {
+          type: 'string',
+          enum: ['true'],
+          description: 'ext: present when this is the replayed first answer to an Idempotency-Key',
+        },
+      },
+    },
   },
   'GET /batch-calls': {
     tag: 'Batch calls',
-    summary: 'List batches, newest first (§13, ext)',
+    summary: "List the workspace's batches, newest first",
     operationId: 'listBatches',
+    answers: { 400: 'An invalid page, limit or status' },
   },
   'GET /batch-calls/{}': {
     tag: 'Batch calls',
-    summary: 'Batch status with progress and recent calls (§2)',
+    summary: "Get a batch's status, progress counters and most recent calls",
     operationId: 'getBatch',
+    answers: { 404: 'No such batch in this workspace' },
   },
   'GET /batch-calls/{}/status': {
     tag: 'Batch calls',
-    summary: 'Batch progress, flattened (§3)',
+    summary: "Get a batch's progress counters, flattened to the top level",
     operationId: 'getBatchProgress',
+    answers: { 404: 'No such batch in this workspace' },
   },
   'GET /batch-calls/{}/calls': {
     tag: 'Batch calls',
-    summary: "List a batch's calls in CSV order (§4)",
+    summary: "List a batch's calls in CSV row order, optionally of one status",
     operationId: 'listBatchCalls',
+    answers: { 400: 'An invalid page, limit or status', 404: 'No such batch in this workspace' },
   },
   'GET /batch-calls/{}/calls/{}': {
     tag: 'Batch calls',
-    summary: "One call's status and result (§5)",
+    summary: "Get one call's status, attempts and result",
     operationId: 'getBatchCall',
+    answers: { 404: 'No such call in that batch, or no such batch in this workspace' },
   },
   'DELETE /batch-calls/{}': {
     tag: 'Batch calls',
-    summary: 'Cancel a batch (§6)',
+    summary: 'Cancel a batch: its waiting calls are never dialed, active ones finish',
     operationId: 'cancelBatch',
+    answers: {
+      200: 'Cancelled (again: the same answer with the current counts)',
+      404: 'No such batch in this workspace',
+      409: 'The batch has already completed or failed ({"error":"Batch already completed"})',
+    },
   },
   'DELETE /batch-calls/{}/calls/{}': {
     tag: 'Batch calls',
-    summary: 'Cancel one waiting call (§7)',
+    summary: 'Cancel one waiting call of a batch',
     operationId: 'cancelBatchCall',
+    answers: {
+      404: 'No such call in that batch, or no such batch in this workspace',
+      409: 'The call is in progress or has already ended',
+    },
   },
   'DELETE /batch-calls/{}/contacts/{}': {
     tag: 'Batch calls',
-    summary: "Cancel a phone number's waiting calls in a batch (§8)",
+    summary: 'Cancel the waiting calls of one phone number in a batch',
     operationId: 'cancelBatchContact',
+    answers: {
+      400: 'The phone number cannot be read as a number',
+      404: 'No such batch in this workspace, or no call to that number in it',
+      409: "The number's call is in progress",
+    },
   },
   'GET /batch-calls/{}/export-results': {
     tag: 'Batch calls',
-    summary: 'Export every call of a batch as CSV (§9)',
+    summary: 'Download every call of a batch with its result, as CSV',
     operationId: 'exportBatchResults',
+    answers: { 404: 'No such batch in this workspace' },
+    responseHeaders: { 200: csvAttachment('batch_…-results.csv') },
   },
   'GET /batch-calls/template': {
     tag: 'CSV tools',
-    summary: 'A CSV template (§10)',
+    summary: "Download a CSV template, with an agent's variables as extra columns",
     operationId: 'getCsvTemplate',
+    answers: { 400: 'agentId given more than once', 404: 'No such agent in this workspace' },
+    responseHeaders: { 200: csvAttachment('batch-calls-template.csv') },
   },
   'POST /batch-calls/validate': {
     tag: 'CSV tools',
-    summary: 'Validate a CSV without storing anything (§11)',
+    summary: 'Check a contact list row by row without storing anything',
     operationId: 'validateCsv',
     bodies: { 'multipart/form-data': checkForm, 'application/json': checkJson },
+    answers: {
+      200: 'The report, also when rows are invalid',
+      400: 'No file, no phone_number column, or a malformed CSV',
+      413: 'The file or body is larger than the upload limit',
+    },
   },
   'POST /batch-calls/preview': {
     tag: 'CSV tools',
-    summary: 'Validate a CSV and show its first rows as they would be dialed (§12)',
+    summary: 'Check a contact list and show its first rows as they would be dialed',
     operationId: 'previewCsv',
     bodies: { 'multipart/form-data': checkForm, 'application/json': checkJson },
+    answers: {
+      200: 'The report and the first 10 valid rows, also when rows are invalid',
+      400: 'No file, no phone_number column, or a malformed CSV',
+      413: 'The file or body is larger than the upload limit',
+    },
   },
-  'POST /agents': { tag: 'Agents', summary: 'Create an agent (§14)', operationId: 'createAgent' },
-  'GET /agents': { tag: 'Agents', summary: 'List agents (§14)', operationId: 'listAgents' },
-  'GET /agents/{}': { tag: 'Agents', summary: 'Get an agent (§14)', operationId: 'getAgent' },
-  'PUT /agents/{}': { tag: 'Agents', summary: 'Update an agent (§14)', operationId: 'updateAgent' },
+  'POST /agents': {
+    tag: 'Agents',
+    summary: 'Create an agent',
+    operationId: 'createAgent',
+    description: 'Unknown top-level fields are ignored and never stored.',
+    answers: { 201: 'The agent as stored', 400: 'An invalid field; nothing stored' },
+  },
+  'GET /agents': {
+    tag: 'Agents',
+    summary: "List the workspace's agents",
+    operationId: 'listAgents',
+  },
+  'GET /agents/{}': {
+    tag: 'Agents',
+    summary: 'Get an agent',
+    operationId: 'getAgent',
+    answers: { 404: 'No such agent in this workspace' },
+  },
+  'PUT /agents/{}': {
+    tag: 'Agents',
+    summary: 'Change the given fields of an agent; null removes fromNumber or variables',
+    operationId: 'updateAgent',
+    description: 'Unknown top-level fields are ignored and never stored.',
+    answers: {
+      200: 'The agent as stored',
+      400: 'An invalid field; nothing changed',
+      404: 'No such agent in this workspace',
+    },
+  },
   'DELETE /agents/{}': {
     tag: 'Agents',
-    summary: 'Delete an agent (§14)',
+    summary: 'Delete an agent that no queued or processing batch uses',
     operationId: 'deleteAgent',
+    answers: {
+      404: 'No such agent in this workspace',
+      409: 'A queued or processing batch uses the agent',
+    },
   },
   'GET /workspace': {
     tag: 'Workspace',
-    summary: 'Workspace settings (§15, ext)',
+    summary: "Get the workspace's limits and timezone",
     operationId: 'getWorkspace',
   },
   'PATCH /workspace': {
     tag: 'Workspace',
-    summary: 'Change workspace settings (§15, ext)',
+    summary: "Change the workspace's limits or timezone, for calls started from now on",
     operationId: 'updateWorkspace',
-  },
-  'GET /healthz': { tag: 'Operations', summary: 'Process is up (§16)', operationId: 'healthz' },
-  'GET /readyz': {
-    tag: 'Operations',
-    summary: 'Database reachable and migrated (§16)',
-    operationId: 'readyz',
-  },
-  'GET /metrics': {
-    tag: 'Operations',
-    summary: 'Prometheus metrics (§16)',
-    operationId: 'metrics',
-  },
-  'GET /openapi.json': {
-    tag: 'Operations',
-    summary: 'This OpenAPI document (§16)',
-    operationId: 'openapi',
+    answers: { 400: 'An unknown field, an invalid value, or an empty body; nothing changed' },
   },
 };

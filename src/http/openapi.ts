@@ -2,59 +2,64 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { OPERATION_DOCS } from './openapi-operations.js';
+import { operationResponses } from './openapi-responses.js';
 import { ROUTE_DOCS, type RouteDoc, TAGS } from './openapi-routes.js';
-import { ErrorBody, RateLimitedBody } from './schemas/error-bodies.js';
 
 // The OpenAPI 3 document is generated from the routes' own schemas (@fastify/swagger collects
 // them as routes are registered, so this must run before any route); the transform below only
-// adds what a schema cannot say: tags, summaries, the auth headers and multipart form fields.
+// adds what a schema cannot say: tags, summaries, security, the answers every route shares and
+// multipart form fields. Each operation is documented once, under the primary prefix; the same
+// routes under the other prefix are served but hidden, so no client sees two of everything.
 
 /** The prefixes the API is served under; the first is the contract's primary one. */
 export interface OpenApiOptions {
   prefixes: readonly string[];
 }
 
-const packageVersion = (): string => {
+const packageJson = (): { version: string; license: string } =>
   // src/http and dist/http are both two levels below package.json.
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return String(pkg.version);
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+
+const SECURITY_SCHEMES = {
+  apiKey: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+    description: 'An API key of the workspace named in x-workspace-id (401 when missing or wrong)',
+  } as const,
+  workspaceId: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-workspace-id',
+    description:
+      'The workspace (ws_…) the API key belongs to; sent with x-api-key on every /v1 request. ' +
+      'Missing: 400 {"error":"Missing x-workspace-id header"}; another workspace: 403.',
+  } as const,
+  metricsToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'Only when the server sets OUTDIAL_METRICS_TOKEN: GET /metrics then needs ' +
+      '`Authorization: Bearer <token>`; otherwise it is open.',
+  } as const,
 };
 
-const WORKSPACE_HEADER = {
-  type: 'object',
-  required: ['x-workspace-id'],
-  properties: {
-    'x-workspace-id': {
-      type: 'string',
-      description: 'the workspace (ws_…) the API key belongs to',
-    },
-  },
-};
+const DOCS: Record<string, RouteDoc> = { ...ROUTE_DOCS, ...OPERATION_DOCS };
 
-// Explicit `content`, so a route that produces text/csv still documents its JSON errors as JSON.
-const json = (description: string, schema: object) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+/** Both headers together, on every operation under the API prefixes. */
+const API_SECURITY = [{ apiKey: [], workspaceId: [] }];
 
-const AUTH_RESPONSES = {
-  400: json('Bad request, e.g. {"error":"Missing x-workspace-id header"}', ErrorBody),
-  401: json('x-api-key missing, unknown or revoked', ErrorBody),
-  403: json('the key is not for the workspace named in x-workspace-id', ErrorBody),
-  429: json(
-    'Rate limit of the workspace exceeded; see Retry-After and x-ratelimit-*',
-    RateLimitedBody,
-  ),
-  503: json('Database unavailable, retry shortly (see Retry-After)', ErrorBody),
-};
-
-/** The route's path without its API prefix, parameters as `{}`: the key of ROUTE_DOCS. */
+/** The route's path without its API prefix, parameters as `{}`: the key of its RouteDoc. */
 export function routeDocKey(
   method: string,
   url: string,
   prefixes: readonly string[],
 ): { key: string; prefix?: string } {
-  const prefix = prefixes.find((p) => url === p || url.startsWith(`${p}/`));
+  // Longest first: a route under /v1/api must not be read as /api/… under /v1.
+  const prefix = [...prefixes]
+    .sort((x, y) => y.length - x.length)
+    .find((p) => url === p || url.startsWith(`${p}/`));
   let path = prefix === undefined ? url : url.slice(prefix.length);
   path = path.replace(/:[^/]+/g, '{}').replace(/\/+$/, '') || '/';
   return { key: `${method} ${path}`, ...(prefix === undefined ? {} : { prefix }) };
@@ -75,11 +80,15 @@ function mergeHeaders(existing: unknown, extra: Record<string, unknown>): Record
   };
 }
 
-function documented(schema: Schema, doc: RouteDoc | undefined, authed: boolean): Schema {
-  const out: Schema = { ...schema };
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+function documented(schema: Schema, doc: RouteDoc | undefined, method: string, api: boolean) {
+  const { hide: _hide, produces: _produces, ...out } = schema as Schema & { produces?: unknown };
   if (doc) {
-    out['tags'] ??= [doc.tag];
-    out['summary'] ??= doc.summary;
+    out['tags'] = [doc.tag];
+    out['summary'] = doc.summary;
+    out['operationId'] = doc.operationId;
+    if (doc.description) out['description'] = doc.description;
     if (doc.bodies && out.body === undefined) {
       const types = (out['consumes'] as string[] | undefined) ?? Object.keys(doc.bodies);
       const content: Record<string, { schema: unknown }> = {};
@@ -91,42 +100,44 @@ function documented(schema: Schema, doc: RouteDoc | undefined, authed: boolean):
     }
     if (doc.headers) out.headers = mergeHeaders(out.headers, doc.headers);
   }
-  if (authed) {
-    out.headers = mergeHeaders(out.headers, WORKSPACE_HEADER);
-    out['security'] ??= [{ apiKey: [] }];
-    // Every authenticated route can answer these, whether or not it lists them.
-    out.response = { ...AUTH_RESPONSES, ...(out.response as object | undefined) };
-  }
+  out['security'] = api ? API_SECURITY : (doc?.security ?? []);
+  // The upload routes list what they consume; they read any other body and answer it with 400.
+  const jsonBody = BODY_METHODS.has(method) && out['consumes'] === undefined;
+  out.response = operationResponses(out.response as Record<string, Schema> | undefined, doc, {
+    api,
+    jsonBody,
+  });
   return out;
 }
 
 /** Registers @fastify/swagger, Swagger UI at /docs and `GET /openapi.json` (no auth). */
 export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions): Promise<void> {
   const [primary] = opts.prefixes;
+  const pkg = packageJson();
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: {
         title: 'Outdial API',
-        version: packageVersion(),
+        version: pkg.version,
         description:
           "Batch outbound calls by AI voice agents; wire-compatible with Trillet's Batch Calls " +
-          `API. Every operation is served under both ${opts.prefixes.join(' and ')}. Requests ` +
-          'under /v1 need x-api-key and x-workspace-id and are rate limited per workspace (429 ' +
+          `API. Every operation under ${primary} is also served under ` +
+          `${opts.prefixes.slice(1).join(' and ')} (same handlers, not listed twice). Requests ` +
+          'there need x-api-key and x-workspace-id and are rate limited per workspace (429 ' +
           'with Retry-After). Times are epoch milliseconds, durations seconds; fields that do ' +
-          'not apply are absent, not null.',
-      },
-      tags: TAGS,
-      components: {
-        securitySchemes: {
-          apiKey: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'x-api-key',
-            description: 'an API key of the workspace named in x-workspace-id',
-          },
+          'not apply are absent, not null. Error bodies are JSON: {"error", "message"?, ' +
+          '"code"?}, but for 429: {"error": {"code", "message", "reset_at"}}.',
+        license: {
+          name: pkg.license,
+          url: `https://spdx.org/licenses/${pkg.license}.html`,
         },
       },
+      // Relative: clients resolve it against where they fetched this document, so it stays
+      // right behind any proxy or host name without trusting the request's Host header.
+      servers: [{ url: '/', description: 'the server this document was fetched from' }],
+      tags: TAGS,
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: ({ schema, url: routeUrl, route }) => {
       // A plugin's '/' route answers at `/v1/api/agents` and `/v1/api/agents/`; Fastify reports
@@ -134,16 +145,14 @@ export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions
       const url = routeUrl.length > 1 ? routeUrl.replace(/\/+$/, '') : routeUrl;
       const method = String(Array.isArray(route.method) ? route.method[0] : route.method);
       const { key, prefix } = routeDocKey(method, url, opts.prefixes);
-      const doc = ROUTE_DOCS[key];
-      const out = documented((schema ?? {}) as Schema, doc, prefix !== undefined);
-      if (doc && out['operationId'] === undefined) {
-        // Two paths per operation need two operation ids; the primary prefix keeps the plain one.
-        out['operationId'] =
-          prefix === undefined || prefix === primary
-            ? doc.operationId
-            : `${doc.operationId}${prefixSuffix(prefix)}`;
+      const given = (schema ?? {}) as Schema;
+      if (prefix !== undefined && prefix !== primary) {
+        return { schema: { ...given, hide: true }, url };
       }
-      return { schema: out, url };
+      const doc = DOCS[key];
+      // Swagger UI's own routes stay hidden, but for the page itself (a route doc names it).
+      if (given['hide'] === true && doc === undefined) return { schema: given, url };
+      return { schema: documented(given, doc, method, prefix !== undefined), url };
     },
   });
   await app.register(swaggerUi, {
@@ -151,13 +160,4 @@ export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions
     uiConfig: { docExpansion: 'list', deepLinking: true },
   });
   app.get('/openapi.json', async () => app.swagger());
-}
-
-/** `/v1` → `V1`, so the alias of `getBatch` is `getBatchV1`. */
-function prefixSuffix(prefix: string): string {
-  return prefix
-    .split('/')
-    .filter(Boolean)
-    .map((s) => s[0]!.toUpperCase() + s.slice(1))
-    .join('');
 }

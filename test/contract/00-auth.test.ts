@@ -7,7 +7,8 @@ import { insertApiKey, revokeApiKey } from '../../src/storage/api-keys-repo.js';
 import { apiFixture } from '../support/api-fixture.js';
 import { insertBatch, mixedCalls } from '../support/batch-fixtures.js';
 import { describeEachDb, type TestDb } from '../support/databases.js';
-import { closeApp, type Tenant, type TestApp } from '../support/http.js';
+import { closeApp, createTestApp, type Tenant, type TestApp } from '../support/http.js';
+import { unreachable } from '../support/unreachable-db.js';
 
 // Contract, "Authentication and tenancy": 401 / 400 / 403 bodies on every route and method, under
 // both prefixes, and another workspace's resources answering exactly like missing ones.
@@ -182,6 +183,65 @@ describeEachDb('contract: authentication and tenancy', (backend) => {
     expect(mine.json().status).toBe('processing');
     expect(mine.json().progress.waiting).toBe(2);
     expect((await send('GET', `/v1/api/agents/${b.agentId}`, b.headers)).statusCode).toBe(200);
+  });
+
+  /** Every route of both prefixes on another app; each answer goes to `check`. */
+  const eachRouteOf = async (
+    other: TestApp,
+    check: (res: LightMyRequestResponse, where: string) => void,
+  ) => {
+    for (const prefix of ['/v1/api', '/v1']) {
+      for (const [method, path, payload] of routes()) {
+        const res = await other.app.inject({
+          method,
+          url: `${prefix}${path}`,
+          headers: a.headers,
+          ...(payload ? { payload } : {}),
+        });
+        check(res as unknown as LightMyRequestResponse, `${method} ${prefix}${path}`);
+      }
+    }
+  };
+
+  it('429 {"error":{"code","message","reset_at"}} with Retry-After once the workspace limit is spent', async () => {
+    const limited = await createTestApp(t.db, { rateLimitPerMin: 1 }, h.clock);
+    try {
+      const first = await limited.app.inject({
+        method: 'GET',
+        url: '/v1/api/workspace',
+        headers: a.headers,
+      });
+      expect(first.statusCode).toBe(200);
+      await eachRouteOf(limited, (res, where) => {
+        expect(res.statusCode, where).toBe(429);
+        expect(res.headers['retry-after'], where).toMatch(/^[1-9][0-9]*$/);
+        expect(res.json(), where).toEqual({
+          error: {
+            code: 'rate_limit_exceeded',
+            message: expect.any(String),
+            reset_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
+          },
+        });
+      });
+    } finally {
+      await limited.app.close();
+    }
+  });
+
+  it('503 {"error","message"} with Retry-After on every route while the database is unreachable', async () => {
+    const down = await createTestApp(unreachable(t.db));
+    try {
+      await eachRouteOf(down, (res, where) => {
+        expect(res.statusCode, where).toBe(503);
+        expect(res.headers['retry-after'], where).toMatch(/^[1-9][0-9]*$/);
+        expect(res.json(), where).toEqual({
+          error: 'Service Unavailable',
+          message: 'Database unavailable, retry shortly',
+        });
+      });
+    } finally {
+      await down.app.close();
+    }
   });
 
   it('stores keys hashed, never in plain text', async () => {

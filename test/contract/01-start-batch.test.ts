@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { useUploadSuite } from '../ingest/upload-harness.js';
 import { describeEachDb } from '../support/databases.js';
-import { multipart } from '../support/http.js';
+import { createTestApp, multipart } from '../support/http.js';
 
 // Contract §1 `POST /batch-calls`: the exact key sets, types and statuses of its answers, for the
 // multipart upload and (ext) the JSON recipients body, with and without Idempotency-Key (ext).
@@ -120,5 +120,33 @@ describeEachDb('contract §1 start a batch', (backend) => {
           'This Idempotency-Key was used in the last 24 hours for a different request; send a new key for a new request',
       },
     });
+  });
+
+  it('413 {"error":"File too large","message"} for a file or a JSON body over the limit; nothing stored', async () => {
+    const small = await createTestApp(s.t.db, { maxUploadBytes: 1024 });
+    try {
+      const csv = `phone_number\n${'+15005550001\n'.repeat(200)}`;
+      const form = multipart({ agentId: s.tenant.agentId }, { content: csv });
+      const json = JSON.stringify({
+        agentId: s.tenant.agentId,
+        recipients: Array.from({ length: 100 }, () => ({ phone_number: '+15005550001' })),
+      });
+      const tooLarge = { error: 'File too large', message: expect.any(String) };
+      const cases = [
+        [form.payload, form.headers['content-type']!, tooLarge],
+        [json, 'application/json', { ...tooLarge, code: 'payload_too_large' }],
+      ] as const;
+      for (const [payload, type, body] of cases) {
+        const res = await small.app.inject({
+          method: 'POST',
+          url: '/v1/api/batch-calls',
+          headers: { ...s.tenant.headers, 'content-type': type },
+          payload,
+        });
+        await s.expectRejected(res, 413, body);
+      }
+    } finally {
+      await small.app.close();
+    }
   });
 });

@@ -49,4 +49,14 @@ describeEachDb('contract §10 CSV template', (backend) => {
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: 'Agent not found', message: expect.any(String) });
   });
+
+  it('400 {error, message, code} for agentId given twice', async () => {
+    const res = await get(`?agentId=${a.agentId}&agentId=${a.agentId}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'Bad Request',
+      message: expect.any(String),
+      code: 'invalid_request',
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { countRows, useUploadSuite } from '../ingest/upload-harness.js';
 import { describeEachDb } from '../support/databases.js';
+import { createTestApp, multipart } from '../support/http.js';
 
 // Contract §11 `POST /batch-calls/validate`: 200 with the report even when invalid; stores nothing.
 
@@ -64,6 +65,22 @@ describeEachDb('contract §11 validate a CSV', (backend) => {
     for (const res of [await validate('name\nA\n'), await validate(undefined)]) {
       expect(res.statusCode).toBe(400);
       expect(keys(res.json())).toEqual(['error', 'message']);
+    }
+  });
+
+  it('413 {"error":"File too large","message"} for a file over the limit; nothing stored', async () => {
+    const small = await createTestApp(s.t.db, { maxUploadBytes: 1024 });
+    try {
+      const form = multipart({}, { content: `phone_number\n${'+15005550001\n'.repeat(200)}` });
+      const res = await small.app.inject({
+        method: 'POST',
+        url: '/v1/api/batch-calls/validate',
+        headers: { ...s.tenant.headers, ...form.headers },
+        payload: form.payload,
+      });
+      await s.expectRejected(res, 413, { error: 'File too large', message: expect.any(String) });
+    } finally {
+      await small.app.close();
     }
   });
 });

@@ -176,4 +176,83 @@ describeEachDb('contract §14: agents', (backend) => {
     }
     expect((await req('GET', `/${target}`)).body.name).toBe('Target');
   });
+
+  it('413 for a body over 1 MB, 415 for a body that is not JSON, on POST and PUT; nothing stored', async () => {
+    const target = (await req('POST', '', { name: 'Target' })).body;
+    const count = async () =>
+      (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM agents'))[0]!.n;
+    const before = await count();
+    for (const [method, path] of [
+      ['POST', ''],
+      ['PUT', `/${target.id}`],
+    ] as const) {
+      const raw = (payload: string, type: string) =>
+        h.app.inject({
+          method,
+          url: `/v1/api/agents${path}`,
+          headers: { ...a.headers, 'content-type': type },
+          payload,
+        });
+      const big = await raw(
+        JSON.stringify({ name: 'Big', prompt: 'p'.repeat(1024 * 1024) }),
+        'application/json',
+      );
+      expect(big.statusCode, method).toBe(413);
+      expect(big.json(), method).toEqual({
+        error: 'Payload Too Large',
+        message: expect.any(String),
+        code: 'payload_too_large',
+      });
+      const xml = await raw('<name>X</name>', 'application/xml');
+      expect(xml.statusCode, method).toBe(415);
+      expect(xml.json(), method).toEqual({
+        error: 'Unsupported Media Type',
+        message: expect.any(String),
+        code: 'unsupported_media_type',
+      });
+    }
+    expect(await count()).toBe(before);
+    expect((await req('GET', `/${target.id}`)).body).toEqual(target);
+  });
+
+  it('400 for a gap with a key other than days and hours (or a NUL anywhere); nothing stored', async () => {
+    const target = (await req('POST', '', FULL)).body;
+    const agents = async () =>
+      (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM agents'))[0]!.n;
+    const before = await agents();
+    const gaps = (item: string) => `{"name":"X","gapBetweenEachAttemptForSmartCallback":[${item}]}`;
+    const onlyDaysAndHours = (i: number) =>
+      `body/gapBetweenEachAttemptForSmartCallback/${i} may only have the fields days and hours`;
+    const cases: Array<[string, string | RegExp]> = [
+      [gaps('{"days":1,"hours":2,"minutes":30}'), onlyDaysAndHours(0)],
+      [gaps('{"days":1,"hours":2},{"days":1,"hours":2,"a\\u0000b":1}'), onlyDaysAndHours(1)],
+      [gaps('{"days":1,"hours":2,"note":"\\u0000"}'), onlyDaysAndHours(0)],
+      // Unknown top-level fields are ignored, but text PostgreSQL cannot hold is refused anywhere.
+      ['{"name":"X","note":"a\\u0000b"}', 'body/note contains a NUL character'],
+      ['{"name":"X","a\\u0000b":"note"}', 'body has a field name that contains a NUL character'],
+      ['{"name":"X","extra":{"deep":["\\ud800"]}}', /^body\/extra\/deep\/0 contains an unpaired/],
+    ];
+    for (const [body, message] of cases) {
+      for (const [method, path] of [
+        ['POST', ''],
+        ['PUT', `/${target.id}`],
+      ] as const) {
+        const res = await h.app.inject({
+          method,
+          url: `/v1/api/agents${path}`,
+          headers: { ...a.headers, 'content-type': 'application/json' },
+          payload: body,
+        });
+        const where = `${method} ${body}: ${res.body}`;
+        expect(res.statusCode, where).toBe(400);
+        expect(res.json(), where).toEqual({
+          error: 'Bad Request',
+          message: typeof message === 'string' ? message : expect.stringMatching(message),
+          code: 'invalid_request',
+        });
+      }
+    }
+    expect(await agents()).toBe(before);
+    expect((await req('GET', `/${target.id}`)).body).toEqual(target);
+  });
 });

@@ -57,4 +57,33 @@ describeEachDb('contract §15 workspace settings', (backend) => {
       expect(keys(res.json())).toEqual(['error', 'message']);
     }
   });
+
+  it('PATCH 413 for a body over 1 MB, 415 for a body that is not JSON; nothing changed', async () => {
+    const before = (await call('GET')).json();
+    const raw = (payload: string, type: string) =>
+      h.app.inject({
+        method: 'PATCH',
+        url: '/v1/api/workspace',
+        headers: { ...a.headers, 'content-type': type },
+        payload,
+      });
+    const big = await raw(
+      JSON.stringify({ timezone: 'x'.repeat(1024 * 1024) }),
+      'application/json',
+    );
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toEqual({
+      error: 'Payload Too Large',
+      message: expect.any(String),
+      code: 'payload_too_large',
+    });
+    const xml = await raw('<callsPerSecond>1</callsPerSecond>', 'application/xml');
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toEqual({
+      error: 'Unsupported Media Type',
+      message: expect.any(String),
+      code: 'unsupported_media_type',
+    });
+    expect((await call('GET')).json()).toEqual(before);
+  });
 });

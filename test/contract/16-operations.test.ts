@@ -9,24 +9,10 @@ import {
   type TestDb,
 } from '../support/databases.js';
 import { closeApp, createTestApp, type TestApp } from '../support/http.js';
+import { answersDuringShutdown, gatedDb } from '../support/shutdown-answer.js';
+import { unreachable } from '../support/unreachable-db.js';
 
 // Contract §16, operations (no auth): /healthz, /readyz, /metrics, /docs, /openapi.json.
-
-/** A database whose every query fails as a dropped connection does. */
-function unreachable(db: Db): Db {
-  return new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'query') {
-        return () =>
-          Promise.reject(
-            Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
-          );
-      }
-      const v = Reflect.get(target, prop);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-}
 
 describeEachDb('contract §16: operations', (backend) => {
   let t: TestDb;
@@ -37,6 +23,14 @@ describeEachDb('contract §16: operations', (backend) => {
     h = await createTestApp(t.db);
   });
   afterAll(() => closeApp(h, t));
+
+  // Every answer of this suite goes through the app's own /openapi.json (test/support/http.ts).
+  it('every answer of the contract suite is checked against /openapi.json', async () => {
+    expect(h.conformance).toBeDefined();
+    const before = h.conformance!.checked;
+    await get('/healthz');
+    expect(h.conformance!.checked).toBe(before + 1);
+  });
 
   // Bogus credentials change nothing: these endpoints do not look at them.
   const get = (url: string, app = h.app) =>
@@ -98,6 +92,49 @@ describeEachDb('contract §16: operations', (backend) => {
     );
     expect(res.body).toContain('# TYPE outdial_calls gauge');
     expect(res.body).toContain('outdial_database_up 1');
+  });
+
+  it('GET /metrics with OUTDIAL_METRICS_TOKEN set: 401 {error, message} without the bearer token', async () => {
+    const guarded = await createTestApp(t.db, { metricsToken: 'scrape-me' });
+    try {
+      for (const authorization of [undefined, 'Bearer wrong', 'scrape-me']) {
+        const res = await guarded.app.inject({
+          method: 'GET',
+          url: '/metrics',
+          headers: authorization === undefined ? {} : { authorization },
+        });
+        expect(res.statusCode, authorization).toBe(401);
+        expect(res.json()).toEqual({
+          error: 'Unauthorized',
+          message: 'GET /metrics needs its bearer token',
+        });
+      }
+      const ok = await guarded.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: 'Bearer scrape-me' },
+      });
+      expect(ok.statusCode).toBe(200);
+      expect(ok.body).toContain('outdial_database_up 1');
+    } finally {
+      await guarded.app.close();
+    }
+  });
+
+  it('while the server shuts down: 503 {error, message}, Connection: close', async () => {
+    const gate = gatedDb(t.db);
+    const closing = await createTestApp(gate.db);
+    const [busy, refused] = await answersDuringShutdown(closing.app, gate, '/readyz', '/healthz');
+    expect(busy.statusCode).toBe(200);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['connection']).toBe('close');
+    expect(JSON.parse(refused.body)).toMatchObject({
+      error: 'Service Unavailable',
+      message: expect.any(String),
+    });
+    // Not through inject: checked against the document here.
+    expect(closing.conformance?.problems('GET', '/readyz', busy)).toEqual([]);
+    expect(closing.conformance?.problems('GET', '/healthz', refused)).toEqual([]);
   });
 
   it('GET /openapi.json: the OpenAPI 3 document; GET /docs: Swagger UI', async () => {

@@ -83,6 +83,9 @@ describeEachDb('text the database cannot store (NUL, unpaired surrogates)', (bac
       ['prompt', '{"name":"ok","prompt":"x\\ud800"}'],
       ['provider', '{"name":"ok","provider":"sim\\u0000"}'],
       ['variables/1', '{"name":"ok","variables":["plan","\\ud800"]}'],
+      // Fields the routes ignore are refused too: a body is checked whole, not field by field.
+      ['note', '{"name":"ok","note":"x\\u0000"}'],
+      ['extra/list/0', '{"name":"ok","extra":{"list":["\\udc00"]}}'],
     ];
     for (const [field, body] of bodies) {
       for (const [method, url] of [

@@ -10,8 +10,10 @@ import {
   csvText,
   type FieldSpec,
   HUGE_STRING,
+  jsonKey,
   jsonNumber,
   jsonObjectBody,
+  jsonValue,
   notAnObjectBody,
   OTHER_TYPES,
   oneOfJson,
@@ -19,6 +21,7 @@ import {
   phoneCell,
   queryString,
   ROUTER_PARAM_LIMIT,
+  taintedString,
 } from './fuzz-arbitraries.js';
 import {
   type Counts,
@@ -100,7 +103,9 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
   beforeAll(async () => {
     t = await createTestDb(backend);
     // The workspace limit would turn a long run into 429s; a small upload limit makes 413 reachable.
-    h = await createTestApp(t.db, { rateLimitPerMin: 0, maxUploadBytes: UPLOAD_LIMIT });
+    // Every answer is also checked against the app's own /openapi.json.
+    const overrides = { rateLimitPerMin: 0, maxUploadBytes: UPLOAD_LIMIT };
+    h = await createTestApp(t.db, overrides, undefined, { checkAnswers: true });
     a = await seedTenant(t.db, h.clock.now(), 'A');
     b = await seedTenant(t.db, h.clock.now(), 'B');
     for (let i = 0; i < 3; i++) {
@@ -158,6 +163,16 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
       .array(fc.tuple(d, hh), { maxLength: 3 })
       .map((gs) => `[${gs.map(([x, y]) => `{"days":${x},"hours":${y}}`).join(',')}]`);
 
+  /** Valid gaps, one of which carries a key of its own: any name (tainted ones too), any value. */
+  const gapWithExtraKey = fc
+    .tuple(
+      fc.integer({ min: 0, max: 30 }),
+      fc.integer({ min: 0, max: 23 }),
+      fc.oneof(jsonKey, taintedString),
+      fc.oneof(jsonValue, taintedString),
+    )
+    .map(([d, hh, k, v]) => `[{"days":${d},"hours":${hh},${k}:${v}}]`);
+
   /** §14's fields; `forUpdate`: PUT, where null removes fromNumber and variables. */
   const agentFields = (forUpdate: boolean): Record<string, FieldSpec> => ({
     name: {
@@ -185,7 +200,7 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
         fc.integer({ min: 0, max: 30 }).map(String),
         fc.integer({ min: 0, max: 23 }).map(String),
       ),
-      hostile: gap(jsonNumber, jsonNumber),
+      hostile: fc.oneof(gap(jsonNumber, jsonNumber), gapWithExtraKey),
     },
     variables: {
       valid: fc.oneof(
@@ -209,6 +224,13 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
   const agentRow = async (id: string) =>
     (await t.db.query('SELECT * FROM agents WHERE id = $1', [id]))[0];
 
+  /** A stored agent's gaps are {days, hours} items and nothing else (they are kept as jsonb). */
+  const expectPlainGaps = async (id: string, sent: string) => {
+    const gaps = (await agentRow(id))?.['smart_gaps'] as object[] | undefined;
+    expect(Array.isArray(gaps), sent).toBe(true);
+    for (const g of gaps ?? []) expect(Object.keys(g).sort(), sent).toEqual(['days', 'hours']);
+  };
+
   it('POST /agents: any body is a documented answer; a 201 stores the whole agent, else nothing', async () => {
     await fc.assert(
       fc.asyncProperty(jsonRequest(agentBody(false)), PREFIXES, async (req, prefix) => {
@@ -224,6 +246,7 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
         expect(after, sent).toEqual({ ...before, agents: before.agents + 1 });
         const read = await send({ method: 'GET', url: `/v1/api/agents/${res.json().id}` });
         expect(read.json(), sent).toEqual(res.json());
+        await expectPlainGaps(res.json().id, sent);
       }),
       runs(250),
     );
@@ -254,8 +277,36 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
         });
         const read = await send({ method: 'GET', url: `/v1/api/agents/${res.json().id}` });
         expect(read.json(), sent).toEqual(res.json());
+        await expectPlainGaps(res.json().id, sent);
       }),
       runs(200),
+    );
+  });
+
+  it('a gap item with any key but days and hours is a 400 on POST and PUT, and nothing is stored', async () => {
+    const methods = fc.constantFrom(
+      ['POST /agents', 'POST', '/agents'] as const,
+      ['PUT /agents/:agentId', 'PUT', `/agents/${putAgent}`] as const,
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        gapWithExtraKey,
+        methods,
+        PREFIXES,
+        async (gaps, [route, method, path], prefix) => {
+          const row = await agentRow(putAgent);
+          const { res, before, after, sent } = await probe(route, {
+            method,
+            url: `${prefix}${path}`,
+            headers: { 'content-type': 'application/json' },
+            payload: `{"name":"Gaps","gapBetweenEachAttemptForSmartCallback":${gaps}}`,
+          });
+          expect(res.statusCode, sent).toBe(400);
+          expect(after, sent).toEqual(before);
+          expect(await agentRow(putAgent), sent).toEqual(row);
+        },
+      ),
+      runs(60),
     );
   });
 

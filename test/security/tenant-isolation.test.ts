@@ -522,7 +522,8 @@ describeEachDb('tenant isolation matrix (issue 5 §1)', (backend) => {
   beforeAll(async () => {
     t = await createTestDb(backend);
     // A few hundred requests as A inside one fake-clock minute: the workspace limit is not under test.
-    h = await createTestApp(t.db, { rateLimitPerMin: 100_000 });
+    // Every answer is also checked against the app's /openapi.json: B's ids, 403s, HEADs, aliases.
+    h = await createTestApp(t.db, { rateLimitPerMin: 100_000 }, undefined, { checkAnswers: true });
     w = await buildWorld(h, t);
     bBefore = await snapshotOf(h, w.b, w.bIds);
     // The routes, from the app itself: a second app on the same runtime registers the same set.

@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { generateApiKey } from '../../src/domain/api-key.js';
 import { newId } from '../../src/domain/ids.js';
@@ -12,6 +14,11 @@ import { insertApiKey } from '../../src/storage/api-keys-repo.js';
 import type { Db } from '../../src/storage/db.js';
 import { insertWorkspace } from '../../src/storage/workspaces-repo.js';
 import { FakeClock } from './fake-clock.js';
+import {
+  checkEveryAnswer,
+  type ResponseConformance,
+  servedDocumentConformance,
+} from './openapi-conformance.js';
 
 export interface Tenant {
   workspaceId: string;
@@ -58,15 +65,38 @@ export interface TestApp {
   rt: Runtime;
   clock: FakeClock;
   wakes: number;
+  /** Set when every answer of `app.inject` is checked against the app's /openapi.json. */
+  conformance?: ResponseConformance;
 }
 
-/** A real Fastify app (used through app.inject) on the given database, with a fake clock. */
+/**
+ * The suites whose every answer is checked against the document the app serves: the contract
+ * suite, one file per section, so the document and the server cannot drift apart.
+ */
+export const CONFORMANCE_SUITES = [fileURLToPath(new URL('../contract/', import.meta.url))];
+
+/** Whether the test file running now belongs to one of CONFORMANCE_SUITES. */
+export function inConformanceSuite(): boolean {
+  const file = expect.getState().testPath ?? '';
+  return CONFORMANCE_SUITES.some((dir) => file.startsWith(dir));
+}
+
+export interface TestAppOptions extends BuildAppOptions {
+  /** Check every answer against /openapi.json; by default in CONFORMANCE_SUITES only. */
+  checkAnswers?: boolean;
+}
+
+/**
+ * A real Fastify app (used through app.inject) on the given database, with a fake clock. In the
+ * contract suite its `inject` rejects any answer the app's own /openapi.json does not describe.
+ */
 export async function createTestApp(
   db: Db,
   overrides: Partial<Config> = {},
   clock: Clock = new FakeClock(),
-  buildOptions: BuildAppOptions = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
+  const { checkAnswers = inConformanceSuite(), ...buildOptions } = options;
   const config = { ...loadConfig({ DATABASE_URL: 'memory://' }), ...overrides };
   const out = { wakes: 0 } as TestApp;
   const rt: Runtime = {
@@ -80,6 +110,10 @@ export async function createTestApp(
   };
   const app = await buildApp(rt, buildOptions);
   await app.ready();
+  if (checkAnswers) {
+    out.conformance = await servedDocumentConformance(app);
+    checkEveryAnswer(app, out.conformance);
+  }
   return Object.assign(out, { app, rt, clock: clock as FakeClock });
 }
 

@@ -24,7 +24,6 @@ export async function batchExportRoutes(app: FastifyInstance, opts: { rt: Runtim
     {
       schema: {
         params: BatchParams,
-        produces: ['text/csv'],
         response: {
           200: {
             description:

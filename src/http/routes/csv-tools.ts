@@ -108,7 +108,11 @@ export async function csvToolsRoutes(app: FastifyInstance, opts: { rt: Runtime }
     {
       schema: {
         querystring: TemplateQuery,
-        response: { 200: TemplateBody, 400: ErrorBody, 404: AgentNotFoundBody },
+        response: {
+          200: { content: { 'text/csv': { schema: TemplateBody } } },
+          400: ErrorBody,
+          404: AgentNotFoundBody,
+        },
       },
     },
     async (req, reply) => {

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 
-// §14 of the contract. Unknown body fields are ignored (clients of other APIs may send more).
+// §14 of the contract. Unknown top-level body fields are ignored (clients of other APIs may send
+// more) and never stored; a gap item is stored as a whole (jsonb), so it takes its two keys only.
 
 export const AGENT_DEFAULTS = {
   greeting: '',
@@ -20,10 +21,15 @@ const providerRules = { minLength: 1, description: 'ext: telephony provider name
 const Provider = Type.String(providerRules);
 const maxAttemptsRules = { minimum: 1, maximum: 10 };
 const MaxAttempts = Type.Integer(maxAttemptsRules);
-const Gap = Type.Object({
-  days: Type.Integer({ minimum: 0, maximum: 30 }),
-  hours: Type.Integer({ minimum: 0, maximum: 23 }),
-});
+const Gap = Type.Object(
+  {
+    days: Type.Integer({ minimum: 0, maximum: 30 }),
+    hours: Type.Integer({ minimum: 0, maximum: 23 }),
+  },
+  { additionalProperties: false, description: 'days and hours only; any other key is a 400' },
+);
+/** The only keys of a gap item, the only object of an agent body that refuses unknown keys. */
+export const GAP_FIELDS = Object.keys(Gap.properties);
 const Gaps = Type.Array(Gap);
 const Variables = Type.Array(Type.String({ minLength: 1 }), {
   description: 'declared {variable} names',

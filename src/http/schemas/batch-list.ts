@@ -21,7 +21,9 @@ export const BatchListItem = Type.Object({
   id: Type.String(),
   name: Type.Optional(Type.String()),
   status: BatchStatusValue,
-  isComplete: Type.Boolean({ description: 'as in §2' }),
+  isComplete: Type.Boolean({
+    description: 'true once completed, failed, or cancelled with no call still active',
+  }),
   totalCalls: Type.Integer(),
   createdAt: Type.Integer({ description: 'epoch ms' }),
   scheduledAt: Type.Optional(Type.Integer({ description: 'epoch ms' })),
