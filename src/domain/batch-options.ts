@@ -24,6 +24,10 @@ export interface BatchOptions {
   skipInvalidRows: boolean;
   defaultCountry?: CountryCode;
   callingWindow?: CallingWindow;
+  /** Variable name → header name of the contact file. */
+  columnMap?: Record<string, string>;
+  /** true: an agent variable no column provides refuses the upload (default: a warning). */
+  strictVariables: boolean;
 }
 
 export const NAME_MAX_LENGTH = 200;
@@ -131,6 +135,47 @@ export function parseDefaultCountry(fields: Fields): CountryCode | undefined {
   return country;
 }
 
+const COLUMN_MAP_EXAMPLE = '{"phone_number":"Mobile","first_name":"First Name"}';
+
+/**
+ * The optional `columnMap` field (also read by validate §11 and preview §12): a JSON object of
+ * variable name → header name. Whether the headers exist is checked against the file.
+ */
+export function parseColumnMap(fields: Fields): Record<string, string> | undefined {
+  const raw = json(fields, 'columnMap', 'Invalid columnMap');
+  if (raw === undefined || raw === null) return undefined;
+  const fail = (message: string) => badRequest('Invalid columnMap', message);
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw fail(`columnMap must be a JSON object such as ${COLUMN_MAP_EXAMPLE}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const name = key.trim();
+    if (name === '' || /[{}\n\0]/.test(name)) {
+      throw fail(`columnMap has an invalid variable name ${JSON.stringify(key)}`);
+    }
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw fail(`columnMap["${name}"] must be the name of a column of the file`);
+    }
+    if (Object.hasOwn(out, name)) throw fail(`columnMap names "${name}" twice`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/** A "true"/"false" field (JSON bodies may send the boolean itself); absent → false. */
+function flag(fields: Fields, key: string): boolean {
+  const v = text(fields, key)?.toLowerCase();
+  if (v === undefined) return false;
+  if (v !== 'true' && v !== 'false') {
+    throw badRequest(`Invalid ${key}`, `${key} must be "true" or "false"`);
+  }
+  return v === 'true';
+}
+
+/** The optional `strictVariables` field (also read by validate §11 and preview §12). */
+export const parseStrictVariables = (fields: Fields): boolean => flag(fields, 'strictVariables');
+
 /**
  * Checks every optional field of §1 and returns them typed. Throws the contract's 400 bodies.
  * `now` (the app clock) decides whether scheduledAt is in the past.
@@ -140,7 +185,11 @@ export function parseBatchOptions(fields: Fields, now: number): BatchOptions {
   if (agentId === undefined) {
     throw badRequest('Missing agentId', 'The agentId field is required');
   }
-  const out: BatchOptions = { agentId, skipInvalidRows: false };
+  const out: BatchOptions = {
+    agentId,
+    skipInvalidRows: flag(fields, 'skipInvalidRows'),
+    strictVariables: parseStrictVariables(fields),
+  };
 
   const scheduledAt = text(fields, 'scheduledAt');
   if (scheduledAt !== undefined) {
@@ -180,14 +229,6 @@ export function parseBatchOptions(fields: Fields, now: number): BatchOptions {
     out.maxConcurrency = n;
   }
 
-  const skip = text(fields, 'skipInvalidRows')?.toLowerCase();
-  if (skip !== undefined) {
-    if (skip !== 'true' && skip !== 'false') {
-      throw badRequest('Invalid skipInvalidRows', 'skipInvalidRows must be "true" or "false"');
-    }
-    out.skipInvalidRows = skip === 'true';
-  }
-
   const country = parseDefaultCountry(fields);
   if (country !== undefined) out.defaultCountry = country;
 
@@ -197,5 +238,8 @@ export function parseBatchOptions(fields: Fields, now: number): BatchOptions {
     if (!parsed.ok) throw badRequest('Invalid callingWindow', parsed.message);
     out.callingWindow = parsed.value;
   }
+
+  const columnMap = parseColumnMap(fields);
+  if (columnMap !== undefined) out.columnMap = columnMap;
   return out;
 }

@@ -48,9 +48,27 @@ const text = (description: string) => ({ type: 'string', description });
 const file = {
   type: 'string',
   format: 'binary',
-  description: 'CSV, UTF-8 (BOM tolerated), header row with a phone_number column; max 20 MB',
+  description:
+    'CSV with a header row; max 20 MB. Comma, semicolon, tab or pipe separated (decided from the ' +
+    'header); UTF-8 (BOM or not), UTF-16 LE/BE with BOM, or Windows-1252. The phone column is ' +
+    'phone_number, else one of Phone Number, phone, mobile, Mobile Phone, telephone, ' +
+    'contact_number, number (any case or punctuation), or the one columnMap names. An Excel ' +
+    'workbook (.xlsx, .xls) is refused: save it as CSV',
 };
 const defaultCountry = text('ext: ISO country (e.g. US) used to read national-format numbers');
+const columnMap = text(
+  'ext, JSON: variable name → header of the file, e.g. {"phone_number":"Mobile","first_name":"First Name"}; ' +
+    'phone_number picks the column to dial, any other key stores that column under the key (in ' +
+    'result.metadata and the export); unmapped headers keep their own names, and templates find ' +
+    'them by alias too ({first_name} finds "First Name")',
+);
+const strictVariables = {
+  type: 'string',
+  enum: ['true', 'false'],
+  description:
+    "ext: true refuses (400, nothing stored) a file without a column for one of the agent's " +
+    'template variables; by default that is a warning (they render as empty text)',
+};
 
 const createForm = {
   type: 'object',
@@ -79,10 +97,19 @@ const createForm = {
       description: 'ext: true creates the batch from the valid rows and lists the rest',
     },
     defaultCountry,
+    columnMap,
+    strictVariables,
   },
 };
 
-const checkForm = { type: 'object', required: ['file'], properties: { file, defaultCountry } };
+const checkAgentId = text(
+  "ext: check the file against this agent's variables (missing columns, empty cells), as §1 does",
+);
+const checkForm = {
+  type: 'object',
+  required: ['file'],
+  properties: { file, defaultCountry, columnMap, agentId: checkAgentId, strictVariables },
+};
 
 const recipients = {
   type: 'array',
@@ -105,7 +132,7 @@ const createJson = {
 const checkJson = {
   type: 'object',
   required: ['recipients'],
-  properties: { recipients, defaultCountry },
+  properties: { recipients, defaultCountry, columnMap, agentId: checkAgentId, strictVariables },
 };
 
 /** What batch-create.ts enforces: 1 to 255 characters. */

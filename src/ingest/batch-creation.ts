@@ -1,6 +1,6 @@
 // §1: from a read upload to a stored batch. Every check runs before the one transaction that
 // stores the batch, so a rejected upload leaves nothing behind.
-import { type BatchOptions, parseBatchOptions } from '../domain/batch-options.js';
+import { type BatchOptions, parseBatchOptions, parseColumnMap } from '../domain/batch-options.js';
 import { type CallingWindow, nextWindowStart } from '../domain/calling-window.js';
 import { badRequest, conflict } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -16,8 +16,10 @@ import {
   withTxPrelude,
 } from '../storage/idempotency-repo.js';
 import { getWorkspace } from '../storage/workspaces-repo.js';
+import { agentVariables, missingColumnsError } from './agent-variables.js';
 import { callRowSource } from './call-rows.js';
-import { type ContactCheck, checkContacts } from './contact-validation.js';
+import { contactTable } from './contact-columns.js';
+import { type ContactCheck, checkContacts, type DuplicateRow } from './contact-validation.js';
 import { recipientZoneOf } from './number-zones.js';
 import type { RowIssue } from './row-issues.js';
 import { isStorableText, unstorableReason } from './storable-text.js';
@@ -57,16 +59,53 @@ function batchConfig(o: BatchOptions, agent: Agent): Record<string, unknown> {
     ...(o.maxConcurrency !== undefined && { maxConcurrency: o.maxConcurrency }),
     ...(o.defaultCountry !== undefined && { defaultCountry: o.defaultCountry }),
     ...(o.callingWindow !== undefined && { callingWindow: o.callingWindow }),
+    ...(o.columnMap !== undefined && { columnMap: o.columnMap }),
   };
 }
 
 const rows = (n: number) => `${n} invalid row${n === 1 ? '' : 's'}`;
 
-function validationFailed(check: ContactCheck) {
-  return badRequest('CSV validation failed', rows(check.errorCount), {
+/** How many duplicate pairs the message names (the `duplicates` list has up to 100). */
+const DUPLICATES_IN_MESSAGE = 5;
+
+function duplicatesSentence(count: number, listed: readonly DuplicateRow[]): string {
+  const pairs = listed
+    .slice(0, DUPLICATES_IN_MESSAGE)
+    .map((d) => `row ${d.row} repeats row ${d.firstRow}`);
+  const more = count - pairs.length;
+  return (
+    `, ${count} of them repeating the number of an earlier row (${pairs.join(', ')}` +
+    `${more > 0 ? `, and ${more} more` : ''})`
+  );
+}
+
+/**
+ * The 400 of a file with bad rows. Duplicates are listed with both rows (`duplicates`); the
+ * message says how to go ahead without the bad rows (or, when skipInvalidRows=true left no row,
+ * that there is nothing to go ahead with).
+ */
+function validationFailed(check: ContactCheck, skipping: boolean) {
+  const dup = check.duplicateCount;
+  const next = skipping
+    ? ': no valid row is left to call'
+    : '. Fix them, or send skipInvalidRows=true to create the batch from the valid rows' +
+      (dup > 0 ? ' (the first row of each number is kept)' : '');
+  const message =
+    rows(check.errorCount) + (dup > 0 ? duplicatesSentence(dup, check.duplicates) : '') + next;
+  return badRequest('CSV validation failed', message, {
     errors: check.errors,
     errorCount: check.errorCount,
+    ...(dup > 0 && { duplicateRows: dup, duplicates: check.duplicates }),
   });
+}
+
+/** The workspace's agent `agentId`; an id PostgreSQL cannot even compare names no agent. */
+export async function findAgent(rt: Runtime, workspaceId: string, agentId: string): Promise<Agent> {
+  const agent = isStorableText(agentId) ? await getAgent(rt.db, workspaceId, agentId) : undefined;
+  if (!agent) {
+    throw badRequest('Agent not found', `No agent with id ${agentId} in this workspace`);
+  }
+  return agent;
 }
 
 /**
@@ -99,21 +138,23 @@ export async function createBatchFromUpload(
   if (table === undefined) {
     throw badRequest('No file uploaded', `Send the CSV as the multipart field "${FILE_FIELD}"`);
   }
+  // The file's structure first (its phone column, the columnMap), as when it was read.
+  const contacts = contactTable(table, parseColumnMap(fields));
   const now = rt.clock.now();
   const options = parseBatchOptions(fields, now);
   const nameProblem = options.name === undefined ? undefined : unstorableReason(options.name);
   if (nameProblem) throw badRequest('Invalid name', `name ${nameProblem}`);
-  // An id PostgreSQL cannot even compare names no agent.
-  const agent = isStorableText(options.agentId)
-    ? await getAgent(rt.db, workspaceId, options.agentId)
-    : undefined;
-  if (!agent) {
-    throw badRequest('Agent not found', `No agent with id ${options.agentId} in this workspace`);
-  }
+  const agent = await findAgent(rt, workspaceId, options.agentId);
 
-  const check = checkContacts(table, options.defaultCountry);
+  const check = checkContacts(contacts, {
+    ...(options.defaultCountry !== undefined && { defaultCountry: options.defaultCountry }),
+    agentVariables: agentVariables(agent),
+  });
+  if (options.strictVariables && check.missingVariables.length > 0) {
+    throw missingColumnsError(check.missingVariables);
+  }
   if (check.errorCount > 0 && (!options.skipInvalidRows || check.accepted.length === 0)) {
-    throw validationFailed(check);
+    throw validationFailed(check, options.skipInvalidRows);
   }
 
   const window = options.callingWindow;
@@ -136,13 +177,13 @@ export async function createBatchFromUpload(
       workspaceId,
       agentId: agent.id,
       ...(options.name !== undefined && { name: options.name }),
-      columns: table.columns,
+      columns: contacts.columns,
       config: batchConfig(options, agent),
       ...(options.maxConcurrency !== undefined && { maxConcurrency: options.maxConcurrency }),
       ...(options.scheduledAt !== undefined && { scheduledAt: options.scheduledAt }),
       createdAt: now,
     },
-    callRowSource(table, check, {
+    callRowSource(contacts, check, {
       now,
       zoneOf,
       runAtIn: (z) => (window && z ? nextWindowStart(window, z, start) : start),

@@ -1,8 +1,9 @@
 // Turns validated contacts into the calls rows of a new batch, one insert chunk at a time.
 import { newId } from '../domain/ids.js';
 import type { CallRowChunk, CallRowSource } from '../storage/batches-repo.js';
+import type { ContactTable } from './contact-columns.js';
 import type { ContactCheck } from './contact-validation.js';
-import { CELL_SEPARATOR, type CsvTable } from './csv-reader.js';
+import { CELL_SEPARATOR } from './csv-reader.js';
 
 export interface CallTiming {
   /** Id timestamps. */
@@ -13,18 +14,23 @@ export interface CallTiming {
   runAtIn(zone: string | null): number;
 }
 
-/** Encodes a row's non-phone cells as the JSON object stored in calls.variables. */
-export function variablesEncoder(table: CsvTable): (joined: string) => string {
-  const keys = table.columns
-    .filter((_, c) => c !== table.phoneIndex)
-    .map((name) => `${JSON.stringify(name)}:`);
+/**
+ * Encodes a row (all its cells, joined) as the JSON object stored in calls.variables: every
+ * column but the phone, under its stored name.
+ */
+export function variablesEncoder(t: ContactTable): (row: string) => string {
+  const keys: Array<[column: number, key: string]> = [];
+  for (const [c, name] of t.columns.entries()) {
+    if (c !== t.phoneIndex) keys.push([c, `${JSON.stringify(name)}:`]);
+  }
   if (keys.length === 0) return () => '{}';
-  return (joined) => {
-    const cells = joined.split(CELL_SEPARATOR);
+  return (row) => {
+    const cells = row.split(CELL_SEPARATOR);
     let json = '{';
     for (let k = 0; k < keys.length; k++) {
+      const [c, key] = keys[k]!;
       if (k > 0) json += ',';
-      json += keys[k] + JSON.stringify(cells[k] ?? '');
+      json += key + JSON.stringify(cells[c] ?? '');
     }
     return `${json}}`;
   };
@@ -35,7 +41,7 @@ export const CHUNK_MAX_ROWS = 2000;
 export const CHUNK_MAX_JSON_CHARS = 1024 * 1024;
 
 export function callRowSource(
-  table: CsvTable,
+  table: ContactTable,
   check: ContactCheck,
   timing: CallTiming,
 ): CallRowSource {
@@ -69,7 +75,7 @@ export function callRowSource(
           const row = check.accepted[k]!;
           const phone = check.phones[k]!;
           const zone = timing.zoneOf(phone);
-          const json = encode(table.others[row]!);
+          const json = encode(table.rows[row]!);
           c.ids.push(newId('call', timing.now));
           c.lines.push(table.lines[row]!);
           c.phones.push(phone);

@@ -1,8 +1,17 @@
-// Row validation of an uploaded contact list: phone normalisation, duplicates, and the error and
-// warning lists of §1 (and of validate §11 / preview §12, which report the same findings).
+// Row validation of an uploaded contact list: phone normalisation, duplicates, the agent's
+// variables, and the error and warning lists of §1 (and of validate §11 / preview §12, which
+// report the same findings, computed by this same function).
 import type { CountryCode } from 'libphonenumber-js/max';
-import { INVALID_NUMBER_WARNING, normalisePhone } from '../domain/phone.js';
-import { type CsvTable, PHONE_COLUMN } from './csv-reader.js';
+import { normalisePhone } from '../domain/phone.js';
+import { phoneHint } from '../domain/phone-hints.js';
+import {
+  emptyVariableMessage,
+  missingColumnsWarning,
+  type VariableColumns,
+  variableColumnsFor,
+} from './agent-variables.js';
+import { type ContactTable, phoneCell } from './contact-columns.js';
+import { cellAt } from './csv-reader.js';
 import {
   IssueList,
   MAX_LISTED_ISSUES,
@@ -11,8 +20,15 @@ import {
   shownValue,
 } from './row-issues.js';
 
+export interface DuplicateRow {
+  /** The row left out. */
+  row: number;
+  /** The earlier row with the same number, which is kept. */
+  firstRow: number;
+  phone_number: string;
+}
+
 export interface ContactCheck {
-  columns: string[];
   totalRows: number;
   /** Kept-row indices (into the table) of the rows that can be dialed, in file order. */
   accepted: number[];
@@ -23,48 +39,80 @@ export interface ContactCheck {
   errorCount: number;
   /** Rows rejected only because an earlier row has the same number (included in errorCount). */
   duplicateCount: number;
+  /** The first MAX_LISTED_ISSUES of them. */
+  duplicates: DuplicateRow[];
   warnings: RowIssue[];
   warningCount: number;
+  /** The agent's variables no column provides (empty without an agent). */
+  missingVariables: string[];
+}
+
+export interface CheckOptions {
+  defaultCountry?: CountryCode;
+  /** The agent's variables (agent-variables.ts), when the check is for an agent. */
+  agentVariables?: readonly string[];
 }
 
 /**
  * Normalises every kept row's number once. The first row with a number is accepted; a later row
  * with the same number is an error naming the first, never merged silently.
  */
-export function checkContacts(table: CsvTable, defaultCountry?: CountryCode): ContactCheck {
+export function checkContacts(t: ContactTable, opts: CheckOptions = {}): ContactCheck {
   const errors = new IssueList();
   const warnings = new IssueList();
   const accepted: number[] = [];
   const phones: string[] = [];
   const firstLine = new Map<string, number>();
+  const duplicates: DuplicateRow[] = [];
   let duplicateCount = 0;
+  // Hints cost a search of every country: only the errors listed get one, once per number.
+  const hints = new Map<string, string>();
+  const phoneHeader = t.header[t.phoneIndex]!;
+  const vars: VariableColumns = variableColumnsFor(t, opts.agentVariables ?? []);
+  if (vars.missing.length > 0) warnings.add(missingColumnsWarning(vars.missing));
 
-  for (let i = 0; i < table.phones.length; i++) {
-    const raw = table.phones[i]!;
-    const row = table.lines[i]!;
-    const result = normalisePhone(raw, defaultCountry);
+  for (let i = 0; i < t.rows.length; i++) {
+    const raw = phoneCell(t, i);
+    const row = t.lines[i]!;
+    const issue = (message: string) => ({
+      row,
+      column: phoneHeader,
+      value: shownValue(raw),
+      message,
+    });
+    const result = normalisePhone(raw, opts.defaultCountry);
     if (!result.ok) {
-      errors.add({ row, column: PHONE_COLUMN, value: shownValue(raw), message: result.message });
+      let message = result.message;
+      const digits = result.nationalDigits;
+      if (digits !== undefined && errors.items.length < MAX_LISTED_ISSUES) {
+        let hint = hints.get(digits);
+        if (hint === undefined) {
+          hint = phoneHint(digits);
+          hints.set(digits, hint);
+        }
+        message += hint;
+      }
+      errors.add(issue(message));
       continue;
     }
     const earlier = firstLine.get(result.e164);
     if (earlier !== undefined) {
       duplicateCount++;
-      errors.add({
-        row,
-        column: PHONE_COLUMN,
-        value: shownValue(raw),
-        message: `Duplicate phone number: same as row ${earlier}`,
-      });
+      if (duplicates.length < MAX_LISTED_ISSUES) {
+        duplicates.push({ row, firstRow: earlier, phone_number: result.e164 });
+      }
+      errors.add(issue(`Duplicate phone number: same as row ${earlier}`));
       continue;
     }
     firstLine.set(result.e164, row);
-    if (!result.valid) {
+    if (result.warning !== undefined) warnings.add(issue(result.warning));
+    for (const { name, column } of vars.provided) {
+      if (cellAt(t.rows[i]!, column).trim() !== '') continue;
       warnings.add({
         row,
-        column: PHONE_COLUMN,
-        value: shownValue(raw),
-        message: INVALID_NUMBER_WARNING,
+        column: t.header[column]!,
+        value: '',
+        message: emptyVariableMessage(name),
       });
     }
     accepted.push(i);
@@ -72,14 +120,15 @@ export function checkContacts(table: CsvTable, defaultCountry?: CountryCode): Co
   }
 
   return {
-    columns: table.columns,
-    totalRows: table.totalRows,
+    totalRows: t.totalRows,
     accepted,
     phones,
-    errors: mergeIssues(table.ragged.items, errors.items, MAX_LISTED_ISSUES),
-    errorCount: table.ragged.count + errors.count,
+    errors: mergeIssues(t.ragged.items, errors.items, MAX_LISTED_ISSUES),
+    errorCount: t.ragged.count + errors.count,
     duplicateCount,
+    duplicates,
     warnings: warnings.items,
     warningCount: warnings.count,
+    missingVariables: vars.missing,
   };
 }

@@ -1,73 +1,62 @@
 // Streaming CSV reader: bytes → header + raw rows, never holding the whole upload.
 //
+// The bytes are decoded as the file's encoding says (text-decoding.ts) and split by the delimiter
+// its header row uses (delimiter.ts). Which column holds the phone number is decided later
+// (contact-columns.ts), once every form field (columnMap may follow the file) has been read.
+//
 // Rows are kept compact because a 20 MB upload can hold hundreds of thousands of rows: per row one
-// line number, the raw phone cell, and the other cells joined by NUL into ONE string (NUL cannot
-// occur in a cell: the file is rejected if it contains one, and PostgreSQL could not store it).
-// A string per cell would cost ~40 bytes of overhead each and blow the memory budget on files of
-// many short columns.
-import { type Readable, Transform, Writable } from 'node:stream';
+// line number and ALL its cells joined by NUL into ONE string (NUL cannot occur in a cell: the
+// file is rejected if it contains one, and PostgreSQL could not store it). A string per cell
+// would cost ~40 bytes of overhead each and blow the memory budget on files of many short columns.
+import { pipeline as callbackPipeline, type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, type Info, parse } from 'csv-parse';
 import { type AppError, badRequest } from '../domain/errors.js';
+import { chooseDelimiter, type Delimiter, headerLength } from './delimiter.js';
+import { isPhoneColumnName } from './phone-column.js';
 import { IssueList } from './row-issues.js';
+import { type FileEncoding, TextDecoding } from './text-decoding.js';
 
-export const PHONE_COLUMN = 'phone_number';
 export const MAX_COLUMNS = 500;
 export const MAX_CELL_BYTES = 64 * 1024;
-/** Joins a row's non-phone cells; see the file comment. */
+/** Joins a row's cells; see the file comment. */
 export const CELL_SEPARATOR = '\0';
+// A header row longer than this is decided on what has arrived (500 columns of long names fit).
+const MAX_HEADER_CHARS = 1024 * 1024;
 
 export interface CsvTable {
-  /** Header names, trimmed, in file order (phone_number included). */
-  columns: string[];
-  phoneIndex: number;
+  /** Header names, trimmed, in file order. */
+  header: string[];
   /** Data rows, counting ragged ones (which are not kept, only reported). */
   totalRows: number;
   /** Per kept row, in file order: the 1-based line the row starts on. */
   lines: number[];
-  /** Per kept row: the raw phone_number cell. */
-  phones: string[];
-  /** Per kept row: every other cell, in file order, joined by CELL_SEPARATOR. */
-  others: string[];
+  /** Per kept row: every cell, in file order, joined by CELL_SEPARATOR. */
+  rows: string[];
   /** Rows whose field count differs from the header's. */
   ragged: IssueList;
+  delimiter: Delimiter;
+  encoding: FileEncoding;
+}
+
+export interface ReadCsvOptions {
+  /**
+   * Whether a header name would be the phone column; settles a header that more than one
+   * delimiter could split (asked when the header has been read, so a columnMap field sent
+   * before the file can take part).
+   */
+  isPhoneColumn?: (name: string) => boolean;
+}
+
+/** The k-th cell (0-based) of a row string. */
+export function cellAt(row: string, k: number): string {
+  let start = 0;
+  for (let i = 0; i < k; i++) start = row.indexOf(CELL_SEPARATOR, start) + 1;
+  const end = row.indexOf(CELL_SEPARATOR, start);
+  return end === -1 ? row.slice(start) : row.slice(start, end);
 }
 
 const malformed = (message: string) => badRequest('Malformed CSV', message);
-
-/** Rejects bytes that are not UTF-8 text before the parser sees them (csv-parse would guess). */
-class Utf8Guard extends Transform {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void) {
-    if (chunk.indexOf(0) !== -1) {
-      return done(
-        badRequest(
-          'Invalid file encoding',
-          'The file contains NUL bytes: it is not UTF-8 text (UTF-16 files must be saved as UTF-8)',
-        ),
-      );
-    }
-    try {
-      this.decoder.decode(chunk, { stream: true });
-    } catch {
-      return done(
-        badRequest('Invalid file encoding', 'The file is not valid UTF-8 text; save it as UTF-8'),
-      );
-    }
-    this.push(chunk);
-    done();
-  }
-
-  override _flush(done: (err?: Error | null) => void) {
-    try {
-      this.decoder.decode();
-      done();
-    } catch {
-      done(badRequest('Invalid file encoding', 'The file ends in the middle of a UTF-8 character'));
-    }
-  }
-}
 
 function lineBreaks(cells: readonly string[]): number {
   let n = 0;
@@ -90,16 +79,16 @@ function checkCellSizes(cells: readonly string[], line: number): void {
   }
 }
 
-function readHeader(cells: readonly string[]): { columns: string[]; phoneIndex: number } {
-  const columns = cells.map((c) => c.trim());
-  if (columns.length > MAX_COLUMNS) {
+function readHeader(cells: readonly string[]): string[] {
+  const header = cells.map((c) => c.trim());
+  if (header.length > MAX_COLUMNS) {
     throw badRequest(
       'Too many columns',
-      `The header has ${columns.length} columns; at most ${MAX_COLUMNS} are allowed`,
+      `The header has ${header.length} columns; at most ${MAX_COLUMNS} are allowed`,
     );
   }
   const seen = new Map<string, number>();
-  for (const [i, name] of columns.entries()) {
+  for (const [i, name] of header.entries()) {
     if (name === '') {
       throw badRequest('Invalid CSV header', `Column ${i + 1} of the header has no name`);
     }
@@ -112,18 +101,7 @@ function readHeader(cells: readonly string[]): { columns: string[]; phoneIndex: 
     }
     seen.set(name, i);
   }
-  const phoneIndex = columns.indexOf(PHONE_COLUMN);
-  if (phoneIndex === -1) {
-    const hint =
-      columns.length === 1 && /[;\t|]/.test(columns[0]!)
-        ? ' The file must be comma-separated.'
-        : '';
-    throw badRequest(
-      'Missing phone_number column',
-      `The CSV header must have a "${PHONE_COLUMN}" column (found: ${columns.join(', ')}).${hint}`,
-    );
-  }
-  return { columns, phoneIndex };
+  return header;
 }
 
 function parserError(err: CsvError, line: number): AppError {
@@ -138,17 +116,59 @@ function parserError(err: CsvError, line: number): AppError {
   }
 }
 
+interface HeadText {
+  /** Everything read so far: the header row, and whatever followed it in the same chunks. */
+  text: string;
+  delimiter: Delimiter;
+}
+
+/** Reads text until the header row is complete, and decides the delimiter from it. */
+async function readHead(
+  chunks: AsyncIterator<string>,
+  isPhoneColumn: (name: string) => boolean,
+): Promise<HeadText | undefined> {
+  let text = '';
+  for (;;) {
+    // Blank lines before the header are skipped, as the parser skips them.
+    const start = text.search(/[^\r\n]/);
+    const length = start === -1 ? -1 : headerLength(text.slice(start));
+    if (length !== -1 || text.length > MAX_HEADER_CHARS) {
+      const header = text.slice(start, length === -1 ? undefined : start + length);
+      return { text, delimiter: chooseDelimiter(header, isPhoneColumn) };
+    }
+    const next = await chunks.next();
+    if (next.done) {
+      if (start === -1) return undefined;
+      return { text, delimiter: chooseDelimiter(text.slice(start), isPhoneColumn) };
+    }
+    text += next.value;
+  }
+}
+
 /**
  * Reads a whole CSV stream. Throws AppError (400) for problems with the file as a whole: encoding,
- * quoting, header, no rows. Row-level problems are left to validation (ragged rows are counted).
+ * quoting, delimiter, header, no rows. Row-level problems are left to validation (ragged rows are
+ * counted).
  */
-export async function readCsv(source: Readable): Promise<CsvTable> {
-  let header: { columns: string[]; phoneIndex: number } | undefined;
-  const table: Omit<CsvTable, 'columns' | 'phoneIndex'> = {
+export async function readCsv(source: Readable, opts: ReadCsvOptions = {}): Promise<CsvTable> {
+  const decoding = new TextDecoding();
+  // Errors of either stream reach the iterator below; ending it early destroys both.
+  callbackPipeline(source, decoding, () => {});
+  const chunks: AsyncIterator<string> = decoding[Symbol.asyncIterator]();
+  let head: HeadText | undefined;
+  try {
+    head = await readHead(chunks, opts.isPhoneColumn ?? isPhoneColumnName);
+  } catch (err) {
+    await chunks.return?.();
+    throw err;
+  }
+  if (head === undefined) throw badRequest('Empty CSV', 'The file has no header row');
+
+  let header: string[] | undefined;
+  const table = {
     totalRows: 0,
-    lines: [],
-    phones: [],
-    others: [],
+    lines: [] as number[],
+    rows: [] as string[],
     ragged: new IssueList(),
   };
   // Line bookkeeping runs inside the parser (on_record is synchronous with it), so when the
@@ -167,22 +187,20 @@ export async function readCsv(source: Readable): Promise<CsvTable> {
       return;
     }
     table.totalRows++;
-    const { columns, phoneIndex } = header;
-    if (cells.length !== columns.length) {
+    if (cells.length !== header.length) {
       table.ragged.add({
         row: line,
-        message: `Row has ${cells.length} fields but the header has ${columns.length}`,
+        message: `Row has ${cells.length} fields but the header has ${header.length}`,
       });
       return;
     }
     table.lines.push(line);
-    table.phones.push(cells[phoneIndex]!);
-    cells.splice(phoneIndex, 1);
-    table.others.push(cells.join(CELL_SEPARATOR));
+    table.rows.push(cells.join(CELL_SEPARATOR));
   };
 
   const parser = parse({
     bom: true,
+    delimiter: head.delimiter,
     // Whitespace around fields is ignored (", John"); quoted content is kept as is.
     trim: true,
     // A quote inside an unquoted field is a literal character (5" screen), as in Excel and
@@ -192,9 +210,22 @@ export async function readCsv(source: Readable): Promise<CsvTable> {
     skip_empty_lines: true,
     on_record: onRecord,
   });
+  const firstText = head.text;
+  async function* text() {
+    try {
+      yield firstText;
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await chunks.return?.();
+    }
+  }
   const sink = new Writable({ objectMode: true, write: (_r, _e, done) => done() });
   try {
-    await pipeline(source, new Utf8Guard(), parser, sink);
+    await pipeline(text, parser, sink);
   } catch (err) {
     if (err instanceof CsvError) {
       const empty = typeof err['empty_lines'] === 'number' ? err['empty_lines'] : emptyLinesSeen;
@@ -206,16 +237,10 @@ export async function readCsv(source: Readable): Promise<CsvTable> {
   if (table.totalRows === 0) {
     throw badRequest('CSV has no data rows', 'The file has a header row but no contacts');
   }
-  return { ...header, ...table };
-}
-
-/** The variables of a kept row: every column but phone_number, as strings, in file order. */
-export function rowVariables(table: CsvTable, i: number): Record<string, string> {
-  const cells = table.others[i]!.split(CELL_SEPARATOR);
-  const out: Record<string, string> = {};
-  let k = 0;
-  for (const [c, name] of table.columns.entries()) {
-    if (c !== table.phoneIndex) out[name] = cells[k++] ?? '';
-  }
-  return out;
+  return {
+    header,
+    ...table,
+    delimiter: head.delimiter,
+    encoding: decoding.encoding ?? 'utf-8',
+  };
 }

@@ -1,18 +1,15 @@
 // The JSON alternative to the CSV upload (§1 ext):
 //   {"agentId": "…", "recipients": [{"phone_number": "+1…", "first_name": "…", …}], …options}
 // The recipients become the same CsvTable the CSV reader produces, so validation, normalisation,
-// error reporting and storage are the CSV path's, unchanged. Row numbers read as if the list were
-// a CSV with a header line: recipients[i] is row i + 2. Columns are phone_number, then every other
-// key in order of first appearance; a recipient without a key gets an empty cell, as in a CSV.
+// error reporting and storage are the CSV path's, unchanged (the phone column and columnMap are
+// resolved the same way, by contact-columns.ts). Row numbers read as if the list were a CSV with a
+// header line: recipients[i] is row i + 2. Columns are phone_number (when any recipient has it),
+// then every other key in order of first appearance; a recipient without a key gets an empty
+// cell, as in a CSV.
 import { createHash } from 'node:crypto';
 import { badRequest } from '../domain/errors.js';
-import {
-  CELL_SEPARATOR,
-  type CsvTable,
-  MAX_CELL_BYTES,
-  MAX_COLUMNS,
-  PHONE_COLUMN,
-} from './csv-reader.js';
+import { CELL_SEPARATOR, type CsvTable, MAX_CELL_BYTES, MAX_COLUMNS } from './csv-reader.js';
+import { PHONE_COLUMN } from './phone-column.js';
 import { IssueList } from './row-issues.js';
 import { isStorableText, unstorableReason } from './storable-text.js';
 import type { CsvUpload } from './upload.js';
@@ -34,9 +31,9 @@ function cellText(v: unknown, where: () => string): string {
   if (typeof v === 'string') s = v;
   else if (typeof v === 'number' || typeof v === 'boolean') s = String(v);
   else throw invalid(`${where()} must be a string, number or boolean`);
-  // The CSV path refuses NUL bytes for the same reasons: they separate cells in CsvTable.others,
-  // and PostgreSQL cannot store them in jsonb. A CSV file is checked UTF-8, so unpaired surrogates
-  // (which jsonb refuses too) can only come this way, from JSON escapes.
+  // The CSV path refuses NUL bytes for the same reasons: they separate cells in CsvTable.rows,
+  // and PostgreSQL cannot store them in jsonb. A CSV file is decoded strictly (text-decoding.ts),
+  // so unpaired surrogates (which jsonb refuses too) can only come this way, from JSON escapes.
   const unstorable = unstorableReason(s);
   if (unstorable) throw invalid(`${where()} ${unstorable}`);
   if (s.length > MAX_CELL_BYTES / 3 && Buffer.byteLength(s) > MAX_CELL_BYTES) {
@@ -47,7 +44,8 @@ function cellText(v: unknown, where: () => string): string {
 
 /** Every key of every recipient, phone_number first, then in order of first appearance. */
 function columnsOf(list: readonly unknown[]): string[] {
-  const seen = new Set<string>([PHONE_COLUMN]);
+  const hasPhone = list.some((r) => isObject(r) && Object.hasOwn(r, PHONE_COLUMN));
+  const seen = new Set<string>(hasPhone ? [PHONE_COLUMN] : []);
   for (const [i, r] of list.entries()) {
     if (!isObject(r)) {
       throw invalid(`recipients[${i}] must be an object such as {"phone_number": "+15005550001"}`);
@@ -70,24 +68,22 @@ function columnsOf(list: readonly unknown[]): string[] {
 }
 
 function recipientsTable(list: readonly unknown[]): CsvTable {
-  const columns = columnsOf(list);
-  const others = columns.slice(1);
+  const header = columnsOf(list);
   const table: CsvTable = {
-    columns,
-    phoneIndex: 0,
+    header,
     totalRows: list.length,
     lines: [],
-    phones: [],
-    others: [],
+    rows: [],
     ragged: new IssueList(),
+    delimiter: ',',
+    encoding: 'utf-8',
   };
   for (const [i, item] of list.entries()) {
     const r = item as Recipient;
     const own = (k: string) => (Object.hasOwn(r, k) ? r[k] : undefined);
     table.lines.push(i + 2);
-    table.phones.push(cellText(own(PHONE_COLUMN), () => `recipients[${i}].${PHONE_COLUMN}`));
-    table.others.push(
-      others.map((k) => cellText(own(k), () => `recipients[${i}].${k}`)).join(CELL_SEPARATOR),
+    table.rows.push(
+      header.map((k) => cellText(own(k), () => `recipients[${i}].${k}`)).join(CELL_SEPARATOR),
     );
   }
   return table;

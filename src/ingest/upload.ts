@@ -1,11 +1,14 @@
 // A multipart CSV upload (§1, and validate §11 / preview §12): the `file` part is streamed straight
 // into the CSV reader while the request arrives; every other part is a text field. Fields may come
 // before or after the file (curl -F keeps the user's order), so nothing here depends on a field:
-// rows stay raw until all parts are read.
+// rows stay raw until all parts are read, and the phone column is decided afterwards
+// (contact-columns.ts). The one exception helps, never hurts: a header that more than one
+// delimiter could split is settled by a columnMap field that came before the file.
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { AppError, badRequest, payloadTooLarge } from '../domain/errors.js';
 import { type CsvTable, readCsv } from './csv-reader.js';
+import { isPhoneColumnName, PHONE_COLUMN } from './phone-column.js';
 
 /** The part of @fastify/multipart's part objects this reader uses. */
 export interface UploadPart {
@@ -69,9 +72,22 @@ function hashedStream(file: Readable, hash: Hash): Readable {
   return pipeline(file, tap, () => {});
 }
 
+/** The phone column a columnMap field names, if one arrived and reads as JSON. */
+function mappedPhone(fields: Record<string, unknown>): string | undefined {
+  let map = fields['columnMap'];
+  try {
+    if (typeof map === 'string') map = JSON.parse(map);
+  } catch {
+    return undefined;
+  }
+  const phone = (map as Record<string, unknown> | null)?.[PHONE_COLUMN];
+  return typeof phone === 'string' ? phone.trim() : undefined;
+}
+
 async function readFilePart(
   file: Readable & { truncated?: boolean },
   maxBytes: number,
+  fields: Record<string, unknown>,
   hash?: Hash,
 ) {
   // busboy stops passing bytes at the limit and flags the stream; stop parsing there too, and
@@ -80,7 +96,10 @@ async function readFilePart(
   if (file.truncated) throw tooLarge(maxBytes);
   file.once('limit', onLimit);
   try {
-    const table = await readCsv(hash ? hashedStream(file, hash) : file);
+    const phone = mappedPhone(fields);
+    const isPhoneColumn = (name: string) =>
+      phone === undefined ? isPhoneColumnName(name) : name === phone;
+    const table = await readCsv(hash ? hashedStream(file, hash) : file, { isPhoneColumn });
     if (file.truncated) throw tooLarge(maxBytes);
     return table;
   } catch (err) {
@@ -121,7 +140,7 @@ export async function readCsvUpload(
     const part = next.value;
     if (part.type === 'file' && part.file) {
       if (part.fieldname === FILE_FIELD && table === undefined) {
-        table = await readFilePart(part.file, maxBytes, hash);
+        table = await readFilePart(part.file, maxBytes, fields, hash);
       } else {
         await discard(part.file);
       }

@@ -29,10 +29,18 @@ describeEachDb('contract §1 start a batch', (backend) => {
     });
   };
 
+  // The seeded agent's variables, so that no warning about missing columns applies.
+  const VARS = { first_name: 'Ann', last_name: 'Lee', appointment_date: 'Monday' };
+  const HEADER = `phone_number,${Object.keys(VARS).join(',')}`;
+  const row = (phone: string) => `${phone},${Object.values(VARS).join(',')}`;
+
   it('200: exactly batchId, totalCalls, status, message when nothing optional applies', async () => {
     for (const res of [
-      await postCsv({ agentId: s.tenant.agentId }, 'phone_number\n+15005550001\n'),
-      await postJson({ agentId: s.tenant.agentId, recipients: [{ phone_number: '+15005550002' }] }),
+      await postCsv({ agentId: s.tenant.agentId }, `${HEADER}\n${row('+15005550001')}\n`),
+      await postJson({
+        agentId: s.tenant.agentId,
+        recipients: [{ phone_number: '+15005550002', ...VARS }],
+      }),
     ]) {
       expect(res.statusCode).toBe(200);
       const body = res.json();
@@ -53,7 +61,10 @@ describeEachDb('contract §1 start a batch', (backend) => {
       skipInvalidRows: 'true',
       scheduledAt: new Date(at).toISOString(),
     };
-    const res = await postCsv(fields, 'phone_number\n+15005550001\nnope\n+1234567890\n');
+    const res = await postCsv(
+      fields,
+      `${HEADER}\n${row('+15005550001')}\n${row('nope')}\n${row('+1234567890')}\n`,
+    );
     const body = res.json();
     expect(keys(body)).toEqual([
       'batchId',

@@ -16,7 +16,7 @@ function run(fields: Record<string, unknown>) {
 
 describe('parseBatchOptions', () => {
   it('only agentId given: defaults', () => {
-    expect(run({})).toEqual({ agentId: 'agent_1', skipInvalidRows: false });
+    expect(run({})).toEqual({ agentId: 'agent_1', skipInvalidRows: false, strictVariables: false });
   });
 
   it('every field given, empty strings count as absent', () => {
@@ -29,9 +29,13 @@ describe('parseBatchOptions', () => {
         skipInvalidRows: 'TRUE',
         defaultCountry: 'gb',
         callingWindow: '{"timezone":"Europe/London","days":[1,2],"start":"09:00","end":"17:00"}',
+        columnMap: '{"phone_number":" Mobile ","first_name":"First Name"}',
+        strictVariables: 'true',
       }),
     ).toEqual({
       agentId: 'agent_1',
+      columnMap: { phone_number: ' Mobile ', first_name: 'First Name' },
+      strictVariables: true,
       scheduledAt: Date.UTC(2026, 0, 6, 9, 30),
       smartCallback: { enabled: true, maxAttempts: 3, gaps: [{ days: 1, hours: 0 }] },
       name: 'Spring campaign',
@@ -47,8 +51,32 @@ describe('parseBatchOptions', () => {
         maxConcurrency: '',
         defaultCountry: ' ',
         callingWindow: '',
+        columnMap: '',
+        strictVariables: '',
       }),
-    ).toEqual({ agentId: 'agent_1', skipInvalidRows: false });
+    ).toEqual({ agentId: 'agent_1', skipInvalidRows: false, strictVariables: false });
+  });
+
+  it('columnMap: a JSON object of variable → header; strictVariables: true or false', () => {
+    expect(run({ columnMap: { phone_number: 'Mobile' } })).toMatchObject({
+      columnMap: { phone_number: 'Mobile' },
+    });
+    const bad = (columnMap: unknown, message: string) =>
+      expect(run({ columnMap })).toEqual({ status: 400, error: 'Invalid columnMap', message });
+    bad('{phone', 'columnMap must be a JSON string');
+    bad(
+      '["Mobile"]',
+      'columnMap must be a JSON object such as {"phone_number":"Mobile","first_name":"First Name"}',
+    );
+    bad('{"first_name":3}', 'columnMap["first_name"] must be the name of a column of the file');
+    bad('{" ":"A"}', 'columnMap has an invalid variable name " "');
+    bad('{"{x}":"A"}', 'columnMap has an invalid variable name "{x}"');
+    bad('{"a":"A"," a":"B"}', 'columnMap names "a" twice');
+    expect(run({ strictVariables: 'yes' })).toEqual({
+      status: 400,
+      error: 'Invalid strictVariables',
+      message: 'strictVariables must be "true" or "false"',
+    });
   });
 
   it('accepts JSON fields the multipart parser already decoded', () => {
@@ -139,7 +167,10 @@ describe('parseBatchOptions', () => {
       error: 'Invalid skipInvalidRows',
       message: 'skipInvalidRows must be "true" or "false"',
     });
-    expect(run({ skipInvalidRows: 'false' })).toMatchObject({ skipInvalidRows: false });
+    expect(run({ skipInvalidRows: 'false' })).toMatchObject({
+      skipInvalidRows: false,
+      strictVariables: false,
+    });
     for (const bad of ['XX', 'USA', 'U']) {
       expect(run({ defaultCountry: bad })).toMatchObject({
         status: 400,

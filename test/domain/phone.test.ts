@@ -1,8 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKnownCountry, normalisePhone } from '../../src/domain/phone.js';
+import {
+  INVALID_NUMBER_WARNING,
+  isKnownCountry,
+  normalisePhone,
+  validE164,
+} from '../../src/domain/phone.js';
+import { likelyCountries, phoneHint } from '../../src/domain/phone-hints.js';
 
-const ok = (e164: string, valid = true) => ({ ok: true, e164, valid });
+const ok = (e164: string, valid = true) =>
+  valid ? { ok: true, e164 } : { ok: true, e164, warning: INVALID_NUMBER_WARNING };
 
 describe('normalisePhone', () => {
   it('keeps E.164 numbers and drops spaces, dashes, dots and parentheses', () => {
@@ -30,11 +37,61 @@ describe('normalisePhone', () => {
     expect(normalisePhone('06 12 34 56 78', 'FR')).toEqual(ok('+33612345678'));
   });
 
-  it('warns (valid: false) about E.164 numbers libphonenumber does not know, still normalising them', () => {
+  it('warns about E.164 numbers libphonenumber does not know, still normalising them', () => {
     expect(normalisePhone('+1234567890')).toEqual(ok('+1234567890', false));
     // No country has calling code 999: E.164 in shape, not a number.
     expect(normalisePhone('+999123456')).toEqual(ok('+999123456', false));
-    expect(normalisePhone('555 1234', 'US')).toEqual(ok('+15551234', false));
+  });
+
+  it('resolves the region of shared calling codes: valid there is valid, no warning', () => {
+    // +44 ranges of Guernsey, Jersey and the Isle of Man; +1 of Canada and Jamaica; +7 of Kazakhstan.
+    for (const e164 of [
+      '+447781123456',
+      '+447797712345',
+      '+447924123456',
+      '+15062345678',
+      '+18762101234',
+      '+77710009998',
+    ]) {
+      expect([e164, normalisePhone(e164)]).toEqual([e164, ok(e164)]);
+      expect(validE164(e164)).toBe(true);
+    }
+    expect(validE164('+4402079460000')).toBe(false);
+    expect(normalisePhone('07781 123456', 'GB')).toEqual(ok('+447781123456'));
+  });
+
+  it('a national number not valid for defaultCountry is an error that keeps its digits for a hint', () => {
+    expect(normalisePhone('07700 900123', 'US')).toEqual({
+      ok: false,
+      message: 'Not a valid US number (defaultCountry=US)',
+      nationalDigits: '07700900123',
+    });
+    expect(normalisePhone('555 1234', 'US')).toMatchObject({
+      ok: false,
+      message: 'Not a valid US number (defaultCountry=US)',
+    });
+  });
+
+  it('spreadsheet damage: scientific notation is an error, a dropped + a warning', () => {
+    const sci =
+      'Excel turned this number into scientific notation: format the column as Text and export again';
+    for (const raw of ['4.47701E+11', '4,47701E+11', '1.41556e10', ' 4.4E+11 ']) {
+      expect(normalisePhone(raw, 'US')).toEqual({ ok: false, message: sci });
+    }
+    const dropped = (e164: string) => ({
+      ok: true,
+      e164,
+      warning: `Read as ${e164}: the leading + was missing (spreadsheets drop it unless the column is formatted as Text)`,
+    });
+    expect(normalisePhone('447911123456')).toEqual(dropped('+447911123456'));
+    expect(normalisePhone('44 7911 123456', 'US')).toEqual(dropped('+447911123456'));
+    expect(normalisePhone('4915112345678', 'FR')).toEqual(dropped('+4915112345678'));
+    // Valid for defaultCountry comes first: no warning.
+    expect(normalisePhone('447911123456', 'GB')).toEqual(ok('+447911123456'));
+    expect(normalisePhone('14155550132', 'US')).toEqual(ok('+14155550132'));
+    // Fewer than 11 digits, or not valid with a +: not a dropped +.
+    expect(normalisePhone('3312345678')).toMatchObject({ ok: false });
+    expect(normalisePhone('99912345678901')).toMatchObject({ ok: false });
   });
 
   it('errors: not E.164 after normalisation', () => {
@@ -53,11 +110,10 @@ describe('normalisePhone', () => {
     const notPhone =
       'Not a phone number: only digits, +, spaces, dashes, dots and parentheses allowed';
     expect(err('12ab')).toBe(notPhone);
-    expect(err('1.41556E+10', 'US')).toBe(notPhone);
     expect(err('4155550132')).toBe(
       'No country code: write the number with + and its country code, or set defaultCountry',
     );
-    expect(err('123', 'US')).toBe('Not a phone number of US (defaultCountry)');
+    expect(err('123', 'US')).toBe('Not a valid US number (defaultCountry=US)');
   });
 
   it('property: any + number with 7–15 digits (first not 0), however punctuated, normalises to itself', () => {
@@ -91,6 +147,31 @@ describe('normalisePhone', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('phoneHint', () => {
+  it('names the country a national number most likely belongs to, and how to fix it', () => {
+    // Ofcom's drama range: invalid to libphonenumber, but the shape of a British mobile.
+    expect(phoneHint('07700900123')).toBe(
+      '; looks like a GB number: set defaultCountry=GB or write it in +44 form (it also fits IN and IQ)',
+    );
+    // Guernsey's range, read with GB: the hint names the calling code's main country.
+    expect(phoneHint('07781123456')).toMatch(/^; looks like a GB number: set defaultCountry=GB /);
+    expect(phoneHint('015112345678')).toBe(
+      '; looks like a DE number: set defaultCountry=DE or write it in +49 form (it also fits CN)',
+    );
+    expect(phoneHint('0612345678')).toMatch(
+      /^; looks like an FR number: set defaultCountry=FR or write it in \+33 form \(it also fits NL, ZA, [A-Z]{2} and \d+ more\)$/,
+    );
+    expect(phoneHint('4155550132')).toMatch(/^; looks like a US number: set defaultCountry=US /);
+    expect(phoneHint('123')).toBe(': check the digits, or write it with + and its country code');
+  });
+
+  it('prefers countries where the number is a mobile, one per calling code', () => {
+    const found = likelyCountries('07911123456');
+    expect(found.map((c) => c.country)).toEqual(['GB', 'IQ']);
+    expect(found[0]).toEqual({ country: 'GB', callingCode: '44' });
   });
 });
 

@@ -9,6 +9,12 @@ import { describeEachDb } from '../support/databases.js';
 // §1 accepted uploads: what is stored and answered. Rejections: test/ingest/upload-rejections.
 
 const CREATED = { status: 'queued', message: 'Batch calls initiated successfully' };
+/** The seeded agent uses {first_name}, {last_name} and {appointment_date}. */
+const missing = (names: string) => ({
+  row: 1,
+  message: `Missing columns for the agent's variables: ${names} (they will be read as empty text)`,
+});
+const MISSING_ALL = missing('first_name, last_name, appointment_date');
 const BATCH_ID = /^batch_[0-9a-z]{26}$/;
 
 describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
@@ -27,7 +33,12 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
     );
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toEqual({ batchId: body.batchId, totalCalls: 3, ...CREATED });
+    expect(body).toEqual({
+      batchId: body.batchId,
+      totalCalls: 3,
+      ...CREATED,
+      warnings: [missing('appointment_date')],
+    });
     expect(body.batchId).toMatch(BATCH_ID);
     expect(s.h.wakes).toBe(1);
 
@@ -204,6 +215,7 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
         { row: 5, message: 'Row has 1 fields but the header has 2' },
       ],
       skippedCount: 3,
+      warnings: [MISSING_ALL],
     });
     const calls = await storedCalls(s.t.db, body.batchId);
     expect(calls.map((c) => [c.seq, c.line, c.phone_number, c.variables])).toEqual([
@@ -225,6 +237,7 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
       totalCalls: 2,
       ...CREATED,
       warnings: [
+        MISSING_ALL,
         {
           row: 3,
           column: 'phone_number',
@@ -247,7 +260,13 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
     expect(res.statusCode).toBe(200);
     const at = Date.UTC(2026, 0, 6, 9, 30);
     const body = res.json();
-    expect(body).toEqual({ batchId: body.batchId, totalCalls: 1, ...CREATED, scheduledAt: at });
+    expect(body).toEqual({
+      batchId: body.batchId,
+      totalCalls: 1,
+      ...CREATED,
+      scheduledAt: at,
+      warnings: [MISSING_ALL],
+    });
     const [batch] = await s.t.db.query('SELECT scheduled_at, status FROM batches WHERE id = $1', [
       body.batchId,
     ]);

@@ -122,7 +122,8 @@ describeEachDb('CSV tools (§10, §11, §12)', (backend) => {
           column: 'phone_number',
           value: '(415) 555-0132',
           message:
-            'No country code: write the number with + and its country code, or set defaultCountry',
+            'No country code: write the number with + and its country code, or set defaultCountry; ' +
+            'looks like a US number: set defaultCountry=US or write it in +1 form (it also fits FI, MX and VE)',
         },
       ],
       warnings: [
@@ -214,14 +215,46 @@ describeEachDb('CSV tools (§10, §11, §12)', (backend) => {
         { error: 'No file uploaded', message: 'Send the CSV as the multipart field "file"' },
       ],
       [
-        'phone,name\n+15005550001,A\n',
+        'Handy,name\n+15005550001,A\n',
         {},
         400,
         {
           error: 'Missing phone_number column',
-          message: 'The CSV header must have a "phone_number" column (found: phone, name).',
+          message:
+            'The CSV header must have a "phone_number" column (found: Handy, name). Also accepted, in any ' +
+            'case or punctuation: Phone Number, phone, Phone, mobile, Mobile Phone, telephone, ' +
+            'contact_number, number; or name the phone column with columnMap, e.g. columnMap={"phone_number":"Handy"}',
         },
       ],
+      [
+        'Handy,name\n+15005550001,A\n',
+        { columnMap: '{"phone_number":"Mobil"}' },
+        400,
+        {
+          error: 'Invalid columnMap',
+          message:
+            'columnMap maps "phone_number" to "Mobil", which is not a column of the file (columns: "Handy", "name")',
+        },
+      ],
+      [
+        'phone_number\n+15005550001\n',
+        { agentId: 'agent_nope' },
+        400,
+        { error: 'Agent not found', message: 'No agent with id agent_nope in this workspace' },
+      ],
+      [
+        'phone_number\n+15005550001\n',
+        { agentId: s.tenant.agentId, strictVariables: 'true' },
+        400,
+        {
+          error: 'Missing columns',
+          message:
+            "Missing columns for the agent's variables: first_name, last_name, appointment_date. Add them " +
+            'to the file, map them with columnMap (e.g. {"first_name":"First Name"}), or send ' +
+            'strictVariables=false to read them as empty text',
+        },
+      ],
+
       [
         'phone_number,name\n+15005550001,"unclosed\n',
         {},
@@ -317,5 +350,28 @@ describeEachDb('CSV tools (§10, §11, §12)', (backend) => {
         { row: 3, phone_number: '+14155550132', variables: { first_name: 'Bo', vip: '' } },
       ],
     });
+  });
+
+  it('the OpenAPI document describes columnMap, strictVariables, agentId and the mapping', async () => {
+    const doc = (await s.h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const form = (path: string, type: string) =>
+      doc.paths[`/v1/api/batch-calls${path}`].post.requestBody.content[type].schema.properties;
+    for (const type of ['multipart/form-data', 'application/json']) {
+      expect(Object.keys(form('', type))).toEqual(
+        expect.arrayContaining(['columnMap', 'strictVariables']),
+      );
+      for (const path of ['/validate', '/preview']) {
+        expect(Object.keys(form(path, type))).toEqual(
+          expect.arrayContaining(['columnMap', 'strictVariables', 'agentId', 'defaultCountry']),
+        );
+      }
+    }
+    for (const path of ['/validate', '/preview']) {
+      const schema =
+        doc.paths[`/v1/api/batch-calls${path}`].post.responses['200'].content['application/json']
+          .schema;
+      expect(schema.properties.mapping.type).toBe('object');
+      expect(schema.required).not.toContain('mapping');
+    }
   });
 });

@@ -8,6 +8,11 @@ import { createTestApp } from '../support/http.js';
 // Row numbers are as if the list were a CSV under a header line: recipients[i] is row i + 2.
 
 const CREATED = { status: 'queued', message: 'Batch calls initiated successfully' };
+/** The seeded agent uses {first_name}, {last_name} and {appointment_date}. */
+const missing = (names: string) => ({
+  row: 1,
+  message: `Missing columns for the agent's variables: ${names} (they will be read as empty text)`,
+});
 
 describeEachDb('POST /batch-calls with a JSON recipients body (§1 ext)', (backend) => {
   const s = useUploadSuite(backend);
@@ -40,7 +45,21 @@ describeEachDb('POST /batch-calls with a JSON recipients body (§1 ext)', (backe
     });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toEqual({ batchId: body.batchId, totalCalls: 3, ...CREATED });
+    expect(body).toEqual({
+      batchId: body.batchId,
+      totalCalls: 3,
+      ...CREATED,
+      warnings: [
+        missing('last_name, appointment_date'),
+        {
+          row: 4,
+          column: 'first_name',
+          value: '',
+          message:
+            "Empty value for the agent's variable {first_name} (it will be read as empty text)",
+        },
+      ],
+    });
     expect(s.h.wakes).toBe(1);
     const columns = ['phone_number', 'first_name', 'plan', 'vip', 'visits', 'note'];
     expect((await batchRow(body.batchId))!['columns']).toEqual(columns);
@@ -87,6 +106,7 @@ describeEachDb('POST /batch-calls with a JSON recipients body (§1 ext)', (backe
       totalCalls: 1,
       ...CREATED,
       scheduledAt: now + 3_600_000,
+      warnings: [missing('first_name, last_name, appointment_date')],
     });
     const row = await batchRow(res.json().batchId);
     expect(row).toEqual({
@@ -124,7 +144,10 @@ describeEachDb('POST /batch-calls with a JSON recipients body (§1 ext)', (backe
     ];
     await s.expectRejected(await postJson({ agentId: s.tenant.agentId, recipients }), 400, {
       error: 'CSV validation failed',
-      message: '2 invalid rows',
+      message:
+        '2 invalid rows, 1 of them repeating the number of an earlier row (row 4 repeats row 2). ' +
+        'Fix them, or send skipInvalidRows=true to create the batch from the valid rows ' +
+        '(the first row of each number is kept)',
       errors: [
         { row: 3, column: 'phone_number', value: '', message: 'Missing phone number' },
         {
@@ -135,6 +158,8 @@ describeEachDb('POST /batch-calls with a JSON recipients body (§1 ext)', (backe
         },
       ],
       errorCount: 2,
+      duplicateRows: 1,
+      duplicates: [{ row: 4, firstRow: 2, phone_number: '+15005550001' }],
     });
     const skipped = await postJson({
       agentId: s.tenant.agentId,
@@ -145,11 +170,19 @@ describeEachDb('POST /batch-calls with a JSON recipients body (§1 ext)', (backe
       totalCalls: 2,
       skippedCount: 2,
       warnings: [
+        missing('last_name, appointment_date'),
         {
           row: 5,
           column: 'phone_number',
           value: '+1234567890',
           message: 'not a valid number for its country',
+        },
+        {
+          row: 5,
+          column: 'first_name',
+          value: '',
+          message:
+            "Empty value for the agent's variable {first_name} (it will be read as empty text)",
         },
       ],
     });

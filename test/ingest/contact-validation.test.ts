@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CHUNK_MAX_ROWS, callRowSource, variablesEncoder } from '../../src/ingest/call-rows.js';
+import { contactTable } from '../../src/ingest/contact-columns.js';
 import { checkContacts } from '../../src/ingest/contact-validation.js';
 import { readCsv } from '../../src/ingest/csv-reader.js';
 import { mergeIssues } from '../../src/ingest/row-issues.js';
 
-const read = (text: string) => readCsv(Readable.from([Buffer.from(text)]));
+const read = async (text: string, map?: Record<string, string>) =>
+  contactTable(await readCsv(Readable.from([Buffer.from(text)])), map);
 
 describe('checkContacts', () => {
   it('normalises numbers, keeps the first of duplicates, reports errors and warnings in file order', async () => {
@@ -19,7 +21,7 @@ describe('checkContacts', () => {
         '+15005550002\n' + // 7 ragged
         '001 415 555 0132,f\n', // 8 duplicate of 3
     );
-    const c = checkContacts(t, 'US');
+    const c = checkContacts(t, { defaultCountry: 'US' });
     expect(c.totalRows).toBe(7);
     expect(c.accepted).toEqual([0, 1, 4]);
     expect(c.phones).toEqual(['+15005550001', '+14155550132', '+1234567890']);
@@ -67,6 +69,124 @@ describe('checkContacts', () => {
   });
 });
 
+describe('checkContacts: hints, spreadsheet damage, agent variables', () => {
+  it('a national number invalid for defaultCountry is an error with the country it looks like', async () => {
+    const t = await read('Mobile,name\n07700 900123,A\n+15005550001,B\n07911 123456,C\n');
+    const c = checkContacts(t, { defaultCountry: 'US' });
+    expect(c.accepted).toEqual([1]);
+    expect(c.errors).toEqual([
+      {
+        row: 2,
+        column: 'Mobile',
+        value: '07700 900123',
+        message:
+          'Not a valid US number (defaultCountry=US); looks like a GB number: set defaultCountry=GB ' +
+          'or write it in +44 form (it also fits IN and IQ)',
+      },
+      {
+        row: 4,
+        column: 'Mobile',
+        value: '07911 123456',
+        message:
+          'Not a valid US number (defaultCountry=US); looks like a GB number: set defaultCountry=GB ' +
+          'or write it in +44 form (it also fits IQ)',
+      },
+    ]);
+    // Without defaultCountry the hint follows the "no country code" error.
+    const none = checkContacts(await read('phone\n07911 123456\n'));
+    expect(none.errors[0]!.message).toBe(
+      'No country code: write the number with + and its country code, or set defaultCountry; ' +
+        'looks like a GB number: set defaultCountry=GB or write it in +44 form (it also fits IQ)',
+    );
+  });
+
+  it('only listed errors get a hint (the search is not paid for every row)', async () => {
+    const rows = Array.from({ length: 150 }, (_, i) => `0791112${String(i).padStart(4, '0')}`);
+    const c = checkContacts(await read(`phone_number\n${rows.join('\n')}\n`), {
+      defaultCountry: 'US',
+    });
+    expect(c.errorCount).toBe(150);
+    expect(c.errors).toHaveLength(100);
+    expect(c.errors.every((e) => e.message.includes('looks like a GB number'))).toBe(true);
+  });
+
+  it('scientific notation is an error; a dropped + is accepted with a warning', async () => {
+    const t = await read('phone_number\n4.47701E+11\n447911123456\n"4,47701E+11"\n');
+    const c = checkContacts(t, { defaultCountry: 'US' });
+    expect(c.phones).toEqual(['+447911123456']);
+    expect(c.errors.map((e) => [e.row, e.message])).toEqual([
+      [
+        2,
+        'Excel turned this number into scientific notation: format the column as Text and export again',
+      ],
+      [
+        4,
+        'Excel turned this number into scientific notation: format the column as Text and export again',
+      ],
+    ]);
+    expect(c.warnings).toEqual([
+      {
+        row: 3,
+        column: 'phone_number',
+        value: '447911123456',
+        message:
+          'Read as +447911123456: the leading + was missing (spreadsheets drop it unless the column is formatted as Text)',
+      },
+    ]);
+  });
+
+  it('lists duplicates with both rows; the first row is kept', async () => {
+    const t = await read(
+      'phone_number\n+15005550001\n+15005550002\n+1 500 555 0001\n15005550002\n',
+    );
+    const c = checkContacts(t);
+    expect(c.accepted).toEqual([0, 1]);
+    expect(c.duplicateCount).toBe(2);
+    expect(c.duplicates).toEqual([
+      { row: 4, firstRow: 2, phone_number: '+15005550001' },
+      { row: 5, firstRow: 3, phone_number: '+15005550002' },
+    ]);
+  });
+
+  it("reports the agent's variables no column provides, and empty cells of those it does", async () => {
+    const t = await read(
+      'phone_number,First Name,plan,note\n+15005550001,Ann,,x\n+15005550002, ,gold,\nnope,,,\n',
+    );
+    const c = checkContacts(t, { agentVariables: ['first_name', 'plan', 'appointment_date'] });
+    expect(c.missingVariables).toEqual(['appointment_date']);
+    expect(c.warningCount).toBe(3);
+    expect(c.warnings).toEqual([
+      {
+        row: 1,
+        message:
+          "Missing columns for the agent's variables: appointment_date (they will be read as empty text)",
+      },
+      {
+        row: 2,
+        column: 'plan',
+        value: '',
+        message: "Empty value for the agent's variable {plan} (it will be read as empty text)",
+      },
+      {
+        row: 3,
+        column: 'First Name',
+        value: '',
+        message:
+          "Empty value for the agent's variable {first_name} (it will be read as empty text)",
+      },
+    ]);
+    // A columnMap name provides a variable too; no agent, no variable warnings.
+    const mapped = checkContacts(
+      await read('phone_number,Termin\n+15005550001,Mon\n', { appointment_date: 'Termin' }),
+      {
+        agentVariables: ['appointment_date'],
+      },
+    );
+    expect([mapped.missingVariables, mapped.warnings]).toEqual([[], []]);
+    expect(checkContacts(t).warnings).toEqual([]);
+  });
+});
+
 describe('mergeIssues', () => {
   it('merges two file-ordered lists and stops at max', () => {
     const a = [2, 5, 9].map((row) => ({ row, message: 'a' }));
@@ -80,7 +200,7 @@ describe('call rows', () => {
   it('encode variables as JSON objects in file order, chunk by rows, and time each zone once', async () => {
     const t = await read('a,phone_number,"b ""q"""\n"x,1",+15005550001,"é\n"\n,+15005550002,\n');
     const encode = variablesEncoder(t);
-    expect(t.others.map(encode)).toEqual([
+    expect(t.rows.map(encode)).toEqual([
       '{"a":"x,1","b \\"q\\"":"é\\n"}',
       '{"a":"","b \\"q\\"":""}',
     ]);
@@ -113,7 +233,7 @@ describe('call rows', () => {
 
   it('a phone-only file has empty variables', async () => {
     const t = await read('phone_number\n+15005550001\n');
-    expect(variablesEncoder(t)(t.others[0]!)).toBe('{}');
+    expect(variablesEncoder(t)(t.rows[0]!)).toBe('{}');
   });
 
   it('splits large batches into chunks of at most CHUNK_MAX_ROWS rows', async () => {

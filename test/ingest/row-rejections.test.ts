@@ -13,7 +13,8 @@ describeEachDb('POST /v1/api/batch-calls row errors (contract §1)', (backend) =
       'phone_number,name\n+15005550001,A\n+15005550002\n+15005550003,C,D\n',
       {
         error: 'CSV validation failed',
-        message: '2 invalid rows',
+        message:
+          '2 invalid rows. Fix them, or send skipInvalidRows=true to create the batch from the valid rows',
         errors: [
           { row: 3, message: 'Row has 1 fields but the header has 2' },
           { row: 4, message: 'Row has 3 fields but the header has 2' },
@@ -26,7 +27,8 @@ describeEachDb('POST /v1/api/batch-calls row errors (contract §1)', (backend) =
       'phone_number,name\n+15005550001,A\n12ab,B\n+0123456789,C\n4155550132,D\n',
       {
         error: 'CSV validation failed',
-        message: '3 invalid rows',
+        message:
+          '3 invalid rows. Fix them, or send skipInvalidRows=true to create the batch from the valid rows',
         errors: [
           {
             row: 3,
@@ -46,7 +48,8 @@ describeEachDb('POST /v1/api/batch-calls row errors (contract §1)', (backend) =
             column: 'phone_number',
             value: '4155550132',
             message:
-              'No country code: write the number with + and its country code, or set defaultCountry',
+              'No country code: write the number with + and its country code, or set defaultCountry; ' +
+              'looks like a US number: set defaultCountry=US or write it in +1 form (it also fits FI, MX and VE)',
           },
         ],
         errorCount: 3,
@@ -57,7 +60,10 @@ describeEachDb('POST /v1/api/batch-calls row errors (contract §1)', (backend) =
       'phone_number,name\n+1 500 555 0001,A\n+15005550002,B\n+1 (500) 555-0001,C\n',
       {
         error: 'CSV validation failed',
-        message: '1 invalid row',
+        message:
+          '1 invalid row, 1 of them repeating the number of an earlier row (row 4 repeats row 2). ' +
+          'Fix them, or send skipInvalidRows=true to create the batch from the valid rows ' +
+          '(the first row of each number is kept)',
         errors: [
           {
             row: 4,
@@ -67,6 +73,8 @@ describeEachDb('POST /v1/api/batch-calls row errors (contract §1)', (backend) =
           },
         ],
         errorCount: 1,
+        duplicateRows: 1,
+        duplicates: [{ row: 4, firstRow: 2, phone_number: '+15005550001' }],
       },
     ],
   ];
@@ -85,7 +93,9 @@ describeEachDb('POST /v1/api/batch-calls row errors (contract §1)', (backend) =
     expect(res.statusCode).toBe(400);
     const body = res.json();
     expect(body.errorCount).toBe(150);
-    expect(body.message).toBe('150 invalid rows');
+    expect(body.message).toBe(
+      '150 invalid rows. Fix them, or send skipInvalidRows=true to create the batch from the valid rows',
+    );
     expect(body.errors).toHaveLength(100);
     expect(body.errors[0]).toMatchObject({ row: 3, value: 'bad0' });
     expect(body.errors[99]).toMatchObject({ row: 102, value: 'bad99' });
@@ -98,7 +108,7 @@ describeEachDb('POST /v1/api/batch-calls row errors (contract §1)', (backend) =
       400,
       {
         error: 'CSV validation failed',
-        message: '1 invalid row',
+        message: '1 invalid row: no valid row is left to call',
         errors: [
           {
             row: 2,

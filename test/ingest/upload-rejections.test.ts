@@ -37,25 +37,54 @@ describeEachDb('POST /v1/api/batch-calls rejections (contract §1)', (backend) =
         { error: 'CSV has no data rows', message: 'The file has a header row but no contacts' },
       ],
       [
-        'no phone_number column',
+        'no phone column',
         agent,
-        'phone,name\n+15005550001,A\n',
-        400,
-        {
-          error: 'Missing phone_number column',
-          message: 'The CSV header must have a "phone_number" column (found: phone, name).',
-        },
-      ],
-      [
-        'semicolon-separated file',
-        agent,
-        'phone_number;name\n+15005550001;A\n',
+        'name,Handy\n+15005550001,A\n',
         400,
         {
           error: 'Missing phone_number column',
           message:
-            'The CSV header must have a "phone_number" column (found: phone_number;name). The file must be comma-separated.',
+            'The CSV header must have a "phone_number" column (found: name, Handy). Also accepted, in any ' +
+            'case or punctuation: Phone Number, phone, Phone, mobile, Mobile Phone, telephone, ' +
+            'contact_number, number; or name the phone column with columnMap, e.g. columnMap={"phone_number":"name"}',
         },
+      ],
+      [
+        'several phone columns',
+        agent,
+        'Name;Phone;Mobile\nA;+15005550001;+15005550002\n',
+        400,
+        {
+          error: 'Ambiguous phone column',
+          message:
+            'Several columns could hold the number to dial: "Phone", "Mobile". Name the one to dial ' +
+            'with columnMap, e.g. columnMap={"phone_number":"Phone"}',
+        },
+      ],
+      [
+        'a columnMap naming a column the file does not have',
+        () => ({ agentId: s.tenant.agentId, columnMap: '{"phone_number":"Mobile"}' }),
+        'phone_number,name\n+15005550001,A\n',
+        400,
+        {
+          error: 'Invalid columnMap',
+          message:
+            'columnMap maps "phone_number" to "Mobile", which is not a column of the file (columns: "phone_number", "name")',
+        },
+      ],
+      [
+        'a columnMap that is not JSON',
+        () => ({ agentId: s.tenant.agentId, columnMap: 'phone_number=Mobile' }),
+        'phone_number,name\n+15005550001,A\n',
+        400,
+        { error: 'Invalid columnMap', message: 'columnMap must be a JSON string' },
+      ],
+      [
+        'strictVariables not a boolean',
+        () => ({ agentId: s.tenant.agentId, strictVariables: 'yes' }),
+        'phone_number\n+15005550001\n',
+        400,
+        { error: 'Invalid strictVariables', message: 'strictVariables must be "true" or "false"' },
       ],
       [
         'unclosed quote',
@@ -65,29 +94,37 @@ describeEachDb('POST /v1/api/batch-calls rejections (contract §1)', (backend) =
         { error: 'Malformed CSV', message: 'Unclosed quote in the row starting at line 3' },
       ],
       [
-        'invalid UTF-8',
+        'UTF-8 mixed with Windows-1252',
         agent,
         Buffer.concat([
-          Buffer.from('phone_number,name\n+15005550001,'),
-          Buffer.from([0xc3, 0x28]),
+          Buffer.from('phone_number,name\n+15005550001,José\n+15005550002,Jos'),
+          Buffer.from([0xe9]),
           Buffer.from('\n'),
         ]),
         400,
         {
           error: 'Invalid file encoding',
-          message: 'The file is not valid UTF-8 text; save it as UTF-8',
+          message:
+            'The file mixes UTF-8 with another encoding (such as Windows-1252): save it again as CSV UTF-8',
         },
       ],
       [
-        'UTF-16 file',
+        'UTF-16 without its byte-order mark',
         agent,
-        Buffer.from('\uFEFFphone_number\n+15005550001\n', 'utf16le'),
+        Buffer.from('phone_number\n+15005550001\n', 'utf16le'),
         400,
         {
           error: 'Invalid file encoding',
           message:
-            'The file contains NUL bytes: it is not UTF-8 text (UTF-16 files must be saved as UTF-8)',
+            'The file contains NUL bytes: it is not CSV text. Save it as CSV UTF-8 (or as UTF-16 "Unicode Text" with its byte-order mark)',
         },
+      ],
+      [
+        'an old Excel workbook (.xls)',
+        agent,
+        Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]),
+        400,
+        { error: 'Unsupported file type', message: 'This is an Excel workbook: save it as CSV' },
       ],
       [
         'duplicate header names',

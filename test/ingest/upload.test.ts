@@ -47,8 +47,23 @@ describe('readCsvUpload', () => {
       1024,
     );
     expect(up.fields).toEqual({ agentId: 'agent_2', defaultCountry: 'US' });
-    expect(up.table?.columns).toEqual(['phone_number', 'n']);
-    expect(up.table?.phones).toEqual(['+1']);
+    expect(up.table?.header).toEqual(['phone_number', 'n']);
+    expect(up.table?.rows).toEqual(['+1\u0000a']);
+  });
+
+  it('a columnMap sent before the file settles a header several delimiters could split', async () => {
+    const csv = 'Name, First;Handy\nSmith, J;+4915112345678\n';
+    const before = await readCsvUpload(
+      parts([field('columnMap', '{"phone_number":"Handy"}'), file('file', csv)]),
+      1024,
+    );
+    expect(before.table?.header).toEqual(['Name, First', 'Handy']);
+    expect(
+      await failure([file('file', csv), field('columnMap', '{"phone_number":"Handy"}')]),
+    ).toMatchObject({
+      status: 400,
+      error: 'Ambiguous delimiter',
+    });
   });
 
   it('no file part: no table (the caller answers "No file uploaded")', async () => {

@@ -384,6 +384,18 @@ const MATRIX: Record<string, Probe[]> = {
         path: '/batch-calls/validate',
         form: { fields: { agentId: t.agentInUse }, csv: csvOf(A_SPARE_PHONES) },
       }),
+      // validate checks the file against the agent's variables: B's agent is unknown to A.
+      status: 400,
+      asIfMissing: true,
+      check: (res) => expect(res.json().error).toBe('Agent not found'),
+    },
+    {
+      what: "A's CSV without an agent id",
+      call: () => ({
+        method: 'POST',
+        path: '/batch-calls/validate',
+        form: { fields: {}, csv: csvOf(A_SPARE_PHONES) },
+      }),
       status: 200,
       check: (res) => expect(res.json().validRows).toBe(A_SPARE_PHONES.length),
     },
@@ -395,6 +407,17 @@ const MATRIX: Record<string, Probe[]> = {
         method: 'POST',
         path: '/batch-calls/preview',
         json: { agentId: t.agentInUse, recipients: recipientsOf(A_SPARE_PHONES) },
+      }),
+      status: 400,
+      asIfMissing: true,
+      check: (res) => expect(res.json().error).toBe('Agent not found'),
+    },
+    {
+      what: "A's recipients without an agent id",
+      call: () => ({
+        method: 'POST',
+        path: '/batch-calls/preview',
+        json: { recipients: recipientsOf(A_SPARE_PHONES) },
       }),
       status: 200,
       check: (res) => expect(res.json().rows).toHaveLength(A_SPARE_PHONES.length),

@@ -25,7 +25,11 @@ const BatchCreatedBody = Type.Object({
   ),
   skippedCount: Type.Optional(Type.Integer({ description: 'ext: rows left out in all' })),
   warnings: Type.Optional(
-    Type.Array(RowIssue, { description: 'ext: the first 100 numbers likely to fail' }),
+    Type.Array(RowIssue, {
+      description:
+        "ext: the first 100 warnings: numbers likely to fail, numbers read with a dropped +, the agent's " +
+        'variables no column provides (row 1) and empty cells of those it does',
+    }),
   ),
 });
 

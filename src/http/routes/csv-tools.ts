@@ -1,11 +1,22 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseDefaultCountry } from '../../domain/batch-options.js';
+import {
+  parseColumnMap,
+  parseDefaultCountry,
+  parseStrictVariables,
+} from '../../domain/batch-options.js';
 import { badRequest, notFound } from '../../domain/errors.js';
-import { templateVariables } from '../../domain/template.js';
 import type { Agent } from '../../domain/types.js';
+import { agentVariables, missingColumnsError } from '../../ingest/agent-variables.js';
+import { findAgent } from '../../ingest/batch-creation.js';
+import {
+  type ContactTable,
+  columnMapping,
+  contactTable,
+  rowVariables,
+} from '../../ingest/contact-columns.js';
 import { type ContactCheck, checkContacts } from '../../ingest/contact-validation.js';
-import { type CsvTable, PHONE_COLUMN, rowVariables } from '../../ingest/csv-reader.js';
+import { PHONE_COLUMN } from '../../ingest/phone-column.js';
 import { isStorableText } from '../../ingest/storable-text.js';
 import { FILE_FIELD } from '../../ingest/upload.js';
 import type { Runtime } from '../../runtime.js';
@@ -34,15 +45,8 @@ const TEMPLATE_EXAMPLE: ReadonlyArray<[column: string, example: string]> = [
  */
 export function templateColumns(agent?: Agent): string[] {
   const columns = new Set(TEMPLATE_EXAMPLE.map(([c]) => c));
-  if (agent) {
-    const used = [
-      ...templateVariables(agent.greeting),
-      ...templateVariables(agent.prompt),
-      ...(agent.variables ?? []),
-    ];
-    // The CSV reader trims header names, so a column is only useful under its trimmed name.
-    for (const name of used.map((n) => n.trim())) if (name !== '') columns.add(name);
-  }
+  // Trimmed names (agentVariables trims): the CSV reader trims header names too.
+  if (agent) for (const name of agentVariables(agent)) columns.add(name);
   return [...columns];
 }
 
@@ -59,15 +63,23 @@ export function csvTemplate(agent?: Agent): string {
 /** How many rows §12 shows. */
 export const PREVIEW_ROWS = 10;
 
-function validationReport(check: ContactCheck): ValidateBody {
+interface CheckedRequest {
+  contacts: ContactTable;
+  check: ContactCheck;
+  mapping: Record<string, string>;
+}
+
+function validationReport({ contacts, check, mapping }: CheckedRequest): ValidateBody {
   const invalidRows = check.errorCount - check.duplicateCount;
   return {
     valid: check.errorCount === 0,
     totalRows: check.totalRows,
-    validRows: check.totalRows - invalidRows - check.duplicateCount,
+    // Exactly the rows §1 stores with skipInvalidRows=true (the first of each number included).
+    validRows: check.accepted.length,
     invalidRows,
     duplicateRows: check.duplicateCount,
-    columns: check.columns,
+    columns: contacts.header,
+    ...(Object.keys(mapping).length > 0 && { mapping }),
     errors: check.errors,
     warnings: check.warnings,
     errorCount: check.errorCount,
@@ -75,26 +87,50 @@ function validationReport(check: ContactCheck): ValidateBody {
   };
 }
 
-function previewRows(table: CsvTable, check: ContactCheck): PreviewRow[] {
+function previewRows({ contacts, check }: CheckedRequest): PreviewRow[] {
   return check.accepted.slice(0, PREVIEW_ROWS).map((i, k) => ({
-    row: table.lines[i]!,
+    row: contacts.lines[i]!,
     phone_number: check.phones[k]!,
-    variables: rowVariables(table, i),
+    variables: rowVariables(contacts, i),
   }));
+}
+
+/** The optional agentId of validate / preview (an empty field counts as absent). */
+function agentIdField(fields: Record<string, unknown>): string | undefined {
+  const v = fields['agentId'];
+  const id = typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v);
+  return id === '' ? undefined : id;
 }
 
 /**
  * The contacts of a validate / preview request, checked exactly as §1 would: structural problems
- * (no file, no phone_number column, malformed CSV, too large) throw §1's 400/413; row problems are
+ * (no file, no phone column, a columnMap that does not fit, malformed CSV, too large, an unknown
+ * agent, missing agent variables with strictVariables=true) throw §1's 400/413; row problems are
  * reported. Nothing is stored.
  */
-async function checkRequest(rt: Runtime, req: FastifyRequest, reply: FastifyReply) {
+async function checkRequest(
+  rt: Runtime,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<CheckedRequest> {
   const { upload } = await readUploadRequest(req, reply, rt.config.maxUploadBytes);
   if (upload.table === undefined) {
     throw badRequest('No file uploaded', `Send the CSV as the multipart field "${FILE_FIELD}"`);
   }
-  const check = checkContacts(upload.table, parseDefaultCountry(upload.fields));
-  return { table: upload.table, check };
+  const { fields } = upload;
+  const contacts = contactTable(upload.table, parseColumnMap(fields));
+  const defaultCountry = parseDefaultCountry(fields);
+  const strict = parseStrictVariables(fields);
+  const agentId = agentIdField(fields);
+  const variables = agentId ? agentVariables(await findAgent(rt, req.workspaceId, agentId)) : [];
+  const check = checkContacts(contacts, {
+    ...(defaultCountry !== undefined && { defaultCountry }),
+    agentVariables: variables,
+  });
+  if (strict && check.missingVariables.length > 0) {
+    throw missingColumnsError(check.missingVariables);
+  }
+  return { contacts, check, mapping: columnMapping(contacts, variables) };
 }
 
 /** §10 CSV template, §11 validate and §12 preview. */
@@ -145,7 +181,7 @@ export async function csvToolsRoutes(app: FastifyInstance, opts: { rt: Runtime }
       errorHandler: uploadErrorHandler,
       schema: { consumes, response: { 200: ValidateBody, 400: ErrorBody, 413: ErrorBody } },
     },
-    async (req, reply) => validationReport((await checkRequest(rt, req, reply)).check),
+    async (req, reply) => validationReport(await checkRequest(rt, req, reply)),
   );
 
   r.post(
@@ -156,8 +192,8 @@ export async function csvToolsRoutes(app: FastifyInstance, opts: { rt: Runtime }
       schema: { consumes, response: { 200: PreviewBody, 400: ErrorBody, 413: ErrorBody } },
     },
     async (req, reply) => {
-      const { table, check } = await checkRequest(rt, req, reply);
-      return { ...validationReport(check), rows: previewRows(table, check) };
+      const checked = await checkRequest(rt, req, reply);
+      return { ...validationReport(checked), rows: previewRows(checked) };
     },
   );
 }

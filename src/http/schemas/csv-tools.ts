@@ -29,6 +29,15 @@ const validationFields = {
   invalidRows: Type.Integer({ description: 'rows with an error other than a duplicate' }),
   duplicateRows: Type.Integer({ description: 'rows repeating the number of an earlier row' }),
   columns: Type.Array(Type.String(), { description: 'the header, in file order' }),
+  mapping: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description:
+        'ext: each variable found under a header of another name → that header: the phone column ' +
+        "(phone_number), the columnMap, and first_name, last_name, email and the agent's " +
+        'variables found by alias (`First Name` for {first_name}); absent when every variable ' +
+        'is found under its own name',
+    }),
+  ),
   errors: Type.Array(RowIssue, { description: 'the first 100 errors, in file order' }),
   warnings: Type.Array(RowIssue, { description: 'the first 100 warnings, in file order' }),
   errorCount: Type.Integer({ description: 'ext: errors in all' }),
@@ -43,7 +52,8 @@ export const PreviewRow = Type.Object({
   row: Type.Integer({ description: '1-based line number in the file' }),
   phone_number: Type.String({ description: 'E.164, as it would be dialed' }),
   variables: Type.Record(Type.String(), Type.String(), {
-    description: 'every other column, in file order',
+    description:
+      'every other column, in file order, under its header (or its columnMap name): as result.metadata will show it',
   }),
 });
 export type PreviewRow = Static<typeof PreviewRow>;

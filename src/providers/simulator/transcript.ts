@@ -1,4 +1,4 @@
-import { renderTemplate } from '../../domain/template.js';
+import { renderTemplate, variableFinder } from '../../domain/template.js';
 import type { Outcome, RowVariables } from '../../domain/types.js';
 import type { DialAgent } from '../provider.js';
 import { type Rng, seededRandom } from './random.js';
@@ -26,9 +26,9 @@ function purposeLine(prompt: string): string {
 }
 
 /** The row's other details as the agent would read them back ("last name Smith, …"). */
-function detailsLine(variables: RowVariables): string {
+function detailsLine(variables: RowVariables, nameKey: string | undefined): string {
   const details = Object.entries(variables)
-    .filter(([key, value]) => key !== 'first_name' && value.trim() !== '')
+    .filter(([key, value]) => key !== nameKey && value.trim() !== '')
     .slice(0, 4)
     .map(([key, value]) => `${key.replace(/[_-]+/g, ' ').trim()} ${value.trim()}`);
   if (details.length === 0) return 'I only have your name and this number on file.';
@@ -168,7 +168,11 @@ export function simulatedTranscript(opts: {
   const variables: RowVariables = Object.fromEntries(
     Object.entries(opts.variables).map(([key, value]) => [key, value.replace(/\s+/g, ' ').trim()]),
   );
-  const name = (variables['first_name'] ?? '').trim();
+  // The same lookup as {first_name} in a template: a `First Name` column is the name too.
+  const find = variableFinder(Object.keys(variables));
+  const nameKey = find('first_name');
+  const emailKey = find('email');
+  const name = nameKey === undefined ? '' : variables[nameKey]!.trim();
   const greeting =
     renderTemplate(agent.greeting, variables).trim() ||
     `Hello${name ? ` ${name}` : ''}, this is ${agent.name}.`;
@@ -188,8 +192,8 @@ export function simulatedTranscript(opts: {
     name,
     agentName: agent.name.replace(/\s*\([^)]*\)/g, '').trim() || agent.name,
     purpose,
-    details: detailsLine(variables),
-    email: (variables['email'] ?? '').trim(),
+    details: detailsLine(variables, nameKey),
+    email: emailKey === undefined ? '' : variables[emailKey]!.trim(),
   };
   return [
     `Agent: ${greeting}`,
