@@ -37,7 +37,8 @@ const MAX_GAPS = 10;
 
 type Fields = Readonly<Record<string, unknown>>;
 
-function text(fields: Fields, key: string): string | undefined {
+/** A text field, trimmed; a JSON value that is not a string reads as its JSON text; empty is absent. */
+export function textField(fields: Fields, key: string): string | undefined {
   const v = fields[key];
   if (v === undefined || v === null) return undefined;
   const s = typeof v === 'string' ? v.trim() : JSON.stringify(v);
@@ -124,7 +125,7 @@ export function parseSmartCallback(raw: unknown): SmartCallbackOverride {
 
 /** The optional `defaultCountry` field (also read by validate §11 and preview §12), upper-cased. */
 export function parseDefaultCountry(fields: Fields): CountryCode | undefined {
-  const country = text(fields, 'defaultCountry')?.toUpperCase();
+  const country = textField(fields, 'defaultCountry')?.toUpperCase();
   if (country === undefined) return undefined;
   if (!isKnownCountry(country)) {
     throw badRequest(
@@ -165,7 +166,7 @@ export function parseColumnMap(fields: Fields): Record<string, string> | undefin
 
 /** A "true"/"false" field (JSON bodies may send the boolean itself); absent → false. */
 function flag(fields: Fields, key: string): boolean {
-  const v = text(fields, key)?.toLowerCase();
+  const v = textField(fields, key)?.toLowerCase();
   if (v === undefined) return false;
   if (v !== 'true' && v !== 'false') {
     throw badRequest(`Invalid ${key}`, `${key} must be "true" or "false"`);
@@ -181,7 +182,7 @@ export const parseStrictVariables = (fields: Fields): boolean => flag(fields, 's
  * `now` (the app clock) decides whether scheduledAt is in the past.
  */
 export function parseBatchOptions(fields: Fields, now: number): BatchOptions {
-  const agentId = text(fields, 'agentId');
+  const agentId = textField(fields, 'agentId');
   if (agentId === undefined) {
     throw badRequest('Missing agentId', 'The agentId field is required');
   }
@@ -191,7 +192,7 @@ export function parseBatchOptions(fields: Fields, now: number): BatchOptions {
     strictVariables: parseStrictVariables(fields),
   };
 
-  const scheduledAt = text(fields, 'scheduledAt');
+  const scheduledAt = textField(fields, 'scheduledAt');
   if (scheduledAt !== undefined) {
     const at = parseIsoInstant(scheduledAt);
     if (at === undefined) {
@@ -212,7 +213,7 @@ export function parseBatchOptions(fields: Fields, now: number): BatchOptions {
   const smart = json(fields, 'smartCallbackConfig', 'Invalid smartCallbackConfig');
   if (smart !== undefined) out.smartCallback = parseSmartCallback(smart);
 
-  const name = text(fields, 'name');
+  const name = textField(fields, 'name');
   if (name !== undefined) {
     if (name.length > NAME_MAX_LENGTH) {
       throw badRequest('Invalid name', `name must be at most ${NAME_MAX_LENGTH} characters`);
@@ -220,7 +221,7 @@ export function parseBatchOptions(fields: Fields, now: number): BatchOptions {
     out.name = name;
   }
 
-  const maxConcurrency = text(fields, 'maxConcurrency');
+  const maxConcurrency = textField(fields, 'maxConcurrency');
   if (maxConcurrency !== undefined) {
     const n = /^\d+$/.test(maxConcurrency) ? Number(maxConcurrency) : Number.NaN;
     if (!isInt(n, 1, INT4_MAX)) {

@@ -103,7 +103,7 @@ const createForm = {
 };
 
 const checkAgentId = text(
-  "ext: check the file against this agent's variables (missing columns, empty cells), as §1 does",
+  "ext: check the file against this agent's variables (missing columns, empty cells), as creating a batch does",
 );
 const checkForm = {
   type: 'object',

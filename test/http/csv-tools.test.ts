@@ -352,6 +352,23 @@ describeEachDb('CSV tools (§10, §11, §12)', (backend) => {
     });
   });
 
+  it('§11/§12 a JSON agentId that is not a string names no agent: 400, as creating a batch', async () => {
+    for (const url of ['/v1/api/batch-calls/validate', '/v1/api/batch-calls/preview']) {
+      const res = await s.h.app.inject({
+        method: 'POST',
+        url,
+        // An object whose toString is not a function: String() of it throws.
+        payload: { agentId: { toString: '' }, recipients: [{ phone_number: '+15005550001' }] },
+        headers: s.tenant.headers,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'Agent not found',
+        message: 'No agent with id {"toString":""} in this workspace',
+      });
+    }
+  });
+
   it('the OpenAPI document describes columnMap, strictVariables, agentId and the mapping', async () => {
     const doc = (await s.h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const form = (path: string, type: string) =>

@@ -4,6 +4,7 @@ import {
   parseColumnMap,
   parseDefaultCountry,
   parseStrictVariables,
+  textField,
 } from '../../domain/batch-options.js';
 import { badRequest, notFound } from '../../domain/errors.js';
 import type { Agent } from '../../domain/types.js';
@@ -95,13 +96,6 @@ function previewRows({ contacts, check }: CheckedRequest): PreviewRow[] {
   }));
 }
 
-/** The optional agentId of validate / preview (an empty field counts as absent). */
-function agentIdField(fields: Record<string, unknown>): string | undefined {
-  const v = fields['agentId'];
-  const id = typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v);
-  return id === '' ? undefined : id;
-}
-
 /**
  * The contacts of a validate / preview request, checked exactly as §1 would: structural problems
  * (no file, no phone column, a columnMap that does not fit, malformed CSV, too large, an unknown
@@ -121,7 +115,8 @@ async function checkRequest(
   const contacts = contactTable(upload.table, parseColumnMap(fields));
   const defaultCountry = parseDefaultCountry(fields);
   const strict = parseStrictVariables(fields);
-  const agentId = agentIdField(fields);
+  // Read as create reads it (a JSON value that is not a string names no agent, never a 500).
+  const agentId = textField(fields, 'agentId');
   const variables = agentId ? agentVariables(await findAgent(rt, req.workspaceId, agentId)) : [];
   const check = checkContacts(contacts, {
     ...(defaultCountry !== undefined && { defaultCountry }),
