@@ -15,6 +15,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** `json` lines, `pretty` lines for a person, or `auto`: pretty when stdout is a terminal. */
+  logFormat: LogFormat;
   maxUploadBytes: number;
   /** Attempts in all under the default retry policy (first attempt included). */
   maxAttempts: number;
@@ -49,6 +51,14 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+function logFormat(env: Env): LogFormat {
+  const raw = env['LOG_FORMAT']?.trim() || 'auto';
+  if (raw === 'auto' || raw === 'json' || raw === 'pretty') return raw;
+  throw new ConfigError(`LOG_FORMAT must be auto, json or pretty, got "${raw}"`);
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -133,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env['HOST'] || '127.0.0.1',
     port: int(env, 'PORT', 3000, 0),
     logLevel: env['LOG_LEVEL'] || 'info',
+    logFormat: logFormat(env),
     maxUploadBytes: int(env, 'OUTDIAL_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1),
     maxAttempts: int(env, 'OUTDIAL_MAX_ATTEMPTS', 3, 1),
     retryDelaysMs: delays(env, 'OUTDIAL_RETRY_DELAYS_MS', [120_000, 240_000]),

@@ -1,69 +1,129 @@
-import { loadConfig } from '../config.js';
-import { generateApiKey } from '../domain/api-key.js';
-import { newId } from '../domain/ids.js';
-import { resolveKeySecret } from '../security/key-secret.js';
-import { insertApiKey, listApiKeys, revokeApiKey } from '../storage/api-keys-repo.js';
-import type { Db } from '../storage/db.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Config, loadConfig } from '../config.js';
+import { DataDirLockedError, liveLockOwner } from '../storage/data-dir-lock.js';
 import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open-database.js';
-import { getWorkspace, insertWorkspace, listWorkspaces } from '../storage/workspaces-repo.js';
+import {
+  type AdminArgs,
+  AdminError,
+  type AdminOperation,
+  runAdminOperation,
+} from './admin-operations.js';
+import { AdminSocketError, askAdminSocket } from './admin-socket-client.js';
+import { adminSocketFile } from './admin-socket-path.js';
 
 export class CliError extends Error {}
 
-async function withDb<T>(fn: (db: Db) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
-  const db = await openDatabase(loadConfig().database, { migrate: opts.migrate ?? true });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+/** How long an admin command waits for a server that holds the data directory to start serving. */
+const SERVER_START_WAIT_MS = 15_000;
 
 const print = (obj: unknown): void => {
   process.stdout.write(`${JSON.stringify(obj, null, 2)}\n`);
 };
 
-export const runMigrate = () =>
-  withDb(
-    async (db) => {
-      const applied = await migrate(db);
-      print({ applied });
-    },
-    { migrate: false },
-  );
-
-export const createWorkspace = (name: string) =>
-  withDb(async (db) => {
-    const now = Date.now();
-    const ws = await insertWorkspace(db, { id: newId('ws', now), name, createdAt: now });
-    print(ws);
-  });
-
-export const printWorkspaces = () => withDb(async (db) => print(await listWorkspaces(db)));
-
-export const createKey = (workspaceId: string, name?: string) =>
-  withDb(async (db) => {
-    if (!(await getWorkspace(db, workspaceId))) throw new CliError(`No workspace ${workspaceId}`);
-    const now = Date.now();
-    const apiKey = generateApiKey();
-    const secret = await resolveKeySecret(db, loadConfig().keySecret);
-    const info = await insertApiKey(db, secret, {
-      id: newId('key', now),
-      workspaceId,
-      key: apiKey,
-      ...(name === undefined ? {} : { name }),
-      createdAt: now,
-    });
-    print({ ...info, apiKey, note: 'Store this key now: it is shown only once.' });
-  });
-
-export const printKeys = (workspaceId: string) =>
-  withDb(async (db) => print(await listApiKeys(db, workspaceId)));
-
-export const revokeKey = (keyId: string) =>
-  withDb(async (db) => {
-    if (!(await revokeApiKey(db, keyId, Date.now()))) {
-      throw new CliError(`No live key ${keyId}`);
+export async function runMigrate(): Promise<void> {
+  let db: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    db = await openDatabase(loadConfig().database, { migrate: false });
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      throw new CliError(
+        `Cannot migrate the embedded database while a server uses it: stop the server first (a ` +
+          `running server has already applied every migration it knows). ${err.message}`,
+      );
     }
-    print({ id: keyId, revoked: true });
-  });
+    throw err;
+  }
+  try {
+    print({ applied: await migrate(db) });
+  } finally {
+    await db.close();
+  }
+}
+
+async function runDirect(config: Config, op: AdminOperation, args: AdminArgs): Promise<unknown> {
+  const db = await openDatabase(config.database);
+  try {
+    return await runAdminOperation({ db, keySecret: config.keySecret, now: Date.now }, op, args);
+  } catch (err) {
+    if (err instanceof AdminError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The server's answer as the command's result, or undefined when no server answered. */
+async function viaServer(dataDir: string, op: AdminOperation, args: AdminArgs) {
+  let reply: Awaited<ReturnType<typeof askAdminSocket>>;
+  try {
+    reply = await askAdminSocket(dataDir, op, args);
+  } catch (err) {
+    if (err instanceof AdminSocketError) throw new CliError(err.message);
+    throw err;
+  }
+  if (!reply.answered) return { answered: false as const, reason: reply.reason };
+  if (!reply.ok) {
+    const body = reply.body as { message?: unknown };
+    throw new CliError(String(body?.message ?? JSON.stringify(reply.body)));
+  }
+  return { answered: true as const, result: reply.body };
+}
+
+/**
+ * The embedded database has one owner. When a server owns it, the command goes to that server
+ * over its admin socket; when none does, the command opens the directory itself.
+ */
+async function runEmbedded(
+  config: Config,
+  dataDir: string,
+  op: AdminOperation,
+  args: AdminArgs,
+): Promise<unknown> {
+  const first = await viaServer(dataDir, op, args);
+  if (first.answered) return first.result;
+  try {
+    return await runDirect(config, op, args);
+  } catch (err) {
+    if (!(err instanceof DataDirLockedError)) throw err;
+    if (first.reason !== undefined) {
+      const owner = err.owner ?? '(unknown)';
+      throw new CliError(
+        `The data directory ${dataDir} is in use by Outdial process ${owner}, and this command ` +
+          `cannot reach it: ${first.reason}. Run the command from a directory nearer to the ` +
+          'data directory, or stop that process first.',
+      );
+    }
+    // A server that is starting holds the lock a few seconds before its socket listens.
+    const deadline = Date.now() + SERVER_START_WAIT_MS;
+    while (liveLockOwner(dataDir) !== undefined && Date.now() < deadline) {
+      await sleep(250);
+      const again = await viaServer(dataDir, op, args);
+      if (again.answered) return again.result;
+    }
+    const owner = liveLockOwner(dataDir);
+    if (owner === undefined) return runDirect(config, op, args);
+    throw new CliError(
+      `The data directory ${dataDir} is in use by Outdial process ${owner}, which does not take ` +
+        `admin commands on ${adminSocketFile(dataDir)} (its log says why). Stop that process ` +
+        'and run the command again.',
+    );
+  }
+}
+
+async function adminCommand(op: AdminOperation, args: AdminArgs): Promise<void> {
+  const config = loadConfig();
+  const target = config.database;
+  print(
+    target.kind === 'pglite-dir'
+      ? await runEmbedded(config, target.dataDir, op, args)
+      : await runDirect(config, op, args),
+  );
+}
+
+export const createWorkspace = (name: string) => adminCommand('workspaces.create', { name });
+export const printWorkspaces = () => adminCommand('workspaces.list', {});
+export const createKey = (workspace: string, name?: string) =>
+  adminCommand('keys.create', { workspace, name });
+export const printKeys = (workspace: string) => adminCommand('keys.list', { workspace });
+export const revokeKey = (keyId: string) => adminCommand('keys.revoke', { keyId });

@@ -73,7 +73,12 @@ export async function bootstrap(
   });
 }
 
-/** What a new user sees once: the credentials and a curl they can paste as is. */
+/** The line a new user pastes into the shell they run curl from (README, "Your first batch"). */
+export function firstRunExports(f: FirstRun, baseUrl: string): string {
+  return `export BASE=${baseUrl} KEY=${f.apiKey} WS=${f.workspaceId} AGENT=${f.agentId}`;
+}
+
+/** What a new user sees once: the credentials, and commands they can paste as they are. */
 export function firstRunBanner(f: FirstRun, baseUrl: string): string {
   return [
     '',
@@ -83,16 +88,14 @@ export function firstRunBanner(f: FirstRun, baseUrl: string): string {
     `  API key    ${f.apiKey}`,
     `  agent      ${f.agentId}`,
     '',
-    'Start a batch with the sample contacts:',
+    'Paste this line in the terminal you will run curl from:',
     '',
-    `  curl -s ${baseUrl}/v1/api/batch-calls \\`,
-    `    -H "x-api-key: ${f.apiKey}" -H "x-workspace-id: ${f.workspaceId}" \\`,
-    `    -F file=@examples/contacts.csv -F agentId=${f.agentId}`,
+    `  ${firstRunExports(f, baseUrl)}`,
     '',
-    'Then follow it (use the batchId from the answer):',
+    'Then start a batch with the sample contacts (README.md, "Your first batch", shows how to follow it):',
     '',
-    `  curl -s ${baseUrl}/v1/api/batch-calls/<batchId> \\`,
-    `    -H "x-api-key: ${f.apiKey}" -H "x-workspace-id: ${f.workspaceId}"`,
+    '  curl -s "$BASE/v1/api/batch-calls" -H "x-api-key: $KEY" -H "x-workspace-id: $WS" \\',
+    '    -F file=@examples/contacts.csv -F agentId="$AGENT"',
     '',
   ].join('\n');
 }

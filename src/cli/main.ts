@@ -11,6 +11,7 @@ import {
   runMigrate,
 } from './admin.js';
 import { exportDb, importDb } from './db-transfer.js';
+import { ListenError } from './listen-failure.js';
 import { runServer } from './serve.js';
 
 const count = (v: string) => {
@@ -84,7 +85,12 @@ keys
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof CliError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof DataDirLockedError ||
+    err instanceof CliError ||
+    err instanceof ListenError
+  ) {
     process.stderr.write(`outdial: ${err.message}\n`);
     process.exit(2);
   }

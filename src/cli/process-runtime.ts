@@ -4,9 +4,21 @@ import { systemClock } from '../engine/clock.js';
 import { createWakeSignal } from '../engine/wake.js';
 import type { Runtime } from '../runtime.js';
 import { openDatabase } from '../storage/open-database.js';
+import { prettyDestination } from './log-format.js';
 
-export function createLogger(config: Config): Logger {
-  return pino({
+/** Whether log lines are for a person: `pretty`, or `auto` with stdout on a terminal. */
+export const prettyLogs = (config: Config): boolean =>
+  config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+
+/** The process's stdout as pino writes it: its log lines, and the plain text printed between them. */
+export interface Output {
+  log: Logger;
+  /** Writes text in order with the log lines (both go through one buffered stream). */
+  print(text: string): void;
+}
+
+export function createOutput(config: Config): Output {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     // Credentials must never reach the logs, whatever logs a request: request lines name no
     // headers today, and these paths keep it so if that changes.
@@ -21,7 +33,11 @@ export function createLogger(config: Config): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  const stdout = pino.destination({ dest: 1, sync: false });
+  // Formatted after pino has redacted and serialised each record: the same lines, readable.
+  const log = pino(options, prettyLogs(config) ? prettyDestination(stdout) : stdout);
+  return { log, print: (text) => stdout.write(text) };
 }
 
 export interface ProcessRuntime extends Runtime {

@@ -1,11 +1,20 @@
 import type { Server } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config.js';
 import { newId } from '../domain/ids.js';
 import { type Engine, startEngine } from '../engine/engine.js';
 import { buildApp } from '../http/app.js';
+import { resolveKeySecret } from '../security/key-secret.js';
+import { type AdminSocket, serveAdminSocket } from './admin-socket-server.js';
 import { bootstrap, firstRunBanner } from './bootstrap.js';
+import { ensurePortFree, listenFailure, type PortSetting } from './listen-failure.js';
 import { startMetricsServer } from './metrics-server.js';
-import { createLogger, createProcessRuntime, describeDatabase } from './process-runtime.js';
+import {
+  createOutput,
+  createProcessRuntime,
+  describeDatabase,
+  type ProcessRuntime,
+} from './process-runtime.js';
 import { onShutdownSignal } from './shutdown.js';
 
 export interface ServeOptions {
@@ -13,17 +22,74 @@ export interface ServeOptions {
   api: boolean;
 }
 
-const metricsPortOf = (s: Server) => {
+interface Listeners {
+  app: FastifyInstance | undefined;
+  metricsServer: Server | undefined;
+  adminSocket: AdminSocket | undefined;
+}
+
+const portOf = (s: Server) => {
   const a = s.address();
   return typeof a === 'object' && a ? a.port : undefined;
 };
 
+/** The port this process listens on for HTTP: the API's, or a worker's metrics port. */
+function portSetting(opts: ServeOptions, host: string, api: number, metrics?: number) {
+  const setting = (port: number, variable: PortSetting['variable'], command: string) =>
+    ({ host, port, variable, command }) satisfies PortSetting;
+  if (opts.api) return setting(api, 'PORT', 'npm start');
+  return metrics === undefined
+    ? undefined
+    : setting(metrics, 'OUTDIAL_METRICS_PORT', 'npx outdial worker');
+}
+
+/** Opens every listener of the process, or none: on failure, those already open are closed. */
+async function listen(rt: ProcessRuntime, opts: ServeOptions, port?: PortSetting) {
+  const { config, db, log } = rt;
+  const l: Listeners = { app: undefined, metricsServer: undefined, adminSocket: undefined };
+  try {
+    if (config.database.kind === 'pglite-dir') {
+      const ctx = { db, keySecret: config.keySecret, now: () => rt.clock.now() };
+      l.adminSocket = await serveAdminSocket(ctx, config.database.dataDir, log);
+    }
+    if (opts.api) {
+      l.app = await buildApp(rt);
+      await l.app.listen({ host: config.host, port: config.port });
+    } else if (config.metricsPort !== undefined) {
+      // The API port already serves /metrics; a worker-only process needs a port of its own.
+      l.metricsServer = await startMetricsServer(rt, config.metricsPort);
+    }
+    return l;
+  } catch (err) {
+    await l.app?.close();
+    await l.adminSocket?.close();
+    throw (port && listenFailure(err, port)) ?? err;
+  }
+}
+
 /** `outdial serve` (API and workers) and `outdial worker` (workers only). */
 export async function runServer(opts: ServeOptions): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config);
+  const { log, print } = createOutput(config);
+  const port = portSetting(opts, config.host, config.port, config.metricsPort);
+  // A taken port stops the start before anything is opened or created.
+  if (port) await ensurePortFree(port);
   const rt = await createProcessRuntime(config, log);
-  const firstRun = opts.api ? await bootstrap(rt.db, config, rt.clock.now()) : undefined;
+  // OUTDIAL_BOOTSTRAP_* credentials are the caller's already: they exist before /readyz says so.
+  const scripted = config.bootstrap.workspaceId !== undefined;
+  let l: Listeners;
+  try {
+    // A wrong OUTDIAL_KEY_SECRET stops the process here, before it listens.
+    if (opts.api) await resolveKeySecret(rt.db, config.keySecret);
+    if (opts.api && scripted) await bootstrap(rt.db, config, rt.clock.now());
+    l = await listen(rt, opts, port);
+  } catch (err) {
+    await rt.db.close();
+    throw err;
+  }
+  // Only once the port is bound: the first start's key is shown once, by a server that serves.
+  const firstRun =
+    opts.api && !scripted ? await bootstrap(rt.db, config, rt.clock.now()) : undefined;
 
   const engines: Engine[] = [];
   for (let i = 0; i < opts.workers; i++) {
@@ -31,33 +97,36 @@ export async function runServer(opts: ServeOptions): Promise<void> {
       await startEngine(rt, { workerId: newId('key', rt.clock.now()).replace('key_', 'wrk_') }),
     );
   }
-  const app = opts.api ? await buildApp(rt) : undefined;
-  if (app) await app.listen({ host: config.host, port: config.port });
-  // The API port already serves /metrics; a worker-only process needs a port of its own.
-  const metricsServer =
-    !app && config.metricsPort !== undefined
-      ? await startMetricsServer(rt, config.metricsPort)
-      : undefined;
 
-  const address = app?.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  if (firstRun) process.stdout.write(`${firstRunBanner(firstRun, baseUrl)}\n`);
+  const { app, metricsServer, adminSocket } = l;
+  const apiPort = app ? portOf(app.server) : undefined;
+  const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${apiPort}`;
   log.info(
     {
       url: app ? baseUrl : undefined,
-      metricsPort: metricsServer ? metricsPortOf(metricsServer) : undefined,
+      metricsPort: metricsServer ? portOf(metricsServer) : undefined,
+      adminSocket: adminSocket?.file,
       workers: opts.workers,
       database: describeDatabase(config),
     },
     app ? `Outdial listening on ${baseUrl}` : 'Outdial worker running',
   );
+  // After the log lines of the start, so it is the last thing on the screen.
+  if (firstRun) print(`${firstRunBanner(firstRun, baseUrl)}\n`);
 
-  onShutdownSignal(log, async () => {
-    // Stop taking requests first, then let the calls in progress end, then close the database.
-    await app?.close();
-    metricsServer?.close();
-    await Promise.all(engines.map((e) => e.stop(config.shutdownGraceMs)));
-    await rt.db.close();
-  });
+  onShutdownSignal(
+    log,
+    async () => {
+      // Stop taking requests first, then let the calls in progress end, then close the database.
+      await app?.close();
+      metricsServer?.close();
+      await adminSocket?.close();
+      await Promise.all(engines.map((e) => e.stop(config.shutdownGraceMs)));
+      await rt.db.close();
+    },
+    {
+      activeCalls: () => engines.reduce((n, e) => n + e.activeCalls(), 0),
+      graceMs: config.shutdownGraceMs,
+    },
+  );
 }

@@ -17,6 +17,8 @@ import { createWakeSignal, Waiter, type WakeSignal } from './wake.js';
 
 export interface Engine {
   readonly workerId: string;
+  /** Calls this engine has claimed and not yet finished (what a stop would wait for). */
+  activeCalls(): number;
   /**
    * Stops claiming, hands back claimed calls not yet dialed, waits up to `graceMs` (default
    * config.shutdownGraceMs) for calls in progress, then stops watching the rest: their leases are
@@ -150,5 +152,5 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
     })();
     return stopped;
   };
-  return { workerId, stop };
+  return { workerId, activeCalls: () => runners.size, stop };
 }

@@ -18,6 +18,7 @@ import { errorHandler, isUploadRoute } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { workspaceRateLimit } from './rate-limit.js';
+import { OneLineRequestLog } from './request-log.js';
 import { agentsRoutes } from './routes/agents.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
@@ -76,6 +77,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   const app = Fastify({
     loggerInstance: rt.log as FastifyBaseLogger,
     genReqId: requestIds(),
+    logController: new OneLineRequestLog(),
     bodyLimit: JSON_BODY_LIMIT,
     return503OnClosing: true,
     trustProxy: rt.config.trustProxy,

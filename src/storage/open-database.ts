@@ -24,7 +24,7 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
   } else if (target.kind === 'pglite-memory') {
     db = await openPglite();
   } else {
-    const unlock = lockDataDir(target.dataDir);
+    const unlock = await lockDataDir(target.dataDir);
     try {
       const inner = await openPglite(`${target.dataDir}/pgdata`);
       db = {

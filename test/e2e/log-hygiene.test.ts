@@ -71,6 +71,10 @@ const WRONG_KEY = generateApiKey();
     expect(first.status).toBe(200);
     const requestId = first.headers.get('x-request-id');
     expect(requestId).toMatch(/^req_/);
+    // A query string is the client's to fill: the log keeps the path only.
+    const listed200 = await api(cliKey, `/batch-calls?page=1&limit=5&token=${WRONG_KEY}`);
+    expect(listed200.status).toBe(200);
+    const listId = listed200.headers.get('x-request-id');
     expect((await api(WRONG_KEY, '/agents')).status).toBe(401);
 
     const csv = writeContacts(
@@ -129,8 +133,20 @@ const WRONG_KEY = generateApiKey();
     const requests = served.filter((e) => e.msg === 'request completed');
     expect(requests.length).toBeGreaterThan(5);
     for (const r of requests) expect(r.reqId).toMatch(/^req_/);
-    // The id a client saw is the one its request's log lines carry.
-    expect(requests.filter((r) => r.reqId === requestId)).toHaveLength(1);
+    // The id a client saw is the one its request's log line carries: one line per request.
+    expect(served.filter((e) => e.reqId === requestId)).toEqual([
+      expect.objectContaining({
+        msg: 'request completed',
+        method: 'GET',
+        url: '/v1/api/agents',
+        statusCode: 200,
+        responseTime: expect.any(Number),
+      }),
+    ]);
+    expect(served.filter((e) => e.msg === 'incoming request')).toEqual([]);
+    const ids = requests.map((r) => r.reqId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(requests.find((r) => r.reqId === listId)).toMatchObject({ url: '/v1/api/batch-calls' });
     const ends = logEntries(outputs.worker).filter((e) => e.msg === 'attempt ended');
     expect(ends.length).toBeGreaterThanOrEqual(5);
     for (const e of ends) {

@@ -4,12 +4,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import {
+  bannerExportLine,
   parseBanner,
   ROOT,
+  runCli,
   type Server,
   startServer,
   stopServer,
   tempDir,
+  waitForBanner,
 } from '../support/cli.js';
 
 const SAMPLE = path.join(ROOT, 'examples/contacts.csv');
@@ -62,7 +65,7 @@ describe('walk-through on the embedded default (real CLI process)', () => {
       OUTDIAL_SIM_SPEED: '400',
       OUTDIAL_RETRY_DELAYS_MS: '200,400',
     });
-    const creds = parseBanner(server.output());
+    const creds = await waitForBanner(server);
     api = new ApiClient(server.baseUrl, {
       'x-api-key': creds.apiKey,
       'x-workspace-id': creds.workspaceId,
@@ -75,13 +78,18 @@ describe('walk-through on the embedded default (real CLI process)', () => {
     data.remove();
   });
 
-  it('prints a ready-to-paste curl with the created credentials', () => {
+  it('prints the credentials, and a line that exports them for the README walkthrough', () => {
     const out = server.output();
     const creds = parseBanner(out);
     expect(creds.apiKey).toMatch(/^od_/);
     expect(creds.workspaceId).toMatch(/^ws_/);
     expect(creds.agentId).toMatch(/^agent_/);
-    expect(out).toContain(`-F file=@examples/contacts.csv -F agentId=${creds.agentId}`);
+    expect(bannerExportLine(out)).toBe(
+      `export BASE=${server.baseUrl} KEY=${creds.apiKey} WS=${creds.workspaceId} AGENT=${creds.agentId}`,
+    );
+    expect(out).toContain('-F file=@examples/contacts.csv -F agentId="$AGENT"');
+    // The banner comes after the start's log lines, not buried among them.
+    expect(out.indexOf('Outdial listening on')).toBeLessThan(out.indexOf('API key'));
   });
 
   it('runs the sample batch to the documented end state of every job', async () => {
@@ -167,9 +175,12 @@ describe('walk-through on the embedded default (real CLI process)', () => {
   }, 90_000);
 
   it('refuses a second process on the same data directory with a clear message', async () => {
-    const { runCli } = await import('../support/cli.js');
     const second = runCli(['serve'], { OUTDIAL_DATA_DIR: data.dir, PORT: '0' });
     expect(await second.exited).toBe(2);
-    expect(second.output()).toContain('is in use by another Outdial process');
+    const out = second.output();
+    expect(out).toContain('is in use by another Outdial process');
+    expect(out).toContain(`pid ${server.proc.pid}`);
+    // Another data directory would be another database: never the advice.
+    expect(out).not.toContain('OUTDIAL_DATA_DIR');
   });
 });

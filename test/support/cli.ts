@@ -24,11 +24,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The environment a child gets: ours minus anything that would change its database choice. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+/** The environment a child gets: ours minus anything that would change its database or output. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
-    if (k.startsWith('OUTDIAL_') || k === 'DATABASE_URL' || k === 'PORT' || k === 'HOST')
+    if (
+      k.startsWith('OUTDIAL_') ||
+      ['DATABASE_URL', 'PORT', 'HOST', 'LOG_FORMAT', 'LOG_LEVEL'].includes(k)
+    )
       delete env[k];
   }
   // The end-to-end tests poll several times a second; the request limit is tested elsewhere.
@@ -41,10 +44,14 @@ export interface CliRun {
   exited: Promise<number | null>;
 }
 
-/** Runs `outdial <args>` as a user would, collecting stdout and stderr. */
-export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
+/** Runs `outdial <args>` as a user would (from the project's folder), collecting stdout and stderr. */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { cwd?: string } = {},
+): CliRun {
   const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,13 +71,17 @@ export interface Server extends CliRun {
   port: number;
 }
 
-/** Starts `outdial serve` and resolves once /readyz answers 200. */
+/**
+ * Starts `outdial serve` and resolves once /readyz answers 200. A first start's banner comes just
+ * after: read it with waitForBanner.
+ */
 export async function startServer(
   env: Record<string, string>,
   args: string[] = [],
+  opts: { cwd?: string } = {},
 ): Promise<Server> {
   const port = await freePort();
-  const run = runCli(['serve', ...args], { PORT: String(port), ...env });
+  const run = runCli(['serve', ...args], { PORT: String(port), ...env }, opts);
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   let exitCode: number | null | undefined;
@@ -91,6 +102,21 @@ export async function startServer(
   }
   run.proc.kill('SIGKILL');
   throw new Error(`server not ready in time:\n${run.output()}`);
+}
+
+/** The `export BASE=… KEY=… WS=… AGENT=…` line of the first-run banner. */
+export function bannerExportLine(output: string): string {
+  const m = /^ {2}(export BASE=\S+ KEY=\S+ WS=\S+ AGENT=\S+)$/m.exec(output);
+  if (!m) throw new Error(`no export line in the first-run output:\n${output}`);
+  return m[1]!;
+}
+
+/** Waits for the whole first-run banner (printed just after the server says it listens). */
+export async function waitForBanner(s: CliRun): Promise<ReturnType<typeof parseBanner>> {
+  await waitUntil('the first-run banner', () =>
+    /export BASE=.*\n[\s\S]*-F agentId="\$AGENT"\n/.test(s.output()) ? true : undefined,
+  );
+  return parseBanner(s.output());
 }
 
 /** Parses the first-run banner the server prints on an empty database. */

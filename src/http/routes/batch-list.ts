@@ -23,7 +23,11 @@ export async function batchListRoutes(app: FastifyInstance, opts: { rt: Runtime 
 
   r.get(
     '/',
-    { schema: { querystring: BatchListQuery, response: { 200: BatchListBody, 400: ErrorBody } } },
+    {
+      // `/batch-calls/` is a batch id left empty (an unset shell variable), not this list.
+      prefixTrailingSlash: 'no-slash',
+      schema: { querystring: BatchListQuery, response: { 200: BatchListBody, 400: ErrorBody } },
+    },
     async (req): Promise<BatchListBody> => {
       const page = req.query.page ?? CALLS_PAGE_DEFAULT;
       const limit = req.query.limit ?? CALLS_LIMIT_DEFAULT;
