@@ -1,12 +1,29 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { describe } from 'vitest';
 import { ROOT } from '../support/cli.js';
 
 // Debian's Chromium driven by playwright-core: nothing downloads a browser. .ci/run installs it
 // with apt when it is missing.
 
 export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * A suite that needs Chromium: skipped loudly when it is not installed, except under CI=true
+ * (where .ci/run installs it), where that is a failure.
+ */
+export function describeWithChromium(name: string, fn: () => void): void {
+  if (existsSync(CHROMIUM)) {
+    describe(name, fn);
+    return;
+  }
+  if (process.env['CI'] === 'true') throw new Error(`${CHROMIUM} is required under CI`);
+  console.warn(
+    `\n*** SKIPPING browser tests: ${CHROMIUM} missing (apt-get install chromium) ***\n`,
+  );
+  describe.skip(name, fn);
+}
 
 /** Screenshots of each page, for a reviewer to look at (not committed). */
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'dashboard');

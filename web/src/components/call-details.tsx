@@ -19,6 +19,8 @@ export function CallDetails(props: {
 }) {
   const { api, batchId, jobId } = props;
   const dialog = useRef<HTMLDialogElement>(null);
+  // Where focus goes back to when the dialog closes: the control that opened it.
+  const opener = useRef(document.activeElement as HTMLElement | null);
   const call = useLoad(
     () =>
       api.get<CallDetail>(`/batch-calls/${batchId}/calls/${encodeURIComponent(jobId)}`, {
@@ -30,18 +32,16 @@ export function CallDetails(props: {
   useEffect(() => {
     const d = dialog.current;
     if (d && !d.open) d.showModal();
+    const back = opener.current;
+    return () => {
+      if (back?.isConnected) back.focus();
+    };
   }, []);
   const c = call.data;
   const who = c?.result?.metadata ?? {};
   const person = [who['first_name'], who['last_name']].filter(Boolean).join(' ');
   return (
-    <dialog
-      ref={dialog}
-      class="dialog"
-      aria-labelledby="call-title"
-      onClose={props.onClose}
-      onCancel={props.onClose}
-    >
+    <dialog ref={dialog} class="dialog" aria-labelledby="call-title" onClose={props.onClose}>
       <div class="dialog-head">
         <h2 id="call-title">
           Call to <span class="mono">{c?.phone_number ?? '…'}</span>

@@ -134,7 +134,7 @@ export function CallsTable(props: {
                     <td data-label="Started">{formatTime(c.startTime)}</td>
                     <td data-label="Talk time">{formatDuration(c.duration)}</td>
                     <td data-label="Error" class="cell-error">
-                      {c.error ?? ''}
+                      {c.error ?? null}
                     </td>
                   </tr>
                 ))}

@@ -87,12 +87,13 @@ export function Batch({ api, id }: { api: Api; id: string }) {
     try {
       const answer = await api.json<CancelAnswer>('DELETE', `/batch-calls/${b.id}`);
       const d = answer.details;
+      // The page shows the batch as the server now has it before it says what happened.
+      await batch.reload();
+      setConfirming(false);
       setNotice(
         `Batch cancelled: ${formatCount(d.cancelledCalls)} waiting call${d.cancelledCalls === 1 ? '' : 's'} will not be dialed` +
           (d.activeCalls > 0 ? `; ${formatCount(d.activeCalls)} on the line will finish.` : '.'),
       );
-      setConfirming(false);
-      await batch.reload();
     } catch (err) {
       setActionError(err as Error);
     } finally {
