@@ -22,6 +22,7 @@ import { registerOpenApi } from './openapi.js';
 import { workspaceRateLimit } from './rate-limit.js';
 import { OneLineRequestLog } from './request-log.js';
 import { agentsRoutes } from './routes/agents.js';
+import { batchActivityRoutes } from './routes/batch-activity.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
 import { batchExportRoutes } from './routes/batch-export.js';
@@ -180,6 +181,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(agentsRoutes, { rt, prefix: '/agents' });
         await v1.register(batchCreateRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchReadRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(batchActivityRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchListRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchCancelRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchExportRoutes, { rt, prefix: '/batch-calls' });

@@ -214,6 +214,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       404: 'No such batch in this workspace',
     },
   },
+  'GET /batch-calls/{}/activity': {
+    tag: 'Batch calls',
+    summary: "Count a batch's finished calls by outcome, failure reason and time (ext)",
+    operationId: 'getBatchActivity',
+    description:
+      'What the dashboard charts: completed calls by outcome, failed ones by the reason of ' +
+      'their last attempt, and calls finished per interval since the first dial.',
+    answers: { 404: 'No such batch in this workspace' },
+  },
   'GET /batch-calls/{}/calls/{}': {
     tag: 'Batch calls',
     summary: "Get one call's status, attempts and result",

@@ -184,6 +184,26 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     const legend = await page.locator('.legend').textContent();
     expect(legend).toContain('Completed 7');
     expect(legend).toContain('Failed 3');
+    // The outcomes chart: each outcome and failure reason of the sample's reserved numbers.
+    const bars = page.locator('.outcome-chart li');
+    await expect
+      .poll(() => bars.allTextContents(), { timeout: 10_000 })
+      .toEqual([
+        'Successful4 (40%)',
+        'Callback requested1 (10%)',
+        'Voicemail1 (10%)',
+        'Unsuccessful0 (0%)',
+        'Opted out1 (10%)',
+        'Failed: busy1 (10%)',
+        'Failed: no answer1 (10%)',
+        'Failed: unreachable1 (10%)',
+        'Cancelled0 (0%)',
+      ]);
+    // The timeline: a line per kind, drawn from the batch's activity.
+    expect(await page.locator('.timeline canvas').count()).toBe(1);
+    expect(await page.locator('.timeline').getAttribute('aria-label')).toMatch(
+      /7 completed, 3 failed, 0 cancelled$/,
+    );
     // The server agrees with the page.
     const done = (await api.get(`/v1/api/batch-calls/${sampleBatchId}`)).body;
     expect(done.progress).toMatchObject({ completed: 7, failed: 3, waiting: 0, active: 0 });

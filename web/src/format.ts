@@ -35,5 +35,11 @@ export const formatCount = (n: number) => n.toLocaleString();
 /** snake_case words as a person writes them: no_answer → "no answer". */
 export const humanize = (s: string) => s.replaceAll('_', ' ');
 
+/** The same, as a label: callback_requested → "Callback requested". */
+export const label = (s: string) => {
+  const h = humanize(s);
+  return h.charAt(0).toUpperCase() + h.slice(1);
+};
+
 export const percent = (part: number, whole: number) =>
   whole <= 0 ? 0 : Math.round((part / whole) * 100);

@@ -189,3 +189,20 @@ export interface Workspace {
   callsPerSecond: number;
   timezone: string;
 }
+
+export interface ActivityBucket {
+  start: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface BatchActivity {
+  batchId: string;
+  outcomes: Record<string, number>;
+  failures: Record<string, number>;
+  cancelled: number;
+  from?: number;
+  bucketMs?: number;
+  buckets: ActivityBucket[];
+}

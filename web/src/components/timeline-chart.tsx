@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { BatchActivity } from '../api/types';
 
 export interface Sample {
   /** epoch ms */
@@ -10,12 +11,25 @@ export interface Sample {
   cancelled: number;
 }
 
+/** Running totals at the end of each interval, from zero at the first dial. */
+export function cumulativeSamples(activity: BatchActivity | undefined): Sample[] {
+  if (!activity || activity.from === undefined || activity.bucketMs === undefined) return [];
+  const out: Sample[] = [{ t: activity.from, completed: 0, failed: 0, cancelled: 0 }];
+  let completed = 0;
+  let failed = 0;
+  let cancelled = 0;
+  for (const b of activity.buckets) {
+    completed += b.completed;
+    failed += b.failed;
+    cancelled += b.cancelled;
+    out.push({ t: b.start + activity.bucketMs, completed, failed, cancelled });
+  }
+  return out;
+}
+
 const COLORS = { completed: '#15803d', failed: '#b91c1c', cancelled: '#6b7280' };
 
-/**
- * Calls finished over time (cumulative), from the progress the page has read: the batch's first
- * dial, every poll while the page is open, and its end.
- */
+/** Calls finished over time (running totals), from the batch's first dial to its last end. */
 export function TimelineChart({ samples }: { samples: Sample[] }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);

@@ -1,13 +1,13 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
-import type { Agent, BatchStatusBody, CancelAnswer } from '../api/types';
+import type { Agent, BatchActivity, BatchStatusBody, CancelAnswer } from '../api/types';
 import { CallDetails } from '../components/call-details';
 import { CallsTable } from '../components/calls-table';
 import { ErrorNote } from '../components/layout';
 import { OutcomeChart } from '../components/outcome-chart';
 import { type Counts, ProgressBar } from '../components/progress-bar';
 import { StatusBadge } from '../components/status-badge';
-import { type Sample, TimelineChart } from '../components/timeline-chart';
+import { cumulativeSamples, TimelineChart } from '../components/timeline-chart';
 import { formatCount, formatDateTime, formatDuration } from '../format';
 import { LIVE_POLL_MS, useLoad } from '../poll';
 import { href } from '../router';
@@ -33,18 +33,6 @@ function pace(b: BatchStatusBody): { perMinute?: number; etaMs?: number } {
   };
 }
 
-/** Adds this reading of the progress to the chart's samples, from the batch's first dial on. */
-function addSample(samples: Sample[], b: BatchStatusBody): Sample[] {
-  const p = b.progress;
-  if (p.startTime === undefined) return samples;
-  const out: Sample[] =
-    samples.length > 0 ? [...samples] : [{ t: p.startTime, completed: 0, failed: 0, cancelled: 0 }];
-  const t = p.completedTime ?? b.timestamp;
-  if (t <= out.at(-1)!.t) return out;
-  out.push({ t, completed: p.completed, failed: p.failed, cancelled: p.cancelled ?? 0 });
-  return out;
-}
-
 export function Batch({ api, id }: { api: Api; id: string }) {
   const batch = useLoad(
     () => api.get<BatchStatusBody>(`/batch-calls/${encodeURIComponent(id)}`),
@@ -52,17 +40,26 @@ export function Batch({ api, id }: { api: Api; id: string }) {
     { everyMs: LIVE_POLL_MS, keepPolling: (b) => !b.isComplete },
   );
   const agents = useLoad(() => api.get<{ agents: Agent[] }>('/agents'), [api]);
-  const [samples, setSamples] = useState<Sample[]>([]);
+  const live = useRef(true);
+  const activity = useLoad(
+    () => api.get<BatchActivity>(`/batch-calls/${encodeURIComponent(id)}/activity`),
+    [api, id],
+    { everyMs: LIVE_POLL_MS, keepPolling: () => live.current },
+  );
   const [openCall, setOpenCall] = useState<string | undefined>(undefined);
   const [confirming, setConfirming] = useState(false);
   const [actionError, setActionError] = useState<Error | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
 
+  const samples = useMemo(() => cumulativeSamples(activity.data), [activity.data]);
   const b = batch.data;
+  const complete = b?.isComplete ?? false;
+  // Once the batch is over, one last read of the charts' counts, then no more polling.
   useEffect(() => {
-    if (b) setSamples((s) => addSample(s, b));
-  }, [b]);
+    live.current = !complete;
+    if (complete) void activity.reload();
+  }, [complete]);
 
   if (!b) {
     return (
@@ -222,7 +219,7 @@ export function Batch({ api, id }: { api: Api; id: string }) {
 
       <div class="grid-2 charts">
         <div class="card">
-          <OutcomeChart counts={counts} />
+          <OutcomeChart counts={counts} activity={activity.data} />
         </div>
         <div class="card">
           <TimelineChart samples={samples} />
