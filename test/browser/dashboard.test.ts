@@ -91,7 +91,13 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
   it('sign in: a wrong key shows the API message; the right key opens the batches', async () => {
     const w = await tab();
     const { page } = w;
-    await page.goto(`${server.baseUrl}/`);
+    // The URL the first start tells a new user to open.
+    const printed =
+      /Open the dashboard and sign in with the workspace and API key above:\n\n {2}(\S+)\n/.exec(
+        server.output(),
+      );
+    expect(printed?.[1]).toBe(`${server.baseUrl}/`);
+    await page.goto(printed![1]!);
     await screenshot(page, '01-sign-in');
     await page.getByLabel('Workspace ID').fill(creds.workspaceId);
     await page.getByLabel('API key').fill('od_not-the-key');
@@ -525,6 +531,149 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await page.goto(`${server.baseUrl}/#/settings`);
     await page.getByRole('button', { name: 'Save settings' }).waitFor();
     await check('settings');
+    expectCleanTraffic(w, creds.apiKey);
+  });
+
+  it("a new batch's options reach the API: name, schedule, window, concurrency, callback", async () => {
+    const w = await tab();
+    const { page } = w;
+    // Chromium does not report multipart bodies with a file to the test, so the page's own
+    // fetch notes the text fields it sends (a script the test adds, outside the page's CSP).
+    await page.addInitScript(() => {
+      const sent: Array<Record<string, string>> = [];
+      (globalThis as unknown as { sentForms: typeof sent }).sentForms = sent;
+      const original = globalThis.fetch;
+      globalThis.fetch = (input, init) => {
+        if (init?.body instanceof FormData) {
+          const fields: Record<string, string> = {};
+          for (const [k, v] of init.body.entries()) if (typeof v === 'string') fields[k] = v;
+          sent.push(fields);
+        }
+        return original(input, init);
+      };
+    });
+    await signIn(page, server.baseUrl, creds);
+    await page.getByRole('link', { name: 'New batch' }).click();
+    await chooseFile(page, SAMPLE);
+    await page.getByLabel('Name').fill('Next year');
+    await page.getByLabel('Start at (your time; empty: now)').fill('2030-01-02T09:30');
+    await page.getByLabel('Most calls at once').fill('3');
+    await page.getByLabel('Only call during these hours').check();
+    await page.getByLabel('From').fill('10:00');
+    await page.getByRole('checkbox', { name: 'Fri' }).uncheck();
+    await page.getByLabel('Call busy, unanswered and voicemail contacts back later').check();
+    await page.getByLabel('Attempts in all (first call included)').fill('4');
+    await screenshot(page, '15-new-batch-options');
+    await page.getByRole('button', { name: 'Start calling 10 contacts' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Next year' }).waitFor();
+    const forms = await page.evaluate(
+      () => (globalThis as unknown as { sentForms: Array<Record<string, string>> }).sentForms,
+    );
+    // The preview's, then the start's.
+    const started = forms.at(-1)!;
+    const field = (name: string) => started[name];
+    const scheduledAt = await page.evaluate(() => new Date('2030-01-02T09:30').toISOString());
+    expect(field('name')).toBe('Next year');
+    expect(field('scheduledAt')).toBe(scheduledAt);
+    expect(field('maxConcurrency')).toBe('3');
+    expect(JSON.parse(field('callingWindow')!)).toEqual({
+      timezone: 'recipient',
+      days: [1, 2, 3, 4],
+      start: '10:00',
+      end: '20:00',
+    });
+    expect(JSON.parse(field('smartCallbackConfig')!)).toEqual({
+      enabled: true,
+      maxAttempts: 4,
+      gaps: [{ days: 0, hours: 4 }],
+    });
+    expect(field('skipInvalidRows')).toBeUndefined();
+    expect(field('agentId')).toBe(creds.agentId);
+    const id = (await page.locator('h1 + p').textContent())!.trim();
+    const body = (await api.get(`/v1/api/batch-calls/${id}`)).body;
+    expect(body).toMatchObject({ status: 'queued', scheduledAt: Date.parse(scheduledAt) });
+    expect(await page.locator('.stats').textContent()).toContain('Scheduled');
+    expectCleanTraffic(w, creds.apiKey);
+  });
+
+  // Last: it adds enough batches to push the others off the list's first page.
+  it('pages: 100,000 calls a page at a time, and the batches list', async () => {
+    const rows = Array.from(
+      { length: 100_000 },
+      (_, i) => `+447911${String(100_000 + i).padStart(6, '0')},C${i}`,
+    );
+    const big = csv('big.csv', ['phone_number,first_name', ...rows]);
+    // Tomorrow: nothing of it is dialed while the test reads it.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const started = await api.uploadCsv(big, {
+      agentId: creds.agentId,
+      name: 'Big list',
+      scheduledAt: tomorrow,
+    });
+    expect(started.status).toBe(200);
+    const bigId = started.body.batchId as string;
+
+    const w = await tab();
+    const { page } = w;
+    const callRequests: string[] = [];
+    page.on('response', async (r) => {
+      if (/\/calls\?/.test(r.url())) {
+        callRequests.push(r.url());
+        // A page of 25 calls, never the batch.
+        expect((await r.body()).length).toBeLessThan(20_000);
+      }
+    });
+    await signIn(page, server.baseUrl, creds);
+    await page.goto(`${server.baseUrl}/#/batches/${bigId}`);
+    const numbers = page.locator('.calls-table tbody th');
+    await expect.poll(() => numbers.count(), { timeout: 20_000 }).toBe(25);
+    await page.getByText('100,000 calls').waitFor();
+    const pager = page.getByRole('navigation', { name: 'Call pages' });
+    expect(await pager.textContent()).toContain('of 4,000');
+    await pager.getByLabel('Page').fill('4000');
+    await pager.getByLabel('Page').press('Enter');
+    await expect
+      .poll(() => numbers.last().textContent(), { timeout: 20_000 })
+      .toBe('+447911199999');
+    await pager.getByRole('button', { name: '← Previous' }).click();
+    await expect
+      .poll(() => numbers.last().textContent(), { timeout: 20_000 })
+      .toBe('+447911199974');
+    await page.getByLabel('Search by number').fill('7911 1500 01');
+    await expect
+      .poll(() => numbers.allTextContents(), { timeout: 20_000 })
+      .toEqual(['+447911150001']);
+    await screenshot(page, '16-big-batch-search');
+    expect(callRequests.some((u) => /page=4000\b/.test(u))).toBe(true);
+    expect(callRequests.every((u) => /limit=25\b/.test(u))).toBe(true);
+
+    // The list: 20 a page, newest first.
+    for (let i = 0; i < 20; i++) {
+      const r = await api.uploadCsv(SAMPLE, {
+        agentId: creds.agentId,
+        name: `Later ${i}`,
+        scheduledAt: tomorrow,
+      });
+      expect(r.status).toBe(200);
+    }
+    await page.goto(`${server.baseUrl}/#/batches`);
+    const names = page.locator('.batches-table tbody th a');
+    await expect.poll(() => names.count(), { timeout: 20_000 }).toBe(20);
+    expect(await names.first().textContent()).toBe('Later 19');
+    await page
+      .getByRole('navigation', { name: 'Batch pages' })
+      .getByRole('button', { name: 'Next →' })
+      .click();
+    // The second page is the API's second page, oldest last.
+    const second = (await api.get('/v1/api/batch-calls?page=2&limit=20')).body.batches as Array<{
+      id: string;
+      name?: string;
+    }>;
+    await expect
+      .poll(() => names.allTextContents(), { timeout: 20_000 })
+      .toEqual(second.map((b) => b.name ?? b.id));
+    expect(page.url()).toBe(`${server.baseUrl}/#/batches?page=2`);
+    await screenshot(page, '17-batches-page-2');
     expectCleanTraffic(w, creds.apiKey);
   });
 });

@@ -79,15 +79,36 @@ export function Pager(props: {
 }) {
   const { page, totalPages } = props;
   if (totalPages <= 1) return null;
+  const go = (n: number) => {
+    if (Number.isInteger(n) && n >= 1 && n <= totalPages && n !== page) props.onPage(n);
+  };
   return (
     <nav class="pager" aria-label={props.label}>
-      <button type="button" disabled={page <= 1} onClick={() => props.onPage(page - 1)}>
+      <button type="button" disabled={page <= 1} onClick={() => go(page - 1)}>
         ← Previous
       </button>
-      <span aria-live="polite">
-        Page {page} of {totalPages}
-      </span>
-      <button type="button" disabled={page >= totalPages} onClick={() => props.onPage(page + 1)}>
+      <form
+        class="pager-page"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const input = e.currentTarget.elements.namedItem('page') as HTMLInputElement;
+          go(Number(input.value));
+        }}
+      >
+        <label for={`${props.label}-page`}>Page</label>
+        <input
+          id={`${props.label}-page`}
+          name="page"
+          type="number"
+          min={1}
+          max={totalPages}
+          value={page}
+          // Enter or leaving the field goes there: a long list is reached without clicking.
+          onChange={(e) => go(Number(e.currentTarget.value))}
+        />
+        <span>of {totalPages.toLocaleString()}</span>
+      </form>
+      <button type="button" disabled={page >= totalPages} onClick={() => go(page + 1)}>
         Next →
       </button>
     </nav>

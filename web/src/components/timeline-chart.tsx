@@ -77,7 +77,14 @@ export function TimelineChart({ samples }: { samples: Sample[] }) {
   return (
     <figure class="chart">
       <figcaption>Calls finished over time</figcaption>
-      <div ref={box} class="timeline" role="img" aria-label={describe(samples)} />
+      {samples.length === 0 ? <p class="muted">No call has finished yet.</p> : null}
+      <div
+        ref={box}
+        class="timeline"
+        role="img"
+        aria-label={describe(samples)}
+        hidden={samples.length === 0}
+      />
     </figure>
   );
 }
