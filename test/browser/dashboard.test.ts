@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import {
   ROOT,
+  runCli,
   type Server,
   startServer,
   stopServer,
@@ -594,6 +595,31 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     expect(body).toMatchObject({ status: 'queued', scheduledAt: Date.parse(scheduledAt) });
     expect(await page.locator('.stats').textContent()).toContain('Scheduled');
     expectCleanTraffic(w, creds.apiKey);
+  });
+
+  it('a key revoked while the page is open signs the tab out, saying why', async () => {
+    const cli = async (args: string[]) => {
+      const run = runCli(args, { OUTDIAL_DATA_DIR: data.dir });
+      expect(await run.exited, run.output()).toBe(0);
+      return JSON.parse(run.output());
+    };
+    // A second key, through the running server's admin socket, as an operator would.
+    const key = await cli(['keys', 'create', '--workspace', creds.workspaceId, '--name', 'tab']);
+    const w = await tab();
+    const { page } = w;
+    await signIn(page, server.baseUrl, { ...creds, apiKey: key.apiKey });
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Save settings' }).waitFor();
+    await cli(['keys', 'revoke', key.id]);
+    // The next request the page makes is refused: back to sign in, with the API's words.
+    await page.getByRole('link', { name: 'Agents' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Signed out' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^Signed out: Unauthorized: .+/);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await screenshot(page, '18-signed-out-revoked');
+    expectCleanTraffic(w, key.apiKey);
   });
 
   // Last: it adds enough batches to push the others off the list's first page.
