@@ -31,14 +31,16 @@ export function CallsTable(props: {
   const [typed, setTyped] = useState('');
   const [phone, setPhone] = useState('');
   const [page, setPage] = useState(1);
-  // Search once typing pauses, not on every key.
+  // Search once typing pauses, not on every key; only a new search goes back to page 1.
   useEffect(() => {
+    const next = typed.trim();
+    if (next === phone) return;
     const t = setTimeout(() => {
-      setPhone(typed.trim());
+      setPhone(next);
       setPage(1);
     }, 300);
     return () => clearTimeout(t);
-  }, [typed]);
+  }, [typed, phone]);
   const calls = useLoad(
     () =>
       props.api.get<CallsPage>(`/batch-calls/${props.batchId}/calls`, {

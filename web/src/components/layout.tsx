@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { href, type Route } from '../router';
 
 const NAV = [
@@ -78,6 +78,9 @@ export function Pager(props: {
   onPage: (page: number) => void;
 }) {
   const { page, totalPages } = props;
+  // What the user is typing survives the live refreshes; a new page shows its own number.
+  const [draft, setDraft] = useState(String(page));
+  useEffect(() => setDraft(String(page)), [page]);
   if (totalPages <= 1) return null;
   const go = (n: number) => {
     if (Number.isInteger(n) && n >= 1 && n <= totalPages && n !== page) props.onPage(n);
@@ -91,8 +94,7 @@ export function Pager(props: {
         class="pager-page"
         onSubmit={(e) => {
           e.preventDefault();
-          const input = e.currentTarget.elements.namedItem('page') as HTMLInputElement;
-          go(Number(input.value));
+          go(Number(draft));
         }}
       >
         <label for={`${props.label}-page`}>Page</label>
@@ -102,7 +104,8 @@ export function Pager(props: {
           type="number"
           min={1}
           max={totalPages}
-          value={page}
+          value={draft}
+          onInput={(e) => setDraft(e.currentTarget.value)}
           // Enter or leaving the field goes there: a long list is reached without clicking.
           onChange={(e) => go(Number(e.currentTarget.value))}
         />
