@@ -555,6 +555,13 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     });
     await signIn(page, server.baseUrl, creds);
     await page.getByRole('link', { name: 'New batch' }).click();
+    // The agent's template: its variables as columns, fetched with the key in a header.
+    const [template] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download a template' }).click(),
+    ]);
+    const header = readFileSync((await template.path())!, 'utf8').split(/\r?\n/)[0];
+    expect(header).toBe('phone_number,first_name,last_name,email,appointment_date');
     await chooseFile(page, SAMPLE);
     await page.getByLabel('Name').fill('Next year');
     await page.getByLabel('Start at (your time; empty: now)').fill('2030-01-02T09:30');
