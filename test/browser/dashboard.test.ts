@@ -160,6 +160,13 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     expect(await start.isDisabled()).toBe(true);
     await page.getByText('Fix the rows listed above').waitFor();
     await screenshot(page, '04-new-batch-errors');
+    // Skipping the invalid rows would start the 9 good ones; the user fixes the file instead.
+    const skip = page.getByLabel('Skip the invalid rows and call the 9 valid ones');
+    await skip.check();
+    expect(await start.isDisabled()).toBe(false);
+    expect(await start.textContent()).toBe('Start calling 9 contacts');
+    await skip.uncheck();
+    expect(await start.isDisabled()).toBe(true);
     // Nothing was created by looking.
     expect((await api.get('/v1/api/batch-calls')).body.batches).toEqual([]);
 
