@@ -14,12 +14,15 @@ import { KEYS_CHANNEL } from '../storage/api-keys-repo.js';
 import { ApiKeyCache } from './api-key-cache.js';
 import { authHook } from './auth.js';
 import { AuthFailureLimit } from './auth-failure-limit.js';
+import { DEFAULT_DASHBOARD_DIR } from './dashboard/dashboard-files.js';
+import { dashboardRoutes, isDashboardRequest } from './dashboard/dashboard-routes.js';
 import { errorHandler, isUploadRoute } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { workspaceRateLimit } from './rate-limit.js';
 import { OneLineRequestLog } from './request-log.js';
 import { agentsRoutes } from './routes/agents.js';
+import { batchActivityRoutes } from './routes/batch-activity.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
 import { batchExportRoutes } from './routes/batch-export.js';
@@ -71,6 +74,8 @@ function requestIds(): () => string {
 export interface BuildAppOptions {
   /** Sees every route as it is added (tests use it to check the OpenAPI document covers all). */
   onRoute?: (route: RouteOptions) => void;
+  /** Where the built dashboard is (default dist/web of this package). */
+  dashboardDir?: string;
 }
 
 export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -119,7 +124,11 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   );
   app.addHook('onSend', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
-    if (!req.url.startsWith('/docs')) reply.header('content-security-policy', DATA_CSP);
+    // The dashboard's files carry their own page policy (dashboard-routes.ts).
+    const ownPolicy = isDashboardRequest(req) && reply.hasHeader('content-security-policy');
+    if (!req.url.startsWith('/docs') && !ownPolicy) {
+      reply.header('content-security-policy', DATA_CSP);
+    }
     // The id every log line of this request carries: a client can quote it in a support ticket.
     reply.header('x-request-id', req.id);
   });
@@ -142,6 +151,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   });
 
   await app.register(healthRoutes, { rt });
+  await app.register(dashboardRoutes, { dir: opts.dashboardDir ?? DEFAULT_DASHBOARD_DIR });
   // One limiter for both prefixes: they are one API, and a workspace gets one budget.
   const rateLimit = workspaceRateLimit({ limit: rt.config.rateLimitPerMin, clock: rt.clock });
   // Read on the first request that needs it, not here: an app may be built on a database that is
@@ -171,6 +181,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(agentsRoutes, { rt, prefix: '/agents' });
         await v1.register(batchCreateRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchReadRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(batchActivityRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchListRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchCancelRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchExportRoutes, { rt, prefix: '/batch-calls' });

@@ -204,15 +204,36 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /batch-calls/{}/calls': {
     tag: 'Batch calls',
-    summary: "List a batch's calls in CSV row order, optionally of one status",
+    summary: "List a batch's calls in CSV row order, optionally of one status or number",
     operationId: 'listBatchCalls',
-    answers: { 400: 'An invalid page, limit or status', 404: 'No such batch in this workspace' },
+    description:
+      'ext: `phone` searches by number within the batch (every row of the batch is checked, so ' +
+      'a search costs a scan of that one batch, never of others).',
+    answers: {
+      400: 'An invalid page, limit, status or phone',
+      404: 'No such batch in this workspace',
+    },
+  },
+  'GET /batch-calls/{}/activity': {
+    tag: 'Batch calls',
+    summary: "Count a batch's finished calls by outcome, failure reason and time (ext)",
+    operationId: 'getBatchActivity',
+    description:
+      'What the dashboard charts: completed calls by outcome, failed ones by the reason of ' +
+      'their last attempt, and calls finished per interval since the first dial.',
+    answers: { 404: 'No such batch in this workspace' },
   },
   'GET /batch-calls/{}/calls/{}': {
     tag: 'Batch calls',
     summary: "Get one call's status, attempts and result",
     operationId: 'getBatchCall',
-    answers: { 404: 'No such call in that batch, or no such batch in this workspace' },
+    description:
+      'ext: `?include=attempts` adds `attemptHistory`, each attempt with its times and why it ' +
+      "ended; without it the answer is exactly the contract's.",
+    answers: {
+      400: 'An unknown include',
+      404: 'No such call in that batch, or no such batch in this workspace',
+    },
   },
   'DELETE /batch-calls/{}': {
     tag: 'Batch calls',

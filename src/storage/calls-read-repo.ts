@@ -1,3 +1,4 @@
+import type { PhoneSearch } from '../domain/phone-search.js';
 import type { CallState, Outcome, RowVariables } from '../domain/types.js';
 import type { Queryable } from './db.js';
 
@@ -65,34 +66,74 @@ const toCall = (r: CallRow): CallRecord => ({
 export interface CallsPage {
   /** Only calls in this state; all states when absent. */
   state?: CallState;
+  /** Only calls whose number matches (domain/phone-search.ts); all numbers when absent. */
+  phone?: PhoneSearch;
   limit: number;
   offset: number;
 }
 
 /**
- * One page of a batch's calls in CSV order, optionally of one state. The caller knows the total
- * from the progress counters, so nothing here counts.
- * $1 batch id, $2 limit, $3 offset, $4 state (filtered variant only). No locks.
+ * The WHERE clause of a page or a count: $1 batch id, then the filter's parameters from $next on
+ * (state; the phone digits; the whole number or NULL).
+ */
+function callsFilter(
+  batchId: string,
+  filter: Pick<CallsPage, 'state' | 'phone'>,
+  next: number,
+): { where: string; params: unknown[] } {
+  const conds = ['batch_id = $1'];
+  const params: unknown[] = [batchId];
+  let n = next;
+  if (filter.state !== undefined) {
+    conds.push(`state = $${n++}`);
+    params.push(filter.state);
+  }
+  if (filter.phone !== undefined) {
+    conds.push(`(strpos(phone_number, $${n}) > 0 OR phone_number = $${n + 1})`);
+    params.push(filter.phone.digits, filter.phone.e164 ?? null);
+  }
+  return { where: conds.join(' AND '), params };
+}
+
+/**
+ * One page of a batch's calls in CSV order, optionally of one state and of numbers matching a
+ * search. The caller knows the total of an unsearched list from the progress counters, so
+ * nothing here counts (countCalls does, for a search).
+ * $1 batch id, $2 limit, $3 offset, then the filter's (callsFilter). No locks.
  * Index: the (batch_id, seq) unique index, or calls_batch_state (batch_id, state, seq) when
- * filtered; both yield rows already in seq order, so no sort happens.
+ * filtered by state; both yield rows already in seq order, so no sort happens. A phone search
+ * is checked on each of the batch's rows in that order: bounded by the batch's size, and a
+ * page stops reading as soon as it is full.
  */
 export async function listCallsPage(
   q: Queryable,
   batchId: string,
   page: CallsPage,
 ): Promise<CallRecord[]> {
-  const rows =
-    page.state === undefined
-      ? await q.query<CallRow>(
-          `SELECT ${COLUMNS} FROM calls WHERE batch_id = $1 ORDER BY seq LIMIT $2 OFFSET $3`,
-          [batchId, page.limit, page.offset],
-        )
-      : await q.query<CallRow>(
-          `SELECT ${COLUMNS} FROM calls WHERE batch_id = $1 AND state = $4
-            ORDER BY seq LIMIT $2 OFFSET $3`,
-          [batchId, page.limit, page.offset, page.state],
-        );
+  const { where, params } = callsFilter(batchId, page, 4);
+  const rows = await q.query<CallRow>(
+    `SELECT ${COLUMNS} FROM calls WHERE ${where} ORDER BY seq LIMIT $2 OFFSET $3`,
+    [params[0], page.limit, page.offset, ...params.slice(1)],
+  );
   return rows.map(toCall);
+}
+
+/**
+ * How many of a batch's calls match a phone search (and a state): the total of a searched list.
+ * $1 batch id, then the filter's (callsFilter). No locks. Index: as listCallsPage; reads at most
+ * the batch's rows (calls_batch_phone serves a whole-number match's equality alone).
+ */
+export async function countCalls(
+  q: Queryable,
+  batchId: string,
+  filter: Pick<CallsPage, 'state' | 'phone'>,
+): Promise<number> {
+  const { where, params } = callsFilter(batchId, filter, 2);
+  const rows = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM calls WHERE ${where}`,
+    params,
+  );
+  return rows[0]?.n ?? 0;
 }
 
 /**

@@ -48,8 +48,20 @@ interface Probe {
   check?: (res: Response, w: World) => void;
 }
 
-/** Routes outside /v1: no key, no workspace data (contract §16). A trailing * matches a prefix. */
-const PUBLIC_ROUTES = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs*'];
+/**
+ * Routes outside /v1: no key, no workspace data (contract §16, and the dashboard's files, which
+ * read data only through the API with the user's key). A trailing * matches a prefix.
+ */
+const PUBLIC_ROUTES = [
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.json',
+  '/docs*',
+  '/',
+  '/favicon.svg',
+  '/assets/*',
+];
 
 const csvOf = (phones: string[]) =>
   `phone_number,first_name\n${phones.map((p) => `${p},Amadeo`).join('\n')}\n`;
@@ -213,15 +225,31 @@ const MATRIX: Record<string, Probe[]> = {
     status: 404,
     asIfMissing: true,
   })),
-  'GET /batch-calls/:batchId/calls': (['queuedBatch', 'processingBatch'] as const).map((k) => ({
-    what: `B's ${k}, every status`,
-    call: (t: Target) => ({
-      method: 'GET',
-      path: `/batch-calls/${t[k]}/calls?page=1&limit=100&status=all`,
+  'GET /batch-calls/:batchId/calls': [
+    ...(['queuedBatch', 'processingBatch'] as const).map((k) => ({
+      what: `B's ${k}, every status`,
+      call: (t: Target) => ({
+        method: 'GET' as const,
+        path: `/batch-calls/${t[k]}/calls?page=1&limit=100&status=all`,
+      }),
+      status: 404,
+      asIfMissing: true,
+    })),
+    {
+      what: "B's processingBatch searched by number",
+      call: (t) => ({ method: 'GET', path: `/batch-calls/${t.processingBatch}/calls?phone=1` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'GET /batch-calls/:batchId/activity': (['completedBatch', 'processingBatch'] as const).map(
+    (k) => ({
+      what: `B's ${k}: outcomes and times`,
+      call: (t: Target) => ({ method: 'GET' as const, path: `/batch-calls/${t[k]}/activity` }),
+      status: 404,
+      asIfMissing: true,
     }),
-    status: 404,
-    asIfMissing: true,
-  })),
+  ),
   'GET /batch-calls/:batchId/calls/:jobId': [
     {
       what: "B's batch and B's waiting job",
@@ -234,6 +262,15 @@ const MATRIX: Record<string, Probe[]> = {
       call: (t) => ({
         method: 'GET',
         path: `/batch-calls/${t.completedBatch}/calls/${t.completedJob}`,
+      }),
+      status: 404,
+      asIfMissing: true,
+    },
+    {
+      what: "B's completed job with its attempts",
+      call: (t) => ({
+        method: 'GET',
+        path: `/batch-calls/${t.completedBatch}/calls/${t.completedJob}?include=attempts`,
       }),
       status: 404,
       asIfMissing: true,

@@ -1,6 +1,7 @@
 import type { RowVariables } from '../../domain/types.js';
+import type { AttemptRecord } from '../../storage/call-attempts-read-repo.js';
 import type { CallRecord } from '../../storage/calls-read-repo.js';
-import type { CallDetailBody, CallListItem } from '../schemas/batch-calls.js';
+import type { AttemptItem, CallDetailBody, CallListItem } from '../schemas/batch-calls.js';
 
 /**
  * The row's variables in the file's column order. jsonb keeps keys in its own order, so the batch's
@@ -62,5 +63,22 @@ export function presentCallDetail(c: CallRecord, columns: readonly string[]): Ca
       : {}),
     attempts: c.attempts,
     ...(c.state === 'waiting' && c.attempts > 0 ? { nextAttemptAt: c.runAt } : {}),
+  };
+}
+
+/** One attempt of `?include=attempts`; durations in seconds, like the call's. */
+export function presentAttempt(a: AttemptRecord): AttemptItem {
+  return {
+    attemptId: a.id,
+    attempt: a.attemptNo,
+    startTime: a.startedAt,
+    ...(a.answeredAt === undefined ? {} : { answerTime: a.answeredAt }),
+    ...(a.endedAt === undefined
+      ? {}
+      : { endTime: a.endedAt, duration: Math.max(0, a.endedAt - a.startedAt) / 1000 }),
+    ...(a.talkTime === undefined ? {} : { talkTime: a.talkTime }),
+    ...(a.reason === undefined ? {} : { reason: a.reason }),
+    ...(a.outcome === undefined ? {} : { outcome: a.outcome }),
+    ...(a.error === undefined ? {} : { error: a.error }),
   };
 }

@@ -1,11 +1,14 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { batchNotFound, callNotFound } from '../../domain/errors.js';
+import { badRequest, batchNotFound, callNotFound } from '../../domain/errors.js';
+import { isKnownCountry } from '../../domain/phone.js';
+import { type PhoneSearch, parsePhoneSearch } from '../../domain/phone-search.js';
 import type { Batch } from '../../domain/types.js';
 import { isStorableText } from '../../ingest/storable-text.js';
 import type { Runtime } from '../../runtime.js';
 import { findWorkspaceBatch, recentTerminalCalls } from '../../storage/batch-read-repo.js';
-import { findBatchCall, listCallsPage } from '../../storage/calls-read-repo.js';
+import { listCallAttempts } from '../../storage/call-attempts-read-repo.js';
+import { countCalls, findBatchCall, listCallsPage } from '../../storage/calls-read-repo.js';
 import { readProgress } from '../../storage/progress-repo.js';
 import { BatchColumnsCache } from '../batch-columns-cache.js';
 import {
@@ -13,13 +16,14 @@ import {
   presentBatchStatus,
   RECENT_CALLS_LIMIT,
 } from '../presenters/batch-progress.js';
-import { presentCallDetail, presentCallItem } from '../presenters/call-view.js';
+import { presentAttempt, presentCallDetail, presentCallItem } from '../presenters/call-view.js';
 import {
   CALLS_LIMIT_DEFAULT,
   CALLS_LIMIT_MAX,
   CALLS_PAGE_DEFAULT,
   CallDetailBody,
   CallParams,
+  CallQuery,
   CallsListBody,
   CallsQuery,
 } from '../schemas/batch-calls.js';
@@ -92,18 +96,22 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
       checkPaging({ page, limit }, CALLS_LIMIT_MAX);
       const status = req.query.status ?? 'all';
       const batch = await loadBatch(req.workspaceId, req.params.batchId);
+      const phone = req.query.phone === undefined ? undefined : phoneSearch(batch, req.query.phone);
+      const filter = {
+        ...(status === 'all' ? {} : { state: status }),
+        ...(phone === undefined ? {} : { phone }),
+      };
       const progress = await readProgress(rt.db, batch.id);
-      // The counters give the filtered total in O(1); no count over calls.
-      const total = status === 'all' ? batch.totalCalls : progress[status];
+      // The counters give an unsearched total in O(1); a search counts its matches.
+      const total =
+        phone !== undefined
+          ? await countCalls(rt.db, batch.id, filter)
+          : status === 'all'
+            ? batch.totalCalls
+            : progress[status];
       const offset = (page - 1) * limit;
       const rows =
-        offset < total
-          ? await listCallsPage(rt.db, batch.id, {
-              ...(status === 'all' ? {} : { state: status }),
-              limit,
-              offset,
-            })
-          : [];
+        offset < total ? await listCallsPage(rt.db, batch.id, { ...filter, limit, offset }) : [];
       return {
         calls: rows.map((c) => presentCallItem(c, batch.columns)),
         pagination: paginate(page, limit, total),
@@ -124,6 +132,7 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
     {
       schema: {
         params: CallParams,
+        querystring: CallQuery,
         response: { 200: CallDetailBody, 400: ErrorBody, 404: CallNotFoundBody },
       },
     },
@@ -136,7 +145,21 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
         columnsCache.get(rt.db, req.workspaceId, batchId),
       ]);
       if (!call || !columns) throw callNotFound();
-      return presentCallDetail(call, columns);
+      const detail = presentCallDetail(call, columns);
+      if (req.query.include !== 'attempts') return detail;
+      const attempts = await listCallAttempts(rt.db, call.id);
+      return { ...detail, attemptHistory: attempts.map(presentAttempt) };
     },
   );
+}
+
+/** The `phone` filter read against the batch's defaultCountry, or a 400 saying what is wrong. */
+function phoneSearch(batch: Batch, raw: string): PhoneSearch {
+  const country = batch.config.defaultCountry?.toUpperCase();
+  const parsed = parsePhoneSearch(
+    raw,
+    country !== undefined && isKnownCountry(country) ? country : undefined,
+  );
+  if (!parsed.ok) throw badRequest('Bad Request', parsed.message, { code: 'invalid_request' });
+  return parsed.search;
 }

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { PHONE_SEARCH_MAX_LENGTH } from '../../domain/phone-search.js';
 import { CALL_STATES, OUTCOMES } from '../../domain/types.js';
 import { CallStateValue } from './batch-status.js';
 import { PAGE_MAX, Pagination } from './pagination.js';
@@ -19,6 +20,24 @@ export const CallsQuery = Type.Object({
     Type.Integer({ minimum: 1, maximum: CALLS_LIMIT_MAX, default: CALLS_LIMIT_DEFAULT }),
   ),
   status: Type.Optional(stringEnum(CALL_STATUS_FILTERS, { default: 'all' })),
+  phone: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: PHONE_SEARCH_MAX_LENGTH,
+      description:
+        'ext: only calls whose number contains these digits (punctuation and a leading + or 00 ' +
+        "ignored), or is this number read as on upload with the batch's defaultCountry; " +
+        'pagination.total counts the matches',
+    }),
+  ),
+});
+
+export const CALL_INCLUDES = ['attempts'] as const;
+
+export const CallQuery = Type.Object({
+  include: Type.Optional(
+    stringEnum(CALL_INCLUDES, { description: 'ext: attempts adds attemptHistory' }),
+  ),
 });
 
 export const CallParams = Type.Object({ batchId: Type.String(), jobId: Type.String() });
@@ -65,11 +84,37 @@ export const CallResult = Type.Object({
   metadata: Metadata,
 });
 
+/** One telephony attempt of a call (ext, `?include=attempts`). */
+export const AttemptItem = Type.Object({
+  attemptId: Type.String({ description: 'att_…' }),
+  attempt: Type.Integer({ minimum: 1, description: '1 for the first dial' }),
+  startTime: epochMs('when its dial slot was granted'),
+  answerTime: Type.Optional(epochMs('answered attempts only')),
+  endTime: Type.Optional(epochMs('absent while it runs')),
+  duration: Type.Optional(Type.Number({ description: 'start to end (s); absent while it runs' })),
+  talkTime: Type.Optional(Type.Number({ description: 'answered attempts only: talk time (s)' })),
+  reason: Type.Optional(
+    Type.String({
+      description:
+        'why it ended: answered, busy, no_answer, voicemail, unreachable, carrier_blocked, ' +
+        'provider_error, cancelled, or unknown (its worker was lost); absent while it runs',
+    }),
+  ),
+  outcome: Type.Optional(stringEnum(OUTCOMES)),
+  error: Type.Optional(Type.String({ description: "the provider's error, when it gave one" })),
+});
+export type AttemptItem = Static<typeof AttemptItem>;
+
 /** §5 `GET /batch-calls/{batchId}/calls/{jobId}`. */
 export const CallDetailBody = Type.Object({
   ...callFields,
   result: Type.Optional(CallResult),
   attempts,
   nextAttemptAt: Type.Optional(epochMs('ext: waiting with a retry scheduled')),
+  attemptHistory: Type.Optional(
+    Type.Array(AttemptItem, {
+      description: 'ext, only with ?include=attempts: every attempt, first to last',
+    }),
+  ),
 });
 export type CallDetailBody = Static<typeof CallDetailBody>;
