@@ -13,6 +13,7 @@ import {
   KEY,
   outdial,
   startClientServer,
+  WS,
 } from './cli-client-harness.js';
 
 const WRONG_KEY = 'od_wrong_key_for_the_cli_client_tests';
@@ -202,11 +203,21 @@ describe('the CLI client when things go wrong', () => {
     expect(reached).toEqual([]);
   });
 
-  it('says when the address is some other web server', async () => {
-    const web = await listen((_req, res) => {
+  it('says when the address is some other web server (which got the key in headers only)', async () => {
+    const seen: Array<{ url?: string; key?: unknown; workspace?: unknown }> = [];
+    const web = await listen((req, res) => {
+      seen.push({
+        url: req.url,
+        key: req.headers['x-api-key'],
+        workspace: req.headers['x-workspace-id'],
+      });
       res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>');
     });
     others.push(web.server);
+    await outdial(['batch', 'list', '--page', '2', '--api-key', KEY, '--workspace', WS], {
+      OUTDIAL_URL: web.url,
+    });
+    expect(seen).toEqual([{ url: '/v1/api/batch-calls?page=2', key: KEY, workspace: WS }]);
     expectFailure(
       await outdial(['batch', 'list'], { ...s.env, OUTDIAL_URL: web.url }),
       1,

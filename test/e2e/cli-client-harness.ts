@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ApiClient } from '../support/api-client.js';
 import { BIN, childEnv, freePort, ROOT, type Server, tempDir, waitUntil } from '../support/cli.js';
 import { type Backend, createPostgresDatabase } from '../support/databases.js';
+import { reservedNumber } from '../support/scale-out.js';
 
 export const WS = 'ws_e2eclient';
 export const KEY = 'od_e2e_client_key_0123456789abcdef';
@@ -223,3 +224,45 @@ export function screenLines(output: string): string[] {
     .map((line) => line.replace(/\r$/, ''))
     .map((line) => line.split('\r').at(-1)!.replaceAll('\x1b[2K', ''));
 }
+
+/** `n` numbers that answer (simulator range 0000–0099), from index `from`. */
+export const answering = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => reservedNumber(0, from + i));
+
+/** A file with two errors (row 2 not a number, row 4 a repeat of row 3) and one warning (row 5). */
+export function writeBadRows(dir: string): string {
+  const file = path.join(dir, 'bad-rows.csv');
+  writeFileSync(
+    file,
+    'phone_number,first_name,appointment_date\n12ab,Ann,Monday\n+15005550030,Bob,Monday\n' +
+      '+15005550030,Cid,Monday\n+1234567890,Dee,Monday\n',
+  );
+  return file;
+}
+
+/** The ids of the workspace's batches (at most 100). */
+export async function batchIds(s: ClientServer): Promise<Set<string>> {
+  const { body } = await s.api.get('/v1/api/batch-calls?limit=100');
+  return new Set(body.batches.map((b: { id: string }) => b.id));
+}
+
+/** The newest batch, once one not in `known` exists; fails if `starter` ends before. */
+export async function newestBatch(
+  s: ClientServer,
+  known: ReadonlySet<string>,
+  starter: RunningClient,
+): Promise<string> {
+  return waitUntil('the new batch', async () => {
+    const ended = starter.ended();
+    if (ended) throw new Error(`batch start ended (${ended.code}): ${ended.stderr}`);
+    const { body } = await s.api.get('/v1/api/batch-calls?limit=1');
+    const id = body.batches[0]?.id;
+    return id && !known.has(id) ? (id as string) : undefined;
+  });
+}
+
+/** A status answer with its server time blanked (it differs between two reads). */
+export const withoutTimestamp = (body: any) => ({ ...body, timestamp: 0 });
+
+/** `ms` from now, as --schedule takes it. */
+export const fromNow = (ms: number) => new Date(Date.now() + ms).toISOString();
