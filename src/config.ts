@@ -124,6 +124,60 @@ function database(env: Env, dataDir: string): DatabaseTarget {
 const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
+/** The server the client commands (`outdial batch …`, `outdial validate`) talk to by default. */
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:3000';
+
+/**
+ * What the client commands read from the environment. Kept apart from Config: a client needs none
+ * of the server's settings, and a server setting it cannot parse must not stop it.
+ */
+export interface ClientConfig {
+  /** OUTDIAL_URL, checked by serverUrl; DEFAULT_SERVER_URL when unset. */
+  url: string;
+  /** Whether `url` came from OUTDIAL_URL (named in errors) or is the default. */
+  urlFromEnv: boolean;
+  /** OUTDIAL_API_KEY: sent as x-api-key, never printed. */
+  apiKey?: string;
+  /** OUTDIAL_WORKSPACE_ID: sent as x-workspace-id. */
+  workspaceId?: string;
+}
+
+/**
+ * An Outdial server's base address from `source` (a variable or flag name, for the error): http or
+ * https, no credentials (the key travels in a header, never in a URL), no query or fragment. A
+ * path is kept, for a server behind a proxy prefix; the trailing slash is dropped.
+ */
+export function serverUrl(raw: string, source: string): string {
+  const fail = (why: string) =>
+    new ConfigError(`${source} must be the server's address like ${DEFAULT_SERVER_URL}: ${why}`);
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw fail(`"${raw}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw fail(`"${raw}" does not start with http:// or https://`);
+  }
+  if (url.username || url.password) {
+    throw fail('it holds a user name or password; the API key goes in OUTDIAL_API_KEY');
+  }
+  if (url.search || url.hash) throw fail('it has a query or a fragment');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+export function loadClientConfig(env: Env = process.env): ClientConfig {
+  const rawUrl = env['OUTDIAL_URL']?.trim();
+  const apiKey = env['OUTDIAL_API_KEY']?.trim();
+  const workspaceId = env['OUTDIAL_WORKSPACE_ID']?.trim();
+  return {
+    url: rawUrl ? serverUrl(rawUrl, 'OUTDIAL_URL') : DEFAULT_SERVER_URL,
+    urlFromEnv: Boolean(rawUrl),
+    ...optional('apiKey', apiKey || undefined),
+    ...optional('workspaceId', workspaceId || undefined),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env['OUTDIAL_DATA_DIR'] || './data');
   const leaseMs = int(env, 'OUTDIAL_LEASE_MS', 60_000, 1_000);

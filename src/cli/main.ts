@@ -10,6 +10,7 @@ import {
   revokeKey,
   runMigrate,
 } from './admin.js';
+import { registerClientCommands } from './client/register.js';
 import { exportDb, importDb } from './db-transfer.js';
 import { ListenError } from './listen-failure.js';
 import { runServer } from './serve.js';
@@ -81,6 +82,8 @@ keys
   .description('revoke an API key at once')
   .argument('<keyId>', 'key id (key_…)')
   .action((id: string) => revokeKey(id));
+
+registerClientCommands(program);
 
 try {
   await program.parseAsync(process.argv);
