@@ -11,8 +11,7 @@ import {
 } from './admin-operations.js';
 import { AdminSocketError, askAdminSocket } from './admin-socket-client.js';
 import { adminSocketFile } from './admin-socket-path.js';
-
-export class CliError extends Error {}
+import { CliError } from './cli-error.js';
 
 /** How long an admin command waits for a server that holds the data directory to start serving. */
 const SERVER_START_WAIT_MS = 15_000;

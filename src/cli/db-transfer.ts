@@ -17,7 +17,7 @@ import {
   TargetNotEmptyError,
 } from '../storage/dump-repo.js';
 import { openDatabase } from '../storage/open-database.js';
-import { CliError } from './admin.js';
+import { CliError } from './cli-error.js';
 
 // `outdial export-db` and `outdial import-db`: the whole database to one file and back, so an
 // embedded install can be backed up or moved to PostgreSQL (docs/backup.md).

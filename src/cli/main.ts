@@ -1,19 +1,15 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.js';
 import { DataDirLockedError } from '../storage/data-dir-lock.js';
-import {
-  CliError,
-  createKey,
-  createWorkspace,
-  printKeys,
-  printWorkspaces,
-  revokeKey,
-  runMigrate,
-} from './admin.js';
+import { CliError } from './cli-error.js';
 import { registerClientCommands } from './client/register.js';
-import { exportDb, importDb } from './db-transfer.js';
 import { ListenError } from './listen-failure.js';
-import { runServer } from './serve.js';
+
+// The server, the database and the admin commands load only when their command runs: the HTTP
+// client commands (`outdial batch …`) start without loading Fastify or the embedded database.
+const admin = () => import('./admin.js');
+const serve = () => import('./serve.js');
+const dbTransfer = () => import('./db-transfer.js');
 
 const count = (v: string) => {
   const n = Number(v);
@@ -32,38 +28,45 @@ program
   .command('serve')
   .description('run the HTTP API and dialing workers in this process')
   .option('--workers <n>', 'dispatcher loops in this process (0 = API only)', count, 1)
-  .action((o: { workers: number }) => runServer({ workers: o.workers, api: true }));
+  .action(async (o: { workers: number }) =>
+    (await serve()).runServer({ workers: o.workers, api: true }),
+  );
 
 program
   .command('worker')
   .description('run dialing workers only (scale-out on PostgreSQL)')
   .option('--workers <n>', 'dispatcher loops in this process', count, 1)
-  .action((o: { workers: number }) => runServer({ workers: Math.max(1, o.workers), api: false }));
+  .action(async (o: { workers: number }) =>
+    (await serve()).runServer({ workers: Math.max(1, o.workers), api: false }),
+  );
 
 program
   .command('migrate')
   .description('apply pending database migrations and exit')
-  .action(runMigrate);
+  .action(async () => (await admin()).runMigrate());
 
 program
   .command('export-db')
   .description('write the whole database to one file (backups, moving to PostgreSQL)')
   .requiredOption('--out <file>', 'the file to write (0600; .gz compresses); - for stdout')
-  .action((o: { out: string }) => exportDb(o.out));
+  .action(async (o: { out: string }) => (await dbTransfer()).exportDb(o.out));
 
 program
   .command('import-db')
   .description('load a file written by export-db into an empty database')
   .requiredOption('--in <file>', 'the file to read (gzip or not); - for stdin')
-  .action((o: { in: string }) => importDb(o.in));
+  .action(async (o: { in: string }) => (await dbTransfer()).importDb(o.in));
 
 const workspaces = program.command('workspaces').description('manage workspaces');
 workspaces
   .command('create')
   .description('create a workspace and print it')
   .requiredOption('--name <name>', 'display name')
-  .action((o: { name: string }) => createWorkspace(o.name));
-workspaces.command('list').description('list workspaces').action(printWorkspaces);
+  .action(async (o: { name: string }) => (await admin()).createWorkspace(o.name));
+workspaces
+  .command('list')
+  .description('list workspaces')
+  .action(async () => (await admin()).printWorkspaces());
 
 const keys = program.command('keys').description('manage API keys');
 keys
@@ -71,17 +74,19 @@ keys
   .description('create an API key for a workspace and print it (shown once)')
   .requiredOption('--workspace <id>', 'workspace id (ws_…)')
   .option('--name <name>', 'a label for the key')
-  .action((o: { workspace: string; name?: string }) => createKey(o.workspace, o.name));
+  .action(async (o: { workspace: string; name?: string }) =>
+    (await admin()).createKey(o.workspace, o.name),
+  );
 keys
   .command('list')
   .description("list a workspace's keys (prefix only)")
   .requiredOption('--workspace <id>', 'workspace id (ws_…)')
-  .action((o: { workspace: string }) => printKeys(o.workspace));
+  .action(async (o: { workspace: string }) => (await admin()).printKeys(o.workspace));
 keys
   .command('revoke')
   .description('revoke an API key at once')
   .argument('<keyId>', 'key id (key_…)')
-  .action((id: string) => revokeKey(id));
+  .action(async (id: string) => (await admin()).revokeKey(id));
 
 registerClientCommands(program);
 
