@@ -1,7 +1,6 @@
 import { badRequest, batchNotFound, callNotFound, conflict, notFound } from '../domain/errors.js';
 import { isKnownCountry, normalisePhone } from '../domain/phone.js';
 import type { CallState } from '../domain/types.js';
-import { txWithRetry } from '../engine/transaction-retry.js';
 import type { Runtime } from '../runtime.js';
 import { completeBatchIfDone } from '../storage/batch-completion-repo.js';
 import { findWorkspaceBatch } from '../storage/batch-read-repo.js';
@@ -19,6 +18,7 @@ import {
 } from '../storage/cancel-repo.js';
 import type { Queryable } from '../storage/db.js';
 import { addProgress, readProgress } from '../storage/progress-repo.js';
+import { txWithRetry } from '../storage/transaction-retry.js';
 
 // Contract §6–§8. Each cancel is one transaction (retried whole on a deadlock or serialization
 // failure); its state changes, progress deltas and batch status commit together or not at all.

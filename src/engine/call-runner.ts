@@ -6,11 +6,11 @@ import type { Runtime } from '../runtime.js';
 import { completeBatchIfDone } from '../storage/batch-completion-repo.js';
 import { expireLease, extendLease, releaseUndialed } from '../storage/lease-repo.js';
 import { addProgress } from '../storage/progress-repo.js';
+import { txWithRetry } from '../storage/transaction-retry.js';
 import type { ClaimedCall } from './claim.js';
 import { engineMetrics } from './engine-metrics.js';
 import { type AttemptEnding, endingReason, type FinishOutcome } from './finish.js';
 import type { FinishQueue } from './finish-queue.js';
-import { txWithRetry } from './transaction-retry.js';
 
 // Runs one claimed call outside any transaction: waits for its start slot, dials, heartbeats the
 // lease while the call lasts, then finishes it in one transaction.

@@ -18,8 +18,8 @@ import {
   markWorkspaceServed,
 } from '../storage/dispatch-repo.js';
 import { addProgress } from '../storage/progress-repo.js';
+import { txWithRetry } from '../storage/transaction-retry.js';
 import { availableSlots, grantSlots, PACING_HORIZON_MS } from './pacing.js';
-import { txWithRetry } from './transaction-retry.js';
 
 /** A call this worker now holds under lease, with everything its runner needs to dial. */
 export interface ClaimedCall {

@@ -23,7 +23,7 @@ import {
 } from '../storage/call-finish-repo.js';
 import type { Queryable } from '../storage/db.js';
 import { addProgress, type ProgressDelta } from '../storage/progress-repo.js';
-import { txWithRetry } from './transaction-retry.js';
+import { txWithRetry } from '../storage/transaction-retry.js';
 
 // The one transaction that ends attempts: the attempt rows, the calls (completed / failed / back
 // to waiting), the progress deltas and the batches' completion — all or nothing, and only for the

@@ -8,10 +8,10 @@ import {
   takeOverExpiredLeases,
   tryReaperLock,
 } from '../storage/lease-repo.js';
+import { txWithRetry } from '../storage/transaction-retry.js';
 import { engineMetrics } from './engine-metrics.js';
 import { endingReason, finishAttempt } from './finish.js';
 import { MAINTENANCE_EVERY_MS, runMaintenance } from './maintenance.js';
-import { txWithRetry } from './transaction-retry.js';
 
 // The lease reaper: an active call whose lease expired lost its worker. Its attempt is reconciled
 // with the provider when the provider can look it up; otherwise the call fails with "Attempt

@@ -1,4 +1,4 @@
-import type { Clock } from '../engine/clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { TelephonyProvider } from './provider.js';
 import { createSimulator } from './simulator/simulator.js';
 

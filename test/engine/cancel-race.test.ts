@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/domain/clock.js';
 import { newId } from '../../src/domain/ids.js';
 import { claimCalls } from '../../src/engine/claim.js';
-import { systemClock } from '../../src/engine/clock.js';
 import { type Engine, startEngine } from '../../src/engine/engine.js';
 import { finishAttempt } from '../../src/engine/finish.js';
 import { PACING_HORIZON_MS } from '../../src/engine/pacing.js';

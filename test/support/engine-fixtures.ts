@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/domain/clock.js';
 import { newId } from '../../src/domain/ids.js';
-import type { Clock } from '../../src/engine/clock.js';
 import type { Runtime } from '../../src/runtime.js';
 import type { Db } from '../../src/storage/db.js';
 import { readProgress } from '../../src/storage/progress-repo.js';
