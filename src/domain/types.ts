@@ -75,11 +75,14 @@ export interface SmartCallbackConfig {
   gaps: CallbackGap[];
 }
 
-/** What a batch was started with, frozen at creation so later agent edits do not change it. */
+/**
+ * What a batch was started with, frozen at creation so later agent edits do not change it. Its
+ * maxConcurrency is not here: it is a column of its own (batches.max_concurrency), the one place
+ * that stores it.
+ */
 export interface BatchConfig {
   smartCallback?: SmartCallbackConfig;
   callingWindow?: CallingWindow;
-  maxConcurrency?: number;
   defaultCountry?: string;
 }
 

@@ -1,5 +1,5 @@
 import { interleaveByBatch } from '../domain/batch-fairness.js';
-import { nextWindowStart, parseCallingWindow } from '../domain/calling-window.js';
+import { nextWindowStart } from '../domain/calling-window.js';
 import { newId } from '../domain/ids.js';
 import type { RowVariables } from '../domain/types.js';
 import type { DialAgent } from '../providers/provider.js';
@@ -47,10 +47,9 @@ export interface ClaimResult {
 
 /** When a call found due must wait for its calling window; undefined when it may be dialed now. */
 function windowOpening(batch: LiveBatch, call: DueCall, now: number): number | undefined {
-  if (call.timeZone === null || batch.callingWindow == null) return undefined;
-  const parsed = parseCallingWindow(batch.callingWindow);
-  if (!parsed.ok) return undefined;
-  const opens = nextWindowStart(parsed.value, call.timeZone, now);
+  const window = batch.config.callingWindow;
+  if (call.timeZone === null || window === undefined) return undefined;
+  const opens = nextWindowStart(window, call.timeZone, now);
   return opens > now ? opens : undefined;
 }
 

@@ -1,11 +1,10 @@
-import { nextWindowStart, parseCallingWindow } from '../domain/calling-window.js';
+import { nextWindowStart } from '../domain/calling-window.js';
 import {
   decideNext,
   type NextStep,
   retryPolicyFor,
   WORKER_LOST_ERROR,
 } from '../domain/retry-policy.js';
-import type { SmartCallbackConfig } from '../domain/types.js';
 import type { DialResult } from '../providers/provider.js';
 import type { Runtime } from '../runtime.js';
 import { completeBatchIfDone } from '../storage/batch-completion-repo.js';
@@ -58,18 +57,10 @@ export interface FinishItem {
   ending: AttemptEnding;
 }
 
-// Smart callback is frozen into the batch at creation (absent: off), so editing the agent later
-// does not change how a running batch retries.
-function smartCallbackOf(call: OwnedCall): SmartCallbackConfig | undefined {
-  const frozen = call.batchConfig['smartCallback'];
-  return frozen && typeof frozen === 'object' ? (frozen as SmartCallbackConfig) : undefined;
-}
-
 function retryAt(call: OwnedCall, earliest: number): number {
-  const raw = call.batchConfig['callingWindow'];
-  if (call.timeZone === null || raw == null) return earliest;
-  const parsed = parseCallingWindow(raw);
-  return parsed.ok ? nextWindowStart(parsed.value, call.timeZone, earliest) : earliest;
+  const window = call.batchConfig.callingWindow;
+  if (call.timeZone === null || window === undefined) return earliest;
+  return nextWindowStart(window, call.timeZone, earliest);
 }
 
 /** The writes one attempt's end needs, gathered so each kind is one statement for the group. */
@@ -115,7 +106,9 @@ function plan(
   const step = decideNext({
     end: { reason: r.reason, ...(r.outcome ? { outcome: r.outcome } : {}) },
     attemptNo: call.attempts,
-    policy: retryPolicyFor(rt.config, smartCallbackOf(call)),
+    // Smart callback is frozen into the batch at creation (absent: off), so editing the agent
+    // later does not change how a running batch retries.
+    policy: retryPolicyFor(rt.config, call.batchConfig.smartCallback),
     batchCancelled: call.batchStatus === 'cancelled' || call.batchStatus === 'failed',
   });
   w.ends.push({

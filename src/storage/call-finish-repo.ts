@@ -1,4 +1,5 @@
-import type { Outcome } from '../domain/types.js';
+import { readBatchConfig } from '../domain/batch-config.js';
+import type { BatchConfig, Outcome } from '../domain/types.js';
 import type { Queryable } from './db.js';
 
 // The finishing transaction of attempts: guarded by the lease, so exactly one party (the worker
@@ -13,8 +14,8 @@ export interface OwnedCall {
   attempts: number;
   timeZone: string | null;
   batchStatus: string;
-  /** Frozen at batch creation: smartCallback, callingWindow, … */
-  batchConfig: Record<string, unknown>;
+  /** Frozen at batch creation. */
+  batchConfig: BatchConfig;
 }
 
 export interface LeaseHandle {
@@ -57,7 +58,7 @@ export async function lockOwnedCalls(
   const batches = await q.query<{
     id: string;
     status: string;
-    config: Record<string, unknown> | null;
+    config: unknown;
   }>('SELECT id, status, config FROM batches WHERE id = ANY($1::text[])', [batchIds]);
   const byId = new Map(batches.map((b) => [b.id, b]));
   return rows.map((r) => {
@@ -68,7 +69,7 @@ export async function lockOwnedCalls(
       attempts: r.attempts,
       timeZone: r.time_zone,
       batchStatus: b.status,
-      batchConfig: b.config ?? {},
+      batchConfig: readBatchConfig(b.config),
     };
   });
 }

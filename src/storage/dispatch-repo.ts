@@ -1,4 +1,5 @@
-import type { RowVariables } from '../domain/types.js';
+import { readBatchConfig } from '../domain/batch-config.js';
+import type { BatchConfig, RowVariables } from '../domain/types.js';
 import type { Queryable } from './db.js';
 import {
   DIAL_AGENT_COLUMNS,
@@ -72,7 +73,7 @@ export interface LiveBatch {
   /** Null when the batch has no cap of its own. */
   maxConcurrency: number | null;
   active: number;
-  callingWindow: unknown;
+  config: BatchConfig;
   agent: DialAgentRecord;
 }
 
@@ -91,15 +92,15 @@ export async function liveBatchesWithDueCalls(
       id: string;
       max_concurrency: number | null;
       active: number;
-      calling_window: unknown;
+      config: unknown;
     }
   >(
     `SELECT b.id,
-            COALESCE(b.max_concurrency, (b.config->>'maxConcurrency')::int) AS max_concurrency,
+            b.max_concurrency,
             (SELECT count(*) FROM calls a
               WHERE a.workspace_id = b.workspace_id AND a.batch_id = b.id AND a.state = 'active')::int
               AS active,
-            b.config->'callingWindow' AS calling_window,
+            b.config,
             ${DIAL_AGENT_COLUMNS}
        FROM batches b JOIN agents ag ON ag.id = b.agent_id
       WHERE b.workspace_id = $1 AND b.status IN ('queued', 'processing')
@@ -112,7 +113,7 @@ export async function liveBatchesWithDueCalls(
     id: r.id,
     maxConcurrency: r.max_concurrency,
     active: r.active,
-    callingWindow: r.calling_window,
+    config: readBatchConfig(r.config),
     agent: toDialAgent(r),
   }));
 }
