@@ -1,7 +1,7 @@
+import type { AttemptRef } from '../domain/attempt.js';
 import { claimLimits, planStarts } from '../domain/claim-plan.js';
 import { newId } from '../domain/ids.js';
 import { PACING_HORIZON_MS, type PacingBucket, SlotGranter } from '../domain/pacing.js';
-import type { AttemptRef } from '../providers/provider.js';
 import type { Runtime } from '../runtime.js';
 import {
   countActiveInWorkspace,

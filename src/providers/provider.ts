@@ -1,6 +1,10 @@
+import type { AttemptRef } from '../domain/attempt.js';
 import type { AttemptEvent } from '../domain/attempt-event.js';
 import type { LookupAnswer } from '../domain/recovery.js';
-import type { AttemptReason, RowVariables } from '../domain/types.js';
+import type { AttemptReason } from '../domain/types.js';
+
+// The port's vocabulary: one attempt as a provider places it and finds it again.
+export type { AttemptRef, DialAgent } from '../domain/attempt.js';
 
 // The telephony port. A provider asks a carrier to call ("place") and returns as soon as the
 // carrier has accepted the call; what happens next (ringing, answered, a machine, the end with its
@@ -8,33 +12,6 @@ import type { AttemptReason, RowVariables } from '../domain/types.js';
 // HTTP callback route for a real carrier, called directly by an in-process provider such as the
 // simulator. No worker waits on a call. Adapters live in one folder each (simulator/ first); the
 // conformance suite in test/providers/ runs against every adapter.
-
-export interface DialAgent {
-  id: string;
-  name: string;
-  /** The greeting template, `{variables}` not yet filled in. */
-  greeting: string;
-  /** The agent's instructions/script template. */
-  prompt: string;
-}
-
-/** One attempt, as a provider places it and finds it again. */
-export interface AttemptRef {
-  /** att_… — unique per attempt; the callback URL names it. */
-  attemptId: string;
-  callId: string;
-  /** 1-based. */
-  attemptNo: number;
-  /** E.164. */
-  phoneNumber: string;
-  fromNumber?: string;
-  agent: DialAgent;
-  variables: RowVariables;
-  /** Epoch ms of the attempt's paced start slot (the request leaves then). */
-  startedAt: number;
-  /** The carrier's call id, once known (a placing attempt whose worker was lost has none). */
-  providerCallId?: string;
-}
 
 export type PlaceResult =
   /** The carrier accepted the call: its id. Everything else arrives as events. */

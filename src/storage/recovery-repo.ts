@@ -1,11 +1,7 @@
+import type { AttemptRef } from '../domain/attempt.js';
 import type { AttemptState, RowVariables } from '../domain/types.js';
 import type { Queryable } from './db.js';
-import {
-  DIAL_AGENT_COLUMNS,
-  type DialAgentRecord,
-  type DialAgentRow,
-  toDialAgent,
-} from './dial-agent-columns.js';
+import { DIAL_AGENT_COLUMNS, type DialAgentRow, toDialAgent } from './dial-agent-columns.js';
 
 // What attempt recovery reads, and the bookkeeping it does on check_at and lease_owner (no state
 // changes here: those are transitions). An open attempt's check_at is when someone must look at
@@ -104,36 +100,23 @@ export async function checkAttemptsAt(
   );
 }
 
-export interface AttemptDetails {
-  attemptId: string;
-  callId: string;
-  attemptNo: number;
-  provider: string;
-  providerCallId: string | null;
-  startedAt: number;
-  phoneNumber: string;
-  variables: RowVariables;
-  agent: DialAgentRecord;
-}
-
-/** What a provider needs to look an attempt up. $1 attempt id. Locks: none. */
-export async function loadAttemptDetails(
+/** What a provider needs to look an attempt up: the attempt as the port knows it. $1 attempt id. */
+export async function loadAttemptRef(
   q: Queryable,
   attemptId: string,
-): Promise<AttemptDetails | undefined> {
+): Promise<AttemptRef | undefined> {
   const rows = await q.query<
     DialAgentRow & {
       id: string;
       call_id: string;
       attempt_no: number;
-      provider: string;
       provider_call_id: string | null;
       started_at: number;
       phone_number: string;
       variables: RowVariables;
     }
   >(
-    `SELECT a.id, a.call_id, a.attempt_no, a.provider, a.provider_call_id, a.started_at,
+    `SELECT a.id, a.call_id, a.attempt_no, a.provider_call_id, a.started_at,
             c.phone_number, c.variables, ${DIAL_AGENT_COLUMNS}
        FROM call_attempts a
        JOIN calls c ON c.id = a.call_id
@@ -144,15 +127,16 @@ export async function loadAttemptDetails(
   );
   const r = rows[0];
   if (!r) return undefined;
+  const agent = toDialAgent(r);
   return {
     attemptId: r.id,
     callId: r.call_id,
     attemptNo: r.attempt_no,
-    provider: r.provider,
-    providerCallId: r.provider_call_id,
-    startedAt: r.started_at,
     phoneNumber: r.phone_number,
+    ...(agent.fromNumber === null ? {} : { fromNumber: agent.fromNumber }),
+    agent: { id: agent.id, name: agent.name, greeting: agent.greeting, prompt: agent.prompt },
     variables: r.variables,
-    agent: toDialAgent(r),
+    startedAt: r.started_at,
+    ...(r.provider_call_id === null ? {} : { providerCallId: r.provider_call_id }),
   };
 }

@@ -1,10 +1,10 @@
+import type { AttemptRef } from '../../domain/attempt.js';
 import { canLookUp, type LookupAnswer, recoveryStep, verdictOf } from '../../domain/recovery.js';
-import type { AttemptRef, TelephonyProvider } from '../../providers/provider.js';
+import type { TelephonyProvider } from '../../providers/provider.js';
 import {
-  type AttemptDetails,
   checkAttemptsAt,
   type DueAttempt,
-  loadAttemptDetails,
+  loadAttemptRef,
   takeDueAttempts,
 } from '../../storage/recovery-repo.js';
 import { txWithRetry } from '../../storage/transaction-retry.js';
@@ -18,25 +18,6 @@ import type { MaintenanceContext, MaintenanceTask } from './task.js';
 // src/domain/recovery.ts; this runs it. Never a second request for the same attempt.
 
 const BATCH = 100;
-
-function refOf(a: AttemptDetails): AttemptRef {
-  return {
-    attemptId: a.attemptId,
-    callId: a.callId,
-    attemptNo: a.attemptNo,
-    phoneNumber: a.phoneNumber,
-    ...(a.agent.fromNumber === null ? {} : { fromNumber: a.agent.fromNumber }),
-    agent: {
-      id: a.agent.id,
-      name: a.agent.name,
-      greeting: a.agent.greeting,
-      prompt: a.agent.prompt,
-    },
-    variables: a.variables,
-    startedAt: a.startedAt,
-    ...(a.providerCallId === null ? {} : { providerCallId: a.providerCallId }),
-  };
-}
 
 async function ask(
   ctx: MaintenanceContext,
@@ -86,8 +67,8 @@ async function recoverOne(ctx: MaintenanceContext, a: DueAttempt): Promise<void>
   }
 
   const state = a.state as 'placing' | 'in_call';
-  const details = await loadAttemptDetails(rt.db, a.attemptId);
-  if (!details) return;
+  const ref = await loadAttemptRef(rt.db, a.attemptId);
+  if (!ref) return;
   const caps = provider?.capabilities;
   const ability = {
     byAttempt: caps?.lookupByAttempt ?? false,
@@ -95,9 +76,8 @@ async function recoverOne(ctx: MaintenanceContext, a: DueAttempt): Promise<void>
     provesAbsence: caps?.provesAbsence ?? false,
     hangUp: caps?.hangUp ?? false,
   };
-  const ref = refOf(details);
   const answer =
-    provider?.lookup && canLookUp(state, details.providerCallId, ability)
+    provider?.lookup && canLookUp(state, ref.providerCallId ?? null, ability)
       ? await ask(ctx, provider, ref, ids)
       : undefined;
   const verdict = verdictOf(state, answer, ability, now, times);

@@ -1,6 +1,6 @@
+import type { AttemptRef } from '../../domain/attempt.js';
 import type { AttemptEvent, CarrierEnd } from '../../domain/attempt-event.js';
 import type { AttemptReason } from '../../domain/types.js';
-import type { AttemptRef } from '../provider.js';
 import { type CalleePlan, calleePlan } from './behaviour.js';
 import { simulatedTranscript } from './transcript.js';
 
