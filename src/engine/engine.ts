@@ -9,7 +9,7 @@ import type { CarrierPacing } from './claim.js';
 import { dispatchLoop } from './dispatcher.js';
 import { DueTimer } from './due-timer.js';
 import { engineMetrics } from './engine-metrics.js';
-import { EventRecorder } from './event-recorder.js';
+import { EventRecorder, MAX_RECORD_GROUP } from './event-recorder.js';
 import { attemptRecovery } from './maintenance/attempt-recovery.js';
 import { idempotencyCleanup } from './maintenance/idempotency-cleanup.js';
 import { leadMaintenance } from './maintenance/leadership.js';
@@ -43,6 +43,9 @@ export interface EngineOptions {
   /** Attempts this engine may hold between claim and the carrier's answer. Default: config.maxPlacing. */
   maxPlacing?: number;
 }
+
+/** Events awaiting their commit past which an engine stops claiming until they are recorded. */
+const RECORDER_BACKLOG_LIMIT = 4 * MAX_RECORD_GROUP;
 
 // Engines alive in this process, per database: their leases are never taken for lost here.
 const liveEngines = new WeakMap<Db, Set<string>>();
@@ -142,7 +145,9 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
     log,
     waiter,
     stopping: stopping.signal,
-    room: () => maxPlacing - placer.held(),
+    // A worker claims no faster than it records: events waiting to be committed (beyond a few
+    // groups' worth) hold the claims back, so a slow database bounds what a worker holds.
+    room: () => (recorder.backlog > RECORDER_BACKLOG_LIMIT ? 0 : maxPlacing - placer.held()),
     claimed: (attempts) => placer.add(attempts),
     dueAt: (time) => due.at(time),
     carrierPacing,

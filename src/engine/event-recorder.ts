@@ -40,8 +40,29 @@ interface Pending {
   resolve(outcome: Recorded): void;
 }
 
-/** Events per transaction: bounds how long one recording transaction holds its rows. */
+/**
+ * Attempts per transaction: bounds how long one recording transaction holds its rows. Counted in
+ * attempts, not events: an attempt's ringing, answer and end arriving together cost one write.
+ */
 export const MAX_RECORD_GROUP = 250;
+
+/**
+ * The next group: every pending event of the first `max` attempts named, in arrival order (an
+ * attempt's acceptance queued behind other attempts' ends still joins its own end), and the rest.
+ */
+function nextGroup(pending: readonly Pending[], max: number): [Pending[], Pending[]] {
+  const attempts = new Set<string>();
+  const group: Pending[] = [];
+  const rest: Pending[] = [];
+  for (const p of pending) {
+    const id = p.event.attemptId;
+    if (attempts.has(id) || attempts.size < max) {
+      attempts.add(id);
+      group.push(p);
+    } else rest.push(p);
+  }
+  return [group, rest];
+}
 
 export class EventRecorder implements AttemptEventSink {
   readonly #rt: Runtime;
@@ -94,7 +115,8 @@ export class EventRecorder implements AttemptEventSink {
   async #drain(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
-        const group = this.#pending.splice(0, MAX_RECORD_GROUP);
+        const [group, rest] = nextGroup(this.#pending, MAX_RECORD_GROUP);
+        this.#pending = rest;
         this.#inFlight += group.length;
         try {
           await this.#commit(group);

@@ -89,6 +89,24 @@ describeEachDb('event recorder', (backend) => {
     await expectCountersMatchCalls(h.db, batch.id);
   });
 
+  it('groups by attempt: an event queued behind other attempts joins its own attempt’s group', async () => {
+    h = await harness(backend);
+    const { batch, attemptIds } = await inCallBatch(h, 260);
+    const counted = countTx(h.db);
+    const recorder = new EventRecorder({ ...h.rt, db: counted.db }, log, () => {});
+    // Every end first, then every attempt's (late) ringing: 520 events of 260 attempts.
+    const ends = attemptIds.map((id) => recorder.record(answered(id, T0)));
+    const late = attemptIds.map((id) =>
+      recorder.record({ attemptId: id, kind: 'ringing', at: T0 }),
+    );
+    const outcomes = await Promise.all([...ends, ...late]);
+    // 250 attempts a transaction, each with both its events: two transactions, not three.
+    expect(counted.count()).toBe(2);
+    // Each event hears what its attempt's group did: the attempt ended.
+    expect(outcomes.filter((o) => o.status === 'ended')).toHaveLength(520);
+    await expectCountersMatchCalls(h.db, batch.id);
+  });
+
   it('tells its listener what each committed group ended', async () => {
     h = await harness(backend);
     const { batch, attemptIds } = await inCallBatch(h, 2);
