@@ -86,6 +86,30 @@ describeEachDb('recovery of attempts nobody reports on', (backend) => {
   let h: Harness;
   afterEach(() => h?.close());
 
+  it('the move to placing is committed before the request leaves, and the lease ends with acceptance', async () => {
+    const s = await setup(backend, 'carrier', 2);
+    h = s.h;
+    const seen: string[] = [];
+    const carrier = new ScriptedCarrier({ name: 'carrier', clock: h.clock });
+    const place = carrier.place.bind(carrier);
+    // What any other connection sees of the attempt at the moment the request arrives.
+    carrier.place = async (ref) => {
+      const [row] = await h.t.db.query<{ state: string; lease_owner: string | null }>(
+        'SELECT state, lease_owner FROM call_attempts WHERE id = $1',
+        [ref.attemptId],
+      );
+      seen.push(`${row!.state} ${row!.lease_owner}`);
+      return place(ref);
+    };
+    await startWith(h, carrier);
+    await h.clock.runUntil(async () => carrier.placed.length === 2, 60_000);
+    expect(seen).toEqual(['placing wrk_live', 'placing wrk_live']);
+    expect((await attemptsOf(h.db, s.batch.id)).map((a) => [a.state, a.lease_owner])).toEqual([
+      ['in_call', null],
+      ['in_call', null],
+    ]);
+  });
+
   it('claimed: a dead worker’s attempts go back to waiting unspent and are placed once, by another', async () => {
     const s = await setup(backend, 'carrier', 2);
     h = s.h;

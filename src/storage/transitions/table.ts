@@ -6,6 +6,11 @@ import type { AttemptState, BatchStatus, CallState } from '../../domain/types.js
 // the module does; test/storage/transitions-table.test.ts checks each entry against the tables of
 // src/domain/call-state.ts. Nothing outside src/storage/transitions/ writes a state (the same
 // test scans the source for it).
+//
+// Each transition is one exported function that runs in its caller's transaction: it applies the
+// guard, releases the lease, adds the progress deltas and checks the batch's completion. The
+// outgoing webhook events (issue 13) are written by these same functions, next to their progress
+// deltas, so an event exists exactly when its state change committed.
 
 interface Edge<E extends string, S extends string, T extends string> {
   entity: E;
