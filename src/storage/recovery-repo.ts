@@ -20,25 +20,16 @@ export interface DueAttempt {
 }
 
 /**
- * Takes up to `limit` open attempts whose check_at has passed: each is held for `holdUntil` (its
+ * Takes up to `limit` open attempts whose check_at has come: each is held for `holdUntil` (its
  * check_at moves there, so no other pass takes it meanwhile) and its worker, if any, is declared
- * lost (lease_owner cleared: from now on only recovery's guards apply to it).
- * A lease held by one of `liveOwners` (engines alive in this process) is left alone whatever it
- * says. With `startup` (embedded PostgreSQL, one process per data directory) every claimed or
- * placing attempt not held by a live engine is due at once, and so is every in_call attempt of
- * `localProviders`, whose events died with the process that placed them.
+ * lost (lease_owner cleared: from now on only recovery's guards apply to it). A lease held by one
+ * of `liveOwners` (engines alive in this process) is left alone whatever it says.
  * Locks: the taken call_attempts rows, FOR UPDATE SKIP LOCKED. Index: calls_active (the scan is of
  * the active calls, bounded by the concurrency caps) and call_attempts pkey.
  */
 export async function takeDueAttempts(
   q: Queryable,
-  opts: {
-    now: number;
-    holdUntil: number;
-    limit: number;
-    liveOwners: readonly string[];
-    startup?: { localProviders: readonly string[] };
-  },
+  opts: { now: number; holdUntil: number; limit: number; liveOwners: readonly string[] },
 ): Promise<DueAttempt[]> {
   const rows = await q.query<{
     id: string;
@@ -51,10 +42,8 @@ export async function takeDueAttempts(
   }>(
     `WITH due AS (
        SELECT a.id, a.lease_owner FROM calls c JOIN call_attempts a ON a.id = c.current_attempt_id
-        WHERE c.state = 'active' AND a.state <> 'ended'
+        WHERE c.state = 'active' AND a.state <> 'ended' AND a.check_at <= $1
           AND NOT (COALESCE(a.lease_owner, '') = ANY($4::text[]))
-          AND (a.check_at < $1
-               OR ($5 AND (a.state IN ('claimed', 'placing') OR a.provider = ANY($6::text[]))))
         ORDER BY a.check_at
         LIMIT $3
           FOR UPDATE OF a SKIP LOCKED)
@@ -62,14 +51,7 @@ export async function takeDueAttempts(
        FROM due WHERE a.id = due.id
      RETURNING a.id, a.call_id, a.state, a.started_at, a.provider, a.provider_call_id,
                due.lease_owner`,
-    [
-      opts.now,
-      opts.holdUntil,
-      opts.limit,
-      [...opts.liveOwners],
-      opts.startup !== undefined,
-      [...(opts.startup?.localProviders ?? [])],
-    ],
+    [opts.now, opts.holdUntil, opts.limit, [...opts.liveOwners]],
   );
   return rows.map((r) => ({
     attemptId: r.id,
@@ -80,6 +62,29 @@ export async function takeDueAttempts(
     providerCallId: r.provider_call_id,
     leaseOwner: r.lease_owner,
   }));
+}
+
+/**
+ * Embedded PostgreSQL, at a process's start (one process per data directory): every open attempt
+ * that no engine alive here claimed belongs to a process that died. Its claimed and placing
+ * attempts are due now, and so are the in_call attempts of `localProviders`, whose events died
+ * with that process; the next pass takes them. Returns how many were made due.
+ * $1 now, $2 live engines, $3 local providers. Locks: those call_attempts rows. Index: calls_active.
+ */
+export async function dueAfterRestart(
+  q: Queryable,
+  opts: { now: number; liveOwners: readonly string[]; localProviders: readonly string[] },
+): Promise<number> {
+  const rows = await q.query(
+    `UPDATE call_attempts a SET check_at = $1
+       FROM calls c
+      WHERE c.current_attempt_id = a.id AND c.state = 'active' AND a.state <> 'ended'
+        AND a.check_at > $1 AND NOT (a.worker_id = ANY($2::text[]))
+        AND (a.state IN ('claimed', 'placing') OR a.provider = ANY($3::text[]))
+     RETURNING a.id`,
+    [opts.now, [...opts.liveOwners], [...opts.localProviders]],
+  );
+  return rows.length;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { TelephonyProvider } from '../../providers/provider.js';
 import {
   checkAttemptsAt,
   type DueAttempt,
+  dueAfterRestart,
   loadAttemptRef,
   takeDueAttempts,
 } from '../../storage/recovery-repo.js';
@@ -148,6 +149,14 @@ export async function recoverAttempts(
     .all()
     .filter((p) => p.capabilities.localEvents)
     .map((p) => p.name);
+  if (opts.startup) {
+    const now = rt.clock.now();
+    const orphans = await txWithRetry(rt.db, (q) =>
+      dueAfterRestart(q, { now, liveOwners: ctx.liveOwners(), localProviders }),
+    );
+    if (orphans > 0)
+      ctx.log.info({ attempts: orphans }, 'attempts left by a previous process: recovering now');
+  }
   let handled = 0;
   for (;;) {
     const now = rt.clock.now();
@@ -157,7 +166,6 @@ export async function recoverAttempts(
         holdUntil: now + rt.config.leaseMs,
         limit: BATCH,
         liveOwners: ctx.liveOwners(),
-        ...(opts.startup ? { startup: { localProviders } } : {}),
       }),
     );
     for (const a of taken) {
