@@ -65,16 +65,28 @@ function endsFrom(state: AttemptState, ending: AttemptEnding): boolean {
   }
 }
 
+/** What the attempt's row already holds: an event repeating it changes nothing. */
+export interface KnownAboutAttempt {
+  providerCallId?: string | null;
+  answeredAt?: number | null;
+  machineDetectedAt?: number | null;
+}
+
 /**
  * Applies `events` (in arrival order) to an attempt in `state`. Undefined when they change
- * nothing: the attempt ended already, or they name a stage it is past or could not have reached.
+ * nothing: the attempt ended already, they name a stage it is past or could not have reached, or
+ * they only repeat what its row already holds (`known`), which then costs no write.
  */
 export function applyEvents(
   state: AttemptState,
   events: readonly AttemptEvent[],
+  known: KnownAboutAttempt = {},
 ): AttemptChange | undefined {
   let to = state;
   const change: Omit<AttemptChange, 'to'> = {};
+  let callIdKnown = known.providerCallId != null;
+  let answerKnown = known.answeredAt != null;
+  let machineKnown = known.machineDetectedAt != null;
   let changed = false;
   for (const e of events) {
     if (to === 'ended') break;
@@ -91,13 +103,19 @@ export function applyEvents(
       to = 'in_call';
       changed = true;
     }
-    if (e.providerCallId !== undefined && change.providerCallId === undefined) {
+    if (e.providerCallId !== undefined && !callIdKnown) {
       change.providerCallId = e.providerCallId;
+      callIdKnown = true;
       changed = true;
     }
-    if (e.kind === 'answered' || e.kind === 'machine_detected') {
-      change.answeredAt ??= e.at;
-      if (e.kind === 'machine_detected') change.machineDetectedAt ??= e.at;
+    if ((e.kind === 'answered' || e.kind === 'machine_detected') && !answerKnown) {
+      change.answeredAt = e.at;
+      answerKnown = true;
+      changed = true;
+    }
+    if (e.kind === 'machine_detected' && !machineKnown) {
+      change.machineDetectedAt = e.at;
+      machineKnown = true;
       changed = true;
     }
   }

@@ -45,6 +45,17 @@ describe('applying carrier events to an attempt', () => {
     });
   });
 
+  it('writes nothing for an event that only repeats what the row holds', () => {
+    const known = { providerCallId: 'CA1', answeredAt: 5, machineDetectedAt: null };
+    expect(applyEvents('in_call', [ringing(3), accepted(1), answered(9)], known)).toBeUndefined();
+    expect(applyEvents('in_call', [machine(9)], known)).toEqual({
+      to: 'in_call',
+      machineDetectedAt: 9,
+    });
+    // Still a change of state: a placing attempt the carrier reports on is in a call.
+    expect(applyEvents('placing', [ringing(3)], known)).toEqual({ to: 'in_call' });
+  });
+
   it('ends once: an ended attempt ignores everything, an end ignores what follows it', () => {
     for (const e of [ended(9), answered(5), ringing(1), accepted(1)]) {
       expect(applyEvents('ended', [e])).toBeUndefined();

@@ -157,6 +157,43 @@ describeEachDb('engine shutdown and calls in progress', (backend) => {
     await expectCountersMatchCalls(h.db, batch.id);
   });
 
+  it('stop() sends what is already placing at its slot, hands back what is only claimed', async () => {
+    h = await harness(backend);
+    const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {
+      callsPerSecond: 5,
+    });
+    const batch = await insertQueuedBatch(h.db, {
+      workspaceId,
+      agentId,
+      now: T0,
+      phones: [reserved(1), reserved(2), reserved(3)],
+    });
+    const { providers, placed } = countingSimulator(h.rt);
+    const engine = await h.start({ providers });
+    // Slots at T0, +200 and +400 ms; each moves to placing 100 ms ahead of its slot.
+    await h.clock.runTo(T0 + 150);
+    expect((await attemptsOf(h.db, batch.id)).map((a) => a.state)).toEqual([
+      'in_call',
+      'placing',
+      'claimed',
+    ]);
+    let stopped = false;
+    const stopping = engine.stop(10 * 60_000).then(() => {
+      stopped = true;
+    });
+    await h.clock.runUntil(async () => stopped, 10 * 60_000);
+    await stopping;
+    // The placing one was sent at its slot; the claimed one never, and it waits again unspent.
+    expect(placed).toEqual([reserved(1), reserved(2)]);
+    const calls = await callsOf(h.db, batch.id);
+    expect(calls.map((c) => [c.state, c.attempts])).toEqual([
+      ['completed', 1],
+      ['completed', 1],
+      ['waiting', 0],
+    ]);
+    await expectCountersMatchCalls(h.db, batch.id);
+  });
+
   it('a claimed call handed back after its batch was cancelled ends cancelled, not waiting', async () => {
     h = await harness(backend);
     const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {

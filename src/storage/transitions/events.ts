@@ -32,6 +32,9 @@ interface AttemptRow {
   call_id: string;
   state: AttemptState;
   started_at: number;
+  provider_call_id: string | null;
+  answered_at: number | null;
+  machine_detected_at: number | null;
 }
 
 interface CallRow {
@@ -58,7 +61,8 @@ const LOCK_CALLS = `
 
 /** $1 attempt ids. Locks: those call_attempts rows FOR UPDATE, in id order. Index: pkey. */
 const LOCK_ATTEMPTS = `
-  SELECT id, call_id, state, started_at FROM call_attempts
+  SELECT id, call_id, state, started_at, provider_call_id, answered_at, machine_detected_at
+    FROM call_attempts
    WHERE id = ANY($1::text[])
    ORDER BY id
      FOR UPDATE`;
@@ -126,7 +130,11 @@ export async function recordEvents(
   const updates: Array<{ row: AttemptRow; change: AttemptChange }> = [];
   const ends: LockedEnd[] = [];
   for (const row of attempts) {
-    const change = applyEvents(row.state, byAttempt.get(row.id)!);
+    const change = applyEvents(row.state, byAttempt.get(row.id)!, {
+      providerCallId: row.provider_call_id,
+      answeredAt: row.answered_at,
+      machineDetectedAt: row.machine_detected_at,
+    });
     if (!change) continue;
     if (change.to !== row.state && !canAttemptTransition(row.state, change.to)) {
       throw new Error(`events would move attempt ${row.id} ${row.state} → ${change.to}`);
