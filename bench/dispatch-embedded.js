@@ -16,7 +16,6 @@ import { benchCredentials } from './outdial-server.js';
 import { cpuMeter, formatCpu } from './proc-cpu.js';
 import { resetPeakRss, statusMb } from './proc-memory.js';
 
-const CONCURRENCY = 100;
 const POLL_MS = 50;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -53,7 +52,7 @@ export async function runDispatchEmbedded({ quick }) {
     label: 'outdial serve (embedded)',
     args: ['bin/outdial.js', 'serve', '--workers', '1'],
     env: {
-      ...workerEnvironment(`file://${dir}`, CONCURRENCY),
+      ...workerEnvironment(`file://${dir}`),
       OUTDIAL_BOOTSTRAP_WORKSPACE_ID: workspaceId,
       OUTDIAL_BOOTSTRAP_API_KEY: creds.apiKey,
       OUTDIAL_BOOTSTRAP_AGENT_ID: agentId,

@@ -17,26 +17,25 @@ export const SIM_SPEED = 1e9;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The environment of every `outdial worker` of a dispatch run. */
-export function workerEnvironment(url, concurrency) {
+export function workerEnvironment(url) {
   return {
     DATABASE_URL: url,
     OUTDIAL_SIM_SPEED: String(SIM_SPEED),
     // No retries: a busy or unanswered call would otherwise wait minutes for its next attempt.
     // Every call is then exactly one attempt, and terminal after it.
     OUTDIAL_MAX_ATTEMPTS: '1',
-    OUTDIAL_WORKER_CONCURRENCY: String(concurrency),
     LOG_LEVEL: 'info',
   };
 }
 
-async function startWorkers(url, count, concurrency) {
+async function startWorkers(url, count) {
   const workers = [];
   for (let i = 0; i < count; i++) {
     workers.push(
       await startNodeWorker({
         label: `outdial worker ${i + 1}`,
         args: ['bin/outdial.js', 'worker'],
-        env: workerEnvironment(url, concurrency),
+        env: workerEnvironment(url),
         ready: /Outdial worker running/,
       }),
     );
@@ -87,11 +86,10 @@ export async function runDispatch({
   label,
   workers: count,
   calls,
-  concurrency,
   pollMs,
   alongside,
 }) {
-  const workers = await startWorkers(url, count, concurrency);
+  const workers = await startWorkers(url, count);
   let batchId;
   try {
     // Started, reaped, subscribed, and their first claim found nothing.

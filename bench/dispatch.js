@@ -8,18 +8,11 @@ import { runDispatch } from './dispatch-run.js';
 import { benchSessionUrl, createDispatchWorkspace } from './dispatch-setup.js';
 import { emitFigure, note } from './figures.js';
 
-// Calls a worker process runs at once (OUTDIAL_WORKER_CONCURRENCY). The calls are instant here, so
-// this is the size of a worker's claims and of its groups of finishes: 1,000 is a worker set up for
-// throughput; the default, 100, dispatches about 40 % as fast on this benchmark.
-export const CONCURRENCY = 1_000;
 const POLL_MS = 10;
 
 export async function runDispatchBench({ quick, database }) {
   const calls = quick ? 20_000 : 100_000;
-  note(
-    `dispatch: ${calls} calls / jobs per run; workers run ${CONCURRENCY} calls at once; ` +
-      `completion polled every ${POLL_MS} ms`,
-  );
+  note(`dispatch: ${calls} calls / jobs per run; completion polled every ${POLL_MS} ms`);
   const baseline = await runGraphileBaseline({ jobs: calls, pollMs: POLL_MS });
   emitFigure({ bench: 'dispatch_baseline', value: baseline.jobsPerSecond, unit: 'jobs/s' });
 
@@ -36,7 +29,6 @@ export async function runDispatchBench({ quick, database }) {
       name: database.name,
       workspace,
       calls,
-      concurrency: CONCURRENCY,
       pollMs: POLL_MS,
     };
     const one = await runDispatch({ ...common, label: 'dispatch_1w', workers: 1 });

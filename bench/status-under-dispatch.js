@@ -3,7 +3,6 @@
 // processes dispatch a 50,000-call batch of another workspace on the same database, against the
 // same load on the same server with nothing dispatching, measured just before and just after.
 import { openDatabase } from '../dist/storage/open-database.js';
-import { CONCURRENCY } from './dispatch.js';
 import { runDispatch } from './dispatch-run.js';
 import { benchSessionUrl, createDispatchWorkspace } from './dispatch-setup.js';
 import { emitFigure, note } from './figures.js';
@@ -46,7 +45,6 @@ export async function runStatusUnderDispatch({ quick, database }) {
       label: 'status_get_under_dispatch',
       workers: WORKERS,
       calls,
-      concurrency: CONCURRENCY,
       pollMs: POLL_MS,
       alongside: (settled) => loadUntil(target, { connections: CONNECTIONS, until: settled }),
     });

@@ -23,12 +23,28 @@ export interface Config {
   /** Delay before attempt k+1 is retryDelaysMs[k-1]; the last value repeats. */
   retryDelaysMs: number[];
   simSpeed: number;
+  /** How long the simulated carrier takes to accept a call (its API's latency). */
+  simAcceptMs: number;
+  /** A worker's hold on a claimed or placing attempt; past it, the worker is taken for lost. */
   leaseMs: number;
-  heartbeatMs: number;
   pollMs: number;
   shutdownGraceMs: number;
-  /** Calls one dispatcher loop may run at once. */
-  workerConcurrency: number;
+  /**
+   * Attempts one engine holds between claim and the carrier's acceptance (claimed + placing).
+   * Not a cap on calls in progress (those hold nothing in the worker): a bound on memory, far
+   * above what pacing lets a worker claim in one horizon.
+   */
+  maxPlacing: number;
+  /** How long a carrier lets a call ring before giving up. */
+  ringTimeoutMs: number;
+  /** The longest call an agent may hold. */
+  maxCallMs: number;
+  /**
+   * Slack for late carrier callbacks: a placing attempt whose worker was lost is looked up
+   * ringTimeout + margin after its slot, an in_call attempt with no end ringTimeout + maxCall +
+   * margin after it.
+   */
+  recoveryMarginMs: number;
   /**
    * Requests per minute one workspace may make to the /v1 API, counted per API process (each of
    * several `outdial serve` processes allows this many). 0 turns the limit off.
@@ -202,11 +218,14 @@ export function loadConfig(env: Env = process.env): Config {
     maxAttempts: int(env, 'OUTDIAL_MAX_ATTEMPTS', 3, 1),
     retryDelaysMs: delays(env, 'OUTDIAL_RETRY_DELAYS_MS', [120_000, 240_000]),
     simSpeed: positiveNumber(env, 'OUTDIAL_SIM_SPEED', 1),
+    simAcceptMs: int(env, 'OUTDIAL_SIM_ACCEPT_MS', 0, 0),
     leaseMs,
-    heartbeatMs: int(env, 'OUTDIAL_HEARTBEAT_MS', Math.floor(leaseMs / 3), 100),
     pollMs: int(env, 'OUTDIAL_POLL_MS', 1_000, 10),
     shutdownGraceMs: int(env, 'OUTDIAL_SHUTDOWN_GRACE_MS', 30_000, 0),
-    workerConcurrency: int(env, 'OUTDIAL_WORKER_CONCURRENCY', 100, 1),
+    maxPlacing: int(env, 'OUTDIAL_MAX_PLACING', 10_000, 1),
+    ringTimeoutMs: int(env, 'OUTDIAL_RING_TIMEOUT_MS', 60_000, 1_000),
+    maxCallMs: int(env, 'OUTDIAL_MAX_CALL_MS', 3_600_000, 1_000),
+    recoveryMarginMs: int(env, 'OUTDIAL_RECOVERY_MARGIN_MS', 30_000, 0),
     rateLimitPerMin: int(env, 'OUTDIAL_RATE_LIMIT_PER_MIN', 600, 0),
     authFailuresPerMin: int(env, 'OUTDIAL_AUTH_FAILURES_PER_MIN', 200, 0),
     trustProxy: trustProxy(env),

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { Clock } from './engine/clock.js';
+import type { Clock } from './domain/clock.js';
 import type { Db } from './storage/db.js';
 
 /** What every part of a running process shares. Built once by the CLI (or by a test). */

@@ -1,30 +1,21 @@
 import { badRequest, batchNotFound, callNotFound, conflict, notFound } from '../domain/errors.js';
 import { isKnownCountry, normalisePhone } from '../domain/phone.js';
 import type { CallState } from '../domain/types.js';
-import { txWithRetry } from '../engine/transaction-retry.js';
 import type { Runtime } from '../runtime.js';
-import { completeBatchIfDone } from '../storage/batch-completion-repo.js';
 import { findWorkspaceBatch } from '../storage/batch-read-repo.js';
+import { callState, phoneCallStates, readBatchStatus } from '../storage/cancel-repo.js';
+import { readProgress } from '../storage/progress-repo.js';
+import { txWithRetry } from '../storage/transaction-retry.js';
 import {
-  callState,
   cancelWaitingCall,
-  cancelWaitingCallsById,
   cancelWaitingCallsOfBatch,
   cancelWaitingCallsOfPhone,
-  lockUnfinishedCalls,
   markBatchCancelled,
-  phoneCallStates,
-  readBatchStatus,
   stampCancelledBatchComplete,
-} from '../storage/cancel-repo.js';
-import type { Queryable } from '../storage/db.js';
-import { addProgress, readProgress } from '../storage/progress-repo.js';
+} from '../storage/transitions/cancel.js';
 
 // Contract §6–§8. Each cancel is one transaction (retried whole on a deadlock or serialization
 // failure); its state changes, progress deltas and batch status commit together or not at all.
-
-export const BATCH_CANCELLED_ERROR = 'Batch cancelled';
-export const CALL_CANCELLED_ERROR = 'Call cancelled';
 
 export const callInProgress = () => conflict('Call in progress');
 
@@ -41,19 +32,6 @@ export interface BatchCancelled {
     activeCalls: number;
     totalCalls: number;
   };
-}
-
-async function cancelAllWaiting(rt: Runtime, q: Queryable, batchId: string, now: number) {
-  let n = await cancelWaitingCallsOfBatch(q, batchId, now, BATCH_CANCELLED_ERROR);
-  // Calls a finisher put back to waiting while step 1 ran: see lockUnfinishedCalls. Their attempt
-  // ended after `now`, so they are stamped with the time they are actually cancelled.
-  const unfinished = await lockUnfinishedCalls(q, batchId);
-  const late = unfinished.filter((c) => c.state === 'waiting').map((c) => c.id);
-  if (late.length > 0) {
-    const later = Math.max(now, rt.clock.now());
-    n += (await cancelWaitingCallsById(q, late, later, BATCH_CANCELLED_ERROR)).length;
-  }
-  return n;
 }
 
 /**
@@ -74,8 +52,7 @@ export function cancelBatch(
     if (batch.status === 'completed') throw conflict('Batch already completed');
     if (batch.status === 'failed') throw conflict('Batch already failed');
 
-    const n = await cancelAllWaiting(rt, q, batchId, now);
-    if (n > 0) await addProgress(q, [{ batchId, delta: { waiting: -n, cancelled: n } }]);
+    await cancelWaitingCallsOfBatch(q, batchId, now, () => rt.clock.now());
     if (!(await markBatchCancelled(q, batchId, now))) {
       // Completed or failed since the check above (nothing was waiting then): throwing rolls back.
       const status = await readBatchStatus(q, batchId);
@@ -83,7 +60,7 @@ export function cancelBatch(
       if (status === 'failed') throw conflict('Batch already failed');
     }
     const p = await readProgress(q, batchId);
-    // Exact: this transaction holds every active call of the batch (lockUnfinishedCalls).
+    // Exact: this transaction holds every active call of the batch (cancelWaitingCallsOfBatch).
     if (p.active === 0) await stampCancelledBatchComplete(q, batchId, now);
     return {
       batchId,
@@ -113,13 +90,11 @@ export function cancelCall(
   return txWithRetry(rt.db, async (q) => {
     const now = rt.clock.now();
     const scope = { workspaceId, batchId, callId };
-    if (!(await cancelWaitingCall(q, scope, now, CALL_CANCELLED_ERROR))) {
+    // The last waiting call of a batch whose other calls are terminal completes it.
+    if (!(await cancelWaitingCall(q, scope, now))) {
       const state = await callState(q, scope);
       throw state === undefined ? callNotFound() : notWaiting(state);
     }
-    await addProgress(q, [{ batchId, delta: { waiting: -1, cancelled: 1 } }]);
-    // The last waiting call of a batch whose other calls are terminal completes it.
-    await completeBatchIfDone(q, batchId, now);
     return { jobId: callId, status: 'cancelled', message: 'Call cancelled' };
   });
 }
@@ -149,7 +124,7 @@ export function cancelPhone(
     if (!parsed.ok) throw badRequest('Invalid phone number', parsed.message);
     const phone = parsed.e164;
 
-    const n = await cancelWaitingCallsOfPhone(q, batchId, phone, now, CALL_CANCELLED_ERROR);
+    const n = await cancelWaitingCallsOfPhone(q, batchId, phone, now);
     if (n === 0) {
       const states = await phoneCallStates(q, batchId, phone);
       if (states.length === 0) {
@@ -161,8 +136,6 @@ export function cancelPhone(
       if (states.includes('active')) throw callInProgress();
       return { phone_number: phone, cancelledCalls: 0 };
     }
-    await addProgress(q, [{ batchId, delta: { waiting: -n, cancelled: n } }]);
-    await completeBatchIfDone(q, batchId, now);
     return { phone_number: phone, cancelledCalls: n };
   });
 }

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config.js';
-import { systemClock } from '../engine/clock.js';
+import { systemClock } from '../domain/clock.js';
 import { createWakeSignal } from '../engine/wake.js';
 import type { Runtime } from '../runtime.js';
 import { openDatabase } from '../storage/open-database.js';

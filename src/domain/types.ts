@@ -5,13 +5,20 @@ import type { CallingWindow } from './calling-window.js';
 // - agent: the voice agent a batch uses (greeting, prompt, smart-callback defaults).
 // - batch: one upload of contacts for one agent; its calls are dialed under the workspace's limits.
 // - call (job): one CSV row of a batch. The unit the engine schedules; `calls` is the queue.
-// - attempt: one telephony dial of a call. A call has 0..maxAttempts attempts.
-// - lease: the claim a worker holds on an active call; it expires if the worker dies.
+// - attempt: one telephony dial of a call. A call has 0..maxAttempts attempts. While its call is
+//   active the attempt is claimed (slot granted, carrier not asked yet), placing (request sent, no
+//   answer recorded), in_call (the carrier accepted it) and finally ended.
+// - lease: the hold a worker has on a claimed or placing attempt; it expires if the worker dies.
+//   An in_call attempt needs no worker: its carrier reports what happens to it.
+// - deadline: when an in_call attempt whose end was never reported is looked up at the provider.
 // - reason: why an attempt ended, a closed set reported by providers.
 // - outcome: what the conversation achieved, for answered calls.
 
 export const CALL_STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
 export type CallState = (typeof CALL_STATES)[number];
+
+export const ATTEMPT_STATES = ['claimed', 'placing', 'in_call', 'ended'] as const;
+export type AttemptState = (typeof ATTEMPT_STATES)[number];
 
 export const TERMINAL_CALL_STATES: readonly CallState[] = ['completed', 'failed', 'cancelled'];
 
@@ -75,11 +82,14 @@ export interface SmartCallbackConfig {
   gaps: CallbackGap[];
 }
 
-/** What a batch was started with, frozen at creation so later agent edits do not change it. */
+/**
+ * What a batch was started with, frozen at creation so later agent edits do not change it. Its
+ * maxConcurrency is not here: it is a column of its own (batches.max_concurrency), the one place
+ * that stores it.
+ */
 export interface BatchConfig {
   smartCallback?: SmartCallbackConfig;
   callingWindow?: CallingWindow;
-  maxConcurrency?: number;
   defaultCountry?: string;
 }
 

@@ -1,172 +1,180 @@
-import { interleaveByBatch } from '../domain/batch-fairness.js';
-import { nextWindowStart, parseCallingWindow } from '../domain/calling-window.js';
+import type { AttemptRef } from '../domain/attempt.js';
+import { claimLimits, planStarts } from '../domain/claim-plan.js';
 import { newId } from '../domain/ids.js';
-import type { RowVariables } from '../domain/types.js';
-import type { DialAgent } from '../providers/provider.js';
+import { PACING_HORIZON_MS, type PacingBucket, SlotGranter } from '../domain/pacing.js';
 import type { Runtime } from '../runtime.js';
 import {
-  activateCalls,
   countActiveInWorkspace,
-  type DueCall,
   deferCalls,
-  insertAttempts,
   type LiveBatch,
   liveBatchesWithDueCalls,
+  lockCarrierBuckets,
   lockDueCalls,
   lockNextWorkspace,
-  markBatchesProcessing,
   markWorkspaceServed,
+  saveCarrierBuckets,
 } from '../storage/dispatch-repo.js';
-import { addProgress } from '../storage/progress-repo.js';
-import { availableSlots, grantSlots, PACING_HORIZON_MS } from './pacing.js';
-import { txWithRetry } from './transaction-retry.js';
+import { txWithRetry } from '../storage/transaction-retry.js';
+import { startAttempts } from '../storage/transitions/claim.js';
 
-/** A call this worker now holds under lease, with everything its runner needs to dial. */
-export interface ClaimedCall {
-  callId: string;
+// One claim: a short transaction that serves one workspace (see docs/architecture.md). It reads
+// what the pure plan (src/domain/claim-plan.ts) needs, and writes what the plan decides.
+
+/** The most calls one claim transaction takes (the loop claims again at once while work is due). */
+export const MAX_CLAIM = 1_000;
+
+/** An attempt this engine claimed: slot granted, carrier not asked yet. */
+export interface ClaimedAttempt extends AttemptRef {
   batchId: string;
   workspaceId: string;
-  attemptId: string;
-  attemptNo: number;
-  /** The paced start slot: the runner dials at this time, not before. */
-  startedAt: number;
-  phoneNumber: string;
-  variables: RowVariables;
+  /** The provider it is placed with (its agent's). */
   provider: string;
-  agent: DialAgent;
-  fromNumber?: string;
 }
 
 export interface ClaimResult {
   /** A workspace with due work was locked (even if nothing could be claimed from it). */
   workspaceId?: string;
-  claimed: ClaimedCall[];
+  claimed: ClaimedAttempt[];
   /** When the calls found outside their calling window are due again (its next opening). */
   deferredUntil: number[];
 }
 
-/** When a call found due must wait for its calling window; undefined when it may be dialed now. */
-function windowOpening(batch: LiveBatch, call: DueCall, now: number): number | undefined {
-  if (call.timeZone === null || batch.callingWindow == null) return undefined;
-  const parsed = parseCallingWindow(batch.callingWindow);
-  if (!parsed.ok) return undefined;
-  const opens = nextWindowStart(parsed.value, call.timeZone, now);
-  return opens > now ? opens : undefined;
+/** The carrier account a provider paces, when it declares its own calls-per-second limit. */
+export interface CarrierPacing {
+  provider: string;
+  account: string;
+  callsPerSecond: number;
 }
 
-/**
- * One claim: a short transaction that serves one workspace (see DESIGN §4). Returns the calls now
- * active under `workerId`'s lease; each must be run (or handed back) by the caller.
- */
-export async function claimCalls(
-  rt: Runtime,
-  opts: { workerId: string; max: number },
-): Promise<ClaimResult> {
+export interface ClaimOptions {
+  workerId: string;
+  /** Most attempts to claim now. */
+  max: number;
+  /** The account bucket of each provider name that has one. */
+  carrierPacing?: (provider: string) => CarrierPacing | undefined;
+}
+
+const workspaceBucket = (id: string) => `workspace:${id}`;
+const carrierBucket = (p: { provider: string; account: string }) =>
+  `carrier:${p.provider}:${p.account}`;
+
+function refOf(b: LiveBatch, callId: string, attemptId: string) {
+  return { batchId: b.id, provider: b.agent.provider, callId, attemptId };
+}
+
+export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<ClaimResult> {
   return txWithRetry(rt.db, async (q) => {
     const now = rt.clock.now();
     const ws = await lockNextWorkspace(q, now, PACING_HORIZON_MS);
     if (!ws) return { claimed: [], deferredUntil: [] };
-    const result: ClaimResult = { workspaceId: ws.id, claimed: [], deferredUntil: [] };
-
     const active = await countActiveInWorkspace(q, ws.id);
     // Start slots begin no earlier than this count: a call that ended before it is not counted,
     // and its recorded end must not fall after the start of the attempt that takes its place.
     const slotsFrom = rt.clock.now();
-    const want = Math.min(
-      ws.maxConcurrentCalls - active,
-      opts.max,
-      availableSlots({
-        pacingNextAt: ws.pacingNextAt,
-        now: slotsFrom,
-        callsPerSecond: ws.callsPerSecond,
-      }),
-    );
-    const batches = want > 0 ? await liveBatchesWithDueCalls(q, ws.id, now) : [];
-    const limits = batches
-      .map((b) => ({
-        batchId: b.id,
-        limit: b.maxConcurrency === null ? want : Math.min(want, b.maxConcurrency - b.active),
-      }))
-      .filter((l) => l.limit > 0);
-    const due = interleaveByBatch(
-      await lockDueCalls(q, limits, now),
-      new Map(batches.map((b) => [b.id, b.active])),
-    );
-
-    const byId = new Map(batches.map((b) => [b.id, b]));
-    const ready: DueCall[] = [];
-    const deferrals: Array<{ id: string; runAt: number }> = [];
-    for (const call of due) {
-      if (ready.length >= want) break;
-      const opens = windowOpening(byId.get(call.batchId)!, call, now);
-      if (opens === undefined) ready.push(call);
-      else deferrals.push({ id: call.id, runAt: opens });
-    }
-    await deferCalls(q, deferrals);
-    result.deferredUntil = deferrals.map((d) => d.runAt);
-
-    const grant = grantSlots({
-      pacingNextAt: ws.pacingNextAt,
-      now: slotsFrom,
+    const wsBucket: PacingBucket = {
+      key: workspaceBucket(ws.id),
       callsPerSecond: ws.callsPerSecond,
-      max: ready.length,
-    });
-    const taken = ready.slice(0, grant.slots.length);
-    const items = taken.map((call, i) => ({
-      call,
-      callId: call.id,
-      attemptId: newId('att', now),
-      startedAt: grant.slots[i]!,
-      leaseExpiresAt: grant.slots[i]! + rt.config.leaseMs,
-    }));
-    const attemptNos = items.length > 0 ? await activateCalls(q, opts.workerId, items) : new Map();
-    const started = items.filter((i) => attemptNos.has(i.callId));
-    await insertAttempts(
-      q,
-      started.map((i) => ({
-        id: i.attemptId,
-        callId: i.callId,
-        batchId: i.call.batchId,
-        workspaceId: ws.id,
-        attemptNo: attemptNos.get(i.callId)!,
-        workerId: opts.workerId,
-        provider: byId.get(i.call.batchId)!.agent.provider,
-        startedAt: i.startedAt,
-      })),
-    );
+      nextAt: ws.pacingNextAt,
+    };
+    const slotsAvailable = new SlotGranter([wsBucket], slotsFrom).available(wsBucket.key);
+    const enough = Math.min(ws.maxConcurrentCalls - active, opts.max, slotsAvailable) > 0;
+    const live = enough ? await liveBatchesWithDueCalls(q, ws.id, now) : [];
 
-    const perBatch = new Map<string, { n: number; first: number }>();
-    for (const i of started) {
-      const b = perBatch.get(i.call.batchId);
-      if (b) b.n++;
-      else perBatch.set(i.call.batchId, { n: 1, first: i.startedAt });
+    const carriers = new Map<string, CarrierPacing>();
+    for (const b of live) {
+      const c = opts.carrierPacing?.(b.agent.provider);
+      if (c) carriers.set(carrierBucket(c), c);
     }
-    await addProgress(
-      q,
-      [...perBatch].map(([batchId, b]) => ({ batchId, delta: { waiting: -b.n, active: b.n } })),
-    );
-    await markBatchesProcessing(
-      q,
-      [...perBatch].map(([batchId, b]) => ({ batchId, startTime: b.first })),
-    );
-    await markWorkspaceServed(q, ws.id, now, started.length > 0 ? grant.nextAt : ws.pacingNextAt);
-
-    result.claimed = started.map((i) => {
-      const agent = byId.get(i.call.batchId)!.agent;
+    const carrierRows = await lockCarrierBuckets(q, [...carriers.values()]);
+    const batches = live.map((b) => {
+      const c = opts.carrierPacing?.(b.agent.provider);
       return {
-        callId: i.callId,
-        batchId: i.call.batchId,
-        workspaceId: ws.id,
-        attemptId: i.attemptId,
-        attemptNo: attemptNos.get(i.callId)!,
-        startedAt: i.startedAt,
-        phoneNumber: i.call.phoneNumber,
-        variables: i.call.variables,
-        provider: agent.provider,
-        agent: { id: agent.id, name: agent.name, greeting: agent.greeting, prompt: agent.prompt },
-        ...(agent.fromNumber === null ? {} : { fromNumber: agent.fromNumber }),
+        id: b.id,
+        maxConcurrency: b.maxConcurrency,
+        active: b.active,
+        ...(b.config.callingWindow === undefined ? {} : { callingWindow: b.config.callingWindow }),
+        bucketKeys: c ? [carrierBucket(c)] : [],
       };
     });
-    return result;
+
+    const limits = claimLimits({
+      maxConcurrentCalls: ws.maxConcurrentCalls,
+      activeInWorkspace: active,
+      maxClaim: opts.max,
+      slotsAvailable,
+      batches,
+    });
+    const due = await lockDueCalls(q, limits.perBatch, now);
+    const plan = planStarts({
+      now,
+      slotsFrom,
+      want: limits.want,
+      workspaceBucket: wsBucket.key,
+      buckets: [
+        wsBucket,
+        ...carrierRows.map((r) => ({
+          key: carrierBucket(r),
+          callsPerSecond: r.callsPerSecond,
+          nextAt: r.nextAt,
+        })),
+      ],
+      batches,
+      due,
+    });
+
+    await deferCalls(
+      q,
+      plan.deferrals.map((d) => ({ id: d.callId, runAt: d.runAt })),
+    );
+    const byBatch = new Map(live.map((b) => [b.id, b]));
+    const byCall = new Map(due.map((c) => [c.id, c]));
+    const started = await startAttempts(q, {
+      workspaceId: ws.id,
+      workerId: opts.workerId,
+      leaseMs: rt.config.leaseMs,
+      starts: plan.starts.map((s) => ({
+        ...refOf(byBatch.get(s.batchId)!, s.callId, newId('att', now)),
+        startedAt: s.startedAt,
+      })),
+    });
+    const nextOf = new Map(plan.buckets.map((b) => [b.key, b.nextAt]));
+    await saveCarrierBuckets(
+      q,
+      carrierRows.map((r) => ({ ...r, nextAt: nextOf.get(carrierBucket(r))! })),
+    );
+    await markWorkspaceServed(
+      q,
+      ws.id,
+      // Held back by an account other workspaces share: first in line again next time.
+      started.length === 0 && plan.heldBackByCarrier ? ws.lastServedAt : now,
+      started.length > 0 ? nextOf.get(wsBucket.key)! : ws.pacingNextAt,
+    );
+
+    return {
+      workspaceId: ws.id,
+      deferredUntil: plan.deferrals.map((d) => d.runAt),
+      claimed: started.map((s): ClaimedAttempt => {
+        const b = byBatch.get(s.batchId)!;
+        const call = byCall.get(s.callId)!;
+        return {
+          attemptId: s.attemptId,
+          callId: s.callId,
+          attemptNo: s.attemptNo,
+          batchId: s.batchId,
+          workspaceId: ws.id,
+          provider: s.provider,
+          startedAt: s.startedAt,
+          phoneNumber: call.phoneNumber,
+          variables: call.variables,
+          agent: {
+            id: b.agent.id,
+            name: b.agent.name,
+            greeting: b.agent.greeting,
+            prompt: b.agent.prompt,
+          },
+          ...(b.agent.fromNumber === null ? {} : { fromNumber: b.agent.fromNumber }),
+        };
+      }),
+    };
   });
 }

@@ -1,26 +1,30 @@
 import type { Logger } from 'pino';
 import type { Runtime } from '../runtime.js';
 import { isConnectionError } from '../storage/db.js';
-import { type ClaimedCall, claimCalls } from './claim.js';
+import { type CarrierPacing, type ClaimedAttempt, claimCalls, MAX_CLAIM } from './claim.js';
 import { engineMetrics } from './engine-metrics.js';
 import type { Waiter } from './wake.js';
 
 // The claim loop: claim as long as claims succeed, then sleep until a wake-up, a known due time
-// or the poll interval. A database error (PostgreSQL restarting under us included) is logged and
-// retried after a pause; it never ends the loop, and a claim either committed whole (its calls
-// are started) or not at all.
+// or the poll interval. What bounds it is the workspaces' and batches' own limits (enforced by
+// the claim), not the engine: calls in progress hold nothing here. The engine only bounds the
+// attempts it holds between claim and the carrier's answer (config.maxPlacing), a number pacing
+// keeps small. A database error (PostgreSQL restarting under us included) is logged and retried
+// after a pause; it never ends the loop, and a claim either committed whole or not at all.
 
 export interface DispatcherContext {
   rt: Runtime;
   workerId: string;
-  concurrency: number;
   log: Logger;
   waiter: Waiter;
   stopping: AbortSignal;
-  running(): number;
-  start(call: ClaimedCall): void;
+  /** How many more attempts the engine may hold now. */
+  room(): number;
+  /** Takes the attempts a claim committed. */
+  claimed(attempts: readonly ClaimedAttempt[]): void;
   /** Work becomes due at `time` (a call deferred to its calling window). */
   dueAt(time: number): void;
+  carrierPacing(provider: string): CarrierPacing | undefined;
 }
 
 /** Consecutive claims that found a workspace but nothing to dial before the loop idles. */
@@ -32,22 +36,26 @@ export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
   let empty = 0;
   let failures = 0;
   while (!ctx.stopping.aborted) {
-    const free = ctx.concurrency - ctx.running();
-    if (free <= 0) {
+    const room = ctx.room();
+    if (room <= 0) {
       await ctx.waiter.wait(rt.clock, rt.config.pollMs, ctx.stopping);
       continue;
     }
-    let claimed: ClaimedCall[];
     let progress: boolean;
     let found: boolean;
     const claimStarted = performance.now();
     try {
-      const r = await claimCalls(rt, { workerId: ctx.workerId, max: free });
+      const r = await claimCalls(rt, {
+        workerId: ctx.workerId,
+        max: Math.min(room, MAX_CLAIM),
+        carrierPacing: (p) => ctx.carrierPacing(p),
+      });
       metrics.claimDuration
         .labels(r.claimed.length > 0 ? 'claimed' : 'empty')
         .observe((performance.now() - claimStarted) / 1000);
       metrics.claimedCalls.inc(r.claimed.length);
-      claimed = r.claimed;
+      // Taken even when stopping: they are this engine's now; stopping hands them back.
+      ctx.claimed(r.claimed);
       progress = r.claimed.length > 0 || r.deferredUntil.length > 0;
       for (const t of r.deferredUntil) ctx.dueAt(t);
       found = r.workspaceId !== undefined;
@@ -63,8 +71,6 @@ export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
       await rt.clock.sleep(pause, ctx.stopping);
       continue;
     }
-    // Started even when stopping: they are ours now; an undialed runner hands its call back.
-    for (const call of claimed) ctx.start(call);
     if (progress) {
       empty = 0;
       continue;

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../domain/clock.js';
 
 // Retries this process scheduled are claimed exactly when due instead of at the next poll: the
 // timer wakes the dispatcher at the earliest known run_at. Bounded; beyond it, polling covers.

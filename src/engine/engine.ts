@@ -1,28 +1,40 @@
 import { getRandomValues } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import type { ProviderRegistry } from '../providers/registry.js';
-import { defaultRegistry } from '../providers/registry.js';
+import type { ProviderFactory } from '../providers/registry.js';
+import { defaultProviders } from '../providers/registry.js';
 import type { Runtime } from '../runtime.js';
 import type { Db } from '../storage/db.js';
-import { runCall } from './call-runner.js';
-import type { ClaimedCall } from './claim.js';
+import { checkAttemptsAt } from '../storage/recovery-repo.js';
+import type { RecordOutcome } from '../storage/transitions/events.js';
+import type { CarrierPacing } from './claim.js';
 import { dispatchLoop } from './dispatcher.js';
 import { DueTimer } from './due-timer.js';
-import { FinishQueue } from './finish-queue.js';
-import { reaperLoop, reapLeases } from './lease-reaper.js';
+import { engineMetrics } from './engine-metrics.js';
+import { EventRecorder, MAX_RECORD_GROUP } from './event-recorder.js';
+import { attemptRecovery } from './maintenance/attempt-recovery.js';
+import { idempotencyCleanup } from './maintenance/idempotency-cleanup.js';
+import { leadMaintenance } from './maintenance/leadership.js';
+import { Placer, whenAborted } from './placer.js';
 import { createWakeSignal, Waiter, type WakeSignal } from './wake.js';
 
-// One dispatch engine: a claim loop, the runners of the calls it claimed, and a lease reaper.
-// Any number of engines (in one process or many) can share a PostgreSQL database.
+// One dispatch engine: a claim loop, the placer that asks carriers to call, the recording path
+// its in-process providers report to, and — when it leads — the maintenance tasks, attempt
+// recovery among them. Any number of engines (in one process or many) can share a PostgreSQL
+// database.
 
 export interface Engine {
   readonly workerId: string;
-  /** Calls this engine has claimed and not yet finished (what a stop would wait for). */
+  /**
+   * What a stop would wait for: attempts this engine holds (claimed or being placed) and calls its
+   * in-process providers are playing. Calls a remote carrier holds are not counted: they go on
+   * whether this process runs or not.
+   */
   activeCalls(): number;
   /**
-   * Stops claiming, hands back claimed calls not yet dialed, waits up to `graceMs` (default
-   * config.shutdownGraceMs) for calls in progress, then stops watching the rest: their leases are
-   * expired so a reaper reconciles them (never redials them). Does not close the database.
+   * Stops claiming, hands back claimed attempts not yet placed, and lets what is in flight finish
+   * for up to `graceMs` (default config.shutdownGraceMs): requests being placed, and the calls
+   * in progress at in-process providers (the simulator), whose events stop with this process.
+   * Past the grace period those calls are left to recovery, which looks them up at once (never
+   * dials them again). Does not close the database.
    */
   stop(graceMs?: number): Promise<void>;
 }
@@ -30,15 +42,18 @@ export interface Engine {
 export interface EngineOptions {
   /** Lease owner name; unique per engine. Default: a random `wrk_…`. */
   workerId?: string;
-  /** Calls this engine runs at once. Default: config.workerConcurrency. */
-  concurrency?: number;
-  /** Default: the simulator at config.simSpeed on rt.clock. */
-  providers?: ProviderRegistry;
+  /** The providers, built around this engine's recording path. Default: the simulator. */
+  providers?: ProviderFactory;
   /** Default: createWakeSignal(rt.db) (shares in-process wake-ups with rt.wake's signal). */
   wake?: WakeSignal;
+  /** Attempts this engine may hold between claim and the carrier's answer. Default: config.maxPlacing. */
+  maxPlacing?: number;
 }
 
-// Engines alive in this process, per database: their leases are never reaped here.
+/** Events awaiting their commit past which an engine stops claiming until they are recorded. */
+const RECORDER_BACKLOG_LIMIT = 4 * MAX_RECORD_GROUP;
+
+// Engines alive in this process, per database: their leases are never taken for lost here.
 const liveEngines = new WeakMap<Db, Set<string>>();
 
 function randomWorkerId(): string {
@@ -49,85 +64,101 @@ function randomWorkerId(): string {
 export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promise<Engine> {
   const workerId = opts.workerId ?? randomWorkerId();
   const log = rt.log.child({ workerId });
-  const providers =
-    opts.providers ?? defaultRegistry({ clock: rt.clock, simSpeed: rt.config.simSpeed });
   const signal = opts.wake ?? createWakeSignal(rt.db, rt.log);
-  const concurrency = Math.max(1, opts.concurrency ?? rt.config.workerConcurrency);
+  const maxPlacing = Math.max(1, opts.maxPlacing ?? rt.config.maxPlacing);
   let live = liveEngines.get(rt.db);
   if (!live) {
     live = new Set();
     liveEngines.set(rt.db, live);
   }
   const liveOwners = live;
+  const metrics = engineMetrics(rt);
 
   const stopping = new AbortController();
-  const abandon = new AbortController();
-  // Every running call listens to these two: one listener per call is expected, not a leak.
-  setMaxListeners(0, stopping.signal, abandon.signal);
   const waiter = new Waiter();
   const due = new DueTimer(rt.clock, () => waiter.notify());
-  const runners = new Set<Promise<void>>();
-  const reaper = {
-    rt,
-    // Not a live owner: a call the reaper took over and left in progress is reaped again when
-    // that lease expires, by whichever reaper runs then.
-    workerId: `${workerId}/reaper`,
-    providers,
-    log,
-    liveOwners: () => [...liveOwners],
-    onFreed: () => signal.wake(),
+  const onRecorded = (outcomes: readonly RecordOutcome[]) => {
+    let freed = false;
+    for (const o of outcomes) {
+      if (o.status !== 'ended') continue;
+      freed = true;
+      metrics.attempts.inc({ reason: o.reason });
+      if (o.call.kind === 'retry') due.at(o.call.runAt);
+      log.debug(
+        {
+          jobId: o.callId,
+          attemptId: o.attemptId,
+          batchId: o.batchId,
+          workspaceId: o.workspaceId,
+          reason: o.reason,
+        },
+        'attempt ended',
+      );
+    }
+    if (freed) signal.wake();
   };
-
-  // PGlite is one process per data directory (lock file): an active call found now was left by
-  // a process that died, so it is settled at once instead of a lease period later.
-  try {
-    await reapLeases(reaper, { everyActive: rt.db.kind === 'pglite' });
-  } catch (err) {
-    log.warn({ err }, 'start-up lease reaping failed; the reaper loop will retry');
-  }
-  liveOwners.add(workerId);
-  const unsubscribe = await signal.subscribe(() => waiter.notify());
-
-  const runnerCtx = {
+  const recorder = new EventRecorder(rt, log, onRecorded);
+  const providers = (
+    opts.providers ??
+    defaultProviders({
+      clock: rt.clock,
+      simSpeed: rt.config.simSpeed,
+      simAcceptMs: rt.config.simAcceptMs,
+    })
+  )(recorder);
+  const placer = new Placer({
     rt,
     workerId,
     providers,
+    recorder,
     log,
-    stopping: stopping.signal,
-    abandon: abandon.signal,
-    finishes: new FinishQueue(rt, log, abandon.signal),
-  };
-  const start = (call: ClaimedCall) => {
-    const run: Promise<void> = runCall(runnerCtx, call)
-      .then((end) => {
-        if (end.kind === 'finished' && end.outcome.status === 'finished') {
-          if (end.outcome.runAt !== undefined) due.at(end.outcome.runAt);
-          signal.wake();
-        } else if (end.kind === 'released') {
-          signal.wake();
-        }
-      })
-      .catch((err) => log.error({ err, callId: call.callId }, 'call runner failed'))
-      .finally(() => {
-        runners.delete(run);
-        waiter.notify();
-      });
-    runners.add(run);
+    onReleased: () => signal.wake(),
+  });
+  const carrierPacing = (name: string): CarrierPacing | undefined => {
+    const p = providers.get(name);
+    const cps = p?.capabilities.callsPerSecond;
+    return p && cps !== undefined
+      ? { provider: p.name, account: p.account ?? '', callsPerSecond: cps }
+      : undefined;
   };
 
+  liveOwners.add(workerId);
+  const untrack = metrics.track({
+    held: () => placer.held(),
+    limit: maxPlacing,
+    localCalls: () =>
+      providers
+        .all()
+        .flatMap((p) => (p.local ? [{ provider: p.name, calls: p.local.inProgress() }] : [])),
+  });
+  const unsubscribe = await signal.subscribe(() => waiter.notify());
+
+  const maintenance = leadMaintenance(
+    {
+      rt,
+      log,
+      providers,
+      recorder,
+      liveOwners: () => [...liveOwners],
+      onFreed: () => signal.wake(),
+    },
+    [attemptRecovery, idempotencyCleanup],
+    stopping.signal,
+  );
   const loop = dispatchLoop({
     rt,
     workerId,
-    concurrency,
     log,
     waiter,
     stopping: stopping.signal,
-    running: () => runners.size,
-    start,
+    // A worker claims no faster than it records: events waiting to be committed (beyond a few
+    // groups' worth) hold the claims back, so a slow database bounds what a worker holds.
+    room: () => (recorder.backlog > RECORDER_BACKLOG_LIMIT ? 0 : maxPlacing - placer.held()),
+    claimed: (attempts) => placer.add(attempts),
     dueAt: (time) => due.at(time),
+    carrierPacing,
   });
-  const reaping = reaperLoop(reaper, stopping.signal);
-  log.info({ concurrency, providers: providers.names() }, 'dispatch engine started');
+  log.info({ maxPlacing, providers: providers.names() }, 'dispatch engine started');
 
   let stopped: Promise<void> | undefined;
   const stop = (graceMs = rt.config.shutdownGraceMs): Promise<void> => {
@@ -135,22 +166,39 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
       stopping.abort();
       waiter.notify();
       due.clear();
-      await Promise.all([loop, reaping]);
-      if (runners.size > 0 && graceMs > 0) {
-        const graceOver = new AbortController();
-        await Promise.race([
-          Promise.allSettled([...runners]),
-          rt.clock.sleep(graceMs, graceOver.signal),
-        ]);
-        graceOver.abort();
+      await loop;
+      const grace = new AbortController();
+      const graceOver = graceMs > 0 ? rt.clock.sleep(graceMs, grace.signal) : Promise.resolve();
+      void graceOver.then(() => grace.abort());
+      await placer.stop(grace.signal);
+      // The calls this process's providers are playing report only while it runs.
+      await Promise.all(providers.all().map((p) => p.local?.idle(grace.signal)));
+      await Promise.race([recorder.flush(), whenAborted(grace.signal)]);
+      grace.abort();
+      const orphaned = providers.all().flatMap((p) => p.local?.close() ?? []);
+      await recorder.close();
+      if (orphaned.length > 0) {
+        // Nobody will report on these: recovery looks them up at once instead of at their deadline.
+        await checkAttemptsAt(
+          rt.db,
+          orphaned.map((attemptId) => ({ attemptId, at: rt.clock.now() })),
+        ).catch((err: unknown) =>
+          log.warn({ err }, 'could not hand calls in progress to recovery'),
+        );
+        log.warn(
+          { calls: orphaned.length },
+          'shutdown grace over with calls in progress; left to recovery',
+        );
       }
-      if (runners.size > 0) abandon.abort();
-      await Promise.allSettled([...runners]);
+      await maintenance;
       await unsubscribe();
+      untrack();
       liveOwners.delete(workerId);
       log.info('dispatch engine stopped');
     })();
     return stopped;
   };
-  return { workerId, activeCalls: () => runners.size, stop };
+  const activeCalls = () =>
+    placer.held() + providers.all().reduce((n, p) => n + (p.local?.inProgress() ?? 0), 0);
+  return { workerId, activeCalls, stop };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.js';
 import type { Db } from '../storage/db.js';
-import type { Clock } from './clock.js';
 
 // Wake-ups: "work may be due" (a new batch, a freed slot). On PostgreSQL a NOTIFY reaches the
 // dispatchers of every process; in-process subscribers are called directly. Nothing depends on a

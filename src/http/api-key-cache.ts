@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hmacApiKey } from '../domain/api-key.js';
-import type { Clock } from '../engine/clock.js';
+import type { Clock } from '../domain/clock.js';
 import type { ApiKeyInfo } from '../storage/api-keys-repo.js';
 
 // Verified keys are remembered briefly so a request costs no key lookup. A revocation clears the

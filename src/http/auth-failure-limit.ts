@@ -1,4 +1,4 @@
-import type { Clock } from '../engine/clock.js';
+import type { Clock } from '../domain/clock.js';
 
 // Failed authentications per client address. Keys are far too long to guess, so this is not what
 // keeps them safe; it keeps a misconfigured client or a scanner from costing a database lookup

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
+import type { Clock } from '../domain/clock.js';
 import { AppError } from '../domain/errors.js';
-import type { Clock } from '../engine/clock.js';
 import type { RateLimitedBody } from './schemas/error-bodies.js';
 
 // The per-workspace request limit of the /v1 API. Counts live in this process's memory, so the

@@ -4,7 +4,7 @@ import { type BatchOptions, parseBatchOptions, parseColumnMap } from '../domain/
 import { type CallingWindow, nextWindowStart } from '../domain/calling-window.js';
 import { badRequest, conflict } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { Agent, SmartCallbackConfig } from '../domain/types.js';
+import type { Agent, BatchConfig, SmartCallbackConfig } from '../domain/types.js';
 import type { Runtime } from '../runtime.js';
 import { getAgent } from '../storage/agents-repo.js';
 import { createBatch } from '../storage/batches-repo.js';
@@ -52,11 +52,10 @@ export function smartCallbackFor(o: BatchOptions, agent: Agent): SmartCallbackCo
   return agent.smartCallback ? { enabled: true, ...fallback } : undefined;
 }
 
-function batchConfig(o: BatchOptions, agent: Agent): Record<string, unknown> {
+function batchConfig(o: BatchOptions, agent: Agent): BatchConfig {
   const smartCallback = smartCallbackFor(o, agent);
   return {
     ...(smartCallback && { smartCallback }),
-    ...(o.maxConcurrency !== undefined && { maxConcurrency: o.maxConcurrency }),
     ...(o.defaultCountry !== undefined && { defaultCountry: o.defaultCountry }),
     ...(o.callingWindow !== undefined && { callingWindow: o.callingWindow }),
     ...(o.columnMap !== undefined && { columnMap: o.columnMap }),

@@ -1,74 +1,75 @@
-import type { AttemptReason, Outcome, RowVariables } from '../domain/types.js';
+import type { AttemptRef } from '../domain/attempt.js';
+import type { AttemptEvent } from '../domain/attempt-event.js';
+import type { LookupAnswer } from '../domain/recovery.js';
+import type { AttemptReason } from '../domain/types.js';
 
-// The telephony port. A provider turns "dial this number for this attempt, with this agent and
-// these variables" into a result. Adapters live in one folder each (simulator/ first); one
+// The port's vocabulary: one attempt as a provider places it and finds it again.
+export type { AttemptRef, DialAgent } from '../domain/attempt.js';
+
+// The telephony port. A provider asks a carrier to call ("place") and returns as soon as the
+// carrier has accepted the call; what happens next (ringing, answered, a machine, the end with its
+// reason, duration and SIP code) comes back as events through ONE recording path, the sink: an
+// HTTP callback route for a real carrier, called directly by an in-process provider such as the
+// simulator. No worker waits on a call. Adapters live in one folder each (simulator/ first); the
 // conformance suite in test/providers/ runs against every adapter.
 
-export interface DialAgent {
-  id: string;
-  name: string;
-  /** The greeting template, `{variables}` not yet filled in. */
-  greeting: string;
-  /** The agent's instructions/script template. */
-  prompt: string;
-}
-
-export interface DialRequest {
-  /** att_… — unique per attempt; providers use it as their idempotency key where they can. */
-  attemptId: string;
-  callId: string;
-  /** 1-based. */
-  attemptNo: number;
-  /** E.164. */
-  phoneNumber: string;
-  fromNumber?: string;
-  agent: DialAgent;
-  variables: RowVariables;
-  /** Epoch ms of the attempt's paced start slot (the dial begins then). */
-  startedAt: number;
-}
-
-export interface DialResult {
-  reason: AttemptReason;
-  /** For answered (and voicemail) attempts. */
-  outcome?: Outcome;
-  /** One line per turn: `Agent: …` / `Customer: …`. */
-  transcript?: string;
-  /** Talk time in seconds (answered attempts). */
-  durationSec?: number;
-  answeredAt?: number;
-  endedAt: number;
-  providerCallId?: string;
-  /** Provider detail for errors (stored on the attempt, never shown as the call's error). */
-  errorMessage?: string;
-}
-
-/** What a provider needs to find an attempt again after its worker died. */
-export type AttemptRef = DialRequest & { providerCallId?: string };
+export type PlaceResult =
+  /** The carrier accepted the call: its id. Everything else arrives as events. */
+  | { accepted: true; providerCallId: string }
+  /** The carrier refused it, for a reason of the closed set (retried as that reason says). */
+  | { accepted: false; reason: AttemptReason; error: string; sipCode?: number };
 
 export interface ProviderCapabilities {
-  /** `lookup` can tell what an attempt did after the worker that started it was lost. */
-  lookup: boolean;
-  /** Voicemail is reported as its own reason rather than as an answered call. */
-  answeringMachineDetection: boolean;
+  /** `lookup` finds an attempt without the carrier's call id (by the attempt, or number and time). */
+  lookupByAttempt: boolean;
+  /** `lookup` finds a call by the carrier's call id. */
+  lookupByCallId: boolean;
+  /** A lookup by attempt that finds nothing proves the call was never placed. */
+  provesAbsence: boolean;
+  /** Voicemail is reported as its own reason (and a machine_detected event) rather than as answered. */
+  machineDetection: boolean;
+  /** `hangUp` ends a call in progress. */
+  hangUp: boolean;
+  /** The carrier account's own limit on call starts per second, shared by every workspace using it. */
+  callsPerSecond?: number;
+  /**
+   * Its events come from inside this process (a simulator): they stop when the process does, so
+   * an attempt it left in progress is looked up rather than waited for.
+   */
+  localEvents: boolean;
+}
+
+/** Where a provider's events go: the one recording path. */
+export interface AttemptEventSink {
+  /** Resolves once the event is recorded (or was ignored as stale); never rejects. */
+  record(event: AttemptEvent): Promise<unknown>;
+}
+
+/** Calls in progress of a provider whose events come from this process. */
+export interface LocalCalls {
+  inProgress(): number;
+  /** Resolves when no call is in progress, or when `signal` aborts. */
+  idle(signal: AbortSignal): Promise<void>;
+  /** Stops emitting events; returns the attempts whose events will now never come. */
+  close(): string[];
 }
 
 export interface TelephonyProvider {
   readonly name: string;
+  /** The carrier account this instance places calls with (keys the account's pacing bucket). */
+  readonly account?: string;
   readonly capabilities: ProviderCapabilities;
   /**
-   * Places the call and resolves when it has ended. When `signal` aborts the provider stops
-   * waiting and rejects with an AbortError; the attempt is then reconciled later, never redialed.
+   * Asks the carrier to call. Resolves once it accepted the call, or with a refusal it is sure
+   * of. It must give up well within the lease. Rejecting means the request's fate is unknown (it
+   * may have reached the carrier): the attempt stays placing and recovery looks it up later —
+   * it is never sent again.
    */
-  dial(req: DialRequest, signal?: AbortSignal): Promise<DialResult>;
-  /** Present when capabilities.lookup: the attempt's result, or whether it is still going. */
-  lookup?(attempt: AttemptRef): Promise<DialResult | 'in_progress' | 'unknown'>;
-}
-
-export function abortError(): Error {
-  return new DOMException('The dial was aborted', 'AbortError');
-}
-
-export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && err.name === 'AbortError';
+  place(attempt: AttemptRef): Promise<PlaceResult>;
+  /** Present when lookupByAttempt or lookupByCallId: what the carrier knows of the attempt. */
+  lookup?(attempt: AttemptRef): Promise<LookupAnswer>;
+  /** Present when capabilities.hangUp. */
+  hangUp?(attempt: AttemptRef): Promise<void>;
+  /** Present when capabilities.localEvents. */
+  readonly local?: LocalCalls;
 }

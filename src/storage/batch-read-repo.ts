@@ -1,4 +1,5 @@
-import type { Batch, BatchConfig, BatchStatus } from '../domain/types.js';
+import { readBatchConfig } from '../domain/batch-config.js';
+import type { Batch, BatchStatus } from '../domain/types.js';
 import type { Queryable } from './db.js';
 
 interface BatchRow {
@@ -9,7 +10,7 @@ interface BatchRow {
   status: BatchStatus;
   total_calls: number;
   columns: string[];
-  config: BatchConfig;
+  config: unknown;
   scheduled_at: number | null;
   created_at: number;
   start_time: number | null;
@@ -24,7 +25,7 @@ const toBatch = (r: BatchRow): Batch => ({
   status: r.status,
   totalCalls: r.total_calls,
   columns: r.columns,
-  config: r.config,
+  config: readBatchConfig(r.config),
   ...(r.scheduled_at === null ? {} : { scheduledAt: r.scheduled_at }),
   createdAt: r.created_at,
   ...(r.start_time === null ? {} : { startTime: r.start_time }),

@@ -1,3 +1,4 @@
+import type { BatchConfig } from '../domain/types.js';
 import type { Db, Queryable } from './db.js';
 import { addProgress } from './progress-repo.js';
 
@@ -8,8 +9,9 @@ export interface NewBatch {
   name?: string;
   /** The original CSV header, in file order. */
   columns: string[];
-  /** Frozen at creation (smartCallback, maxConcurrency, defaultCountry, callingWindow). */
-  config: Record<string, unknown>;
+  /** Frozen at creation (smartCallback, defaultCountry, callingWindow). */
+  config: BatchConfig;
+  /** The batch's own cap on calls in progress; stored only in batches.max_concurrency. */
   maxConcurrency?: number;
   scheduledAt?: number;
   createdAt: number;

@@ -7,6 +7,15 @@ export interface Queryable {
 
 export type DbKind = 'pglite' | 'postgres';
 
+/** A session-level advisory lock held on a connection of its own. */
+export interface HeldLock {
+  /** Resolves when the lock was lost with its connection (or released). */
+  readonly lost: Promise<void>;
+  /** Whether the connection holding the lock still answers (false: it is lost). */
+  alive(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 export interface Db extends Queryable {
   readonly kind: DbKind;
   /** Runs `fn` in one transaction (READ COMMITTED); rolls back if it throws. */
@@ -16,6 +25,12 @@ export interface Db extends Queryable {
   /** Calls `handler` for every NOTIFY on `channel`; resolves to an unsubscribe function. */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   notify(channel: string, payload?: string): Promise<void>;
+  /**
+   * Takes advisory lock `key` for as long as the returned handle lives (a session lock on a
+   * connection of its own: released if that connection is lost); undefined when it is held
+   * elsewhere. How one process at a time leads (src/engine/maintenance/leadership.ts).
+   */
+  tryHoldLock(key: number): Promise<HeldLock | undefined>;
   close(): Promise<void>;
 }
 

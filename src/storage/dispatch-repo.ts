@@ -1,4 +1,5 @@
-import type { RowVariables } from '../domain/types.js';
+import { readBatchConfig } from '../domain/batch-config.js';
+import type { BatchConfig, RowVariables } from '../domain/types.js';
 import type { Queryable } from './db.js';
 import {
   DIAL_AGENT_COLUMNS,
@@ -7,14 +8,16 @@ import {
   toDialAgent,
 } from './dial-agent-columns.js';
 
-// The claim transaction's queries, in the order the claim runs them. Lock order everywhere in the
-// engine: workspace row → call rows → progress rows → batch row.
+// The claim transaction's reads, in the order the claim runs them (its state changes are
+// transitions: src/storage/transitions/claim.ts). Lock order everywhere in the engine:
+// workspace row → pacing buckets → call rows → attempt rows → progress rows → batch row.
 
 export interface LockedWorkspace {
   id: string;
   maxConcurrentCalls: number;
   callsPerSecond: number;
   pacingNextAt: number;
+  lastServedAt: number;
 }
 
 /**
@@ -36,7 +39,8 @@ export async function lockNextWorkspace(
 ): Promise<LockedWorkspace | undefined> {
   const rows = await q.query<LockedWorkspace>(
     `SELECT w.id, w.max_concurrent_calls AS "maxConcurrentCalls",
-            w.calls_per_second AS "callsPerSecond", w.pacing_next_at AS "pacingNextAt"
+            w.calls_per_second AS "callsPerSecond", w.pacing_next_at AS "pacingNextAt",
+            w.last_served_at AS "lastServedAt"
        FROM workspaces w
       WHERE w.pacing_next_at <= $2
         AND (SELECT count(*) FROM calls a WHERE a.workspace_id = w.id AND a.state = 'active')
@@ -67,12 +71,61 @@ export async function countActiveInWorkspace(q: Queryable, workspaceId: string):
   return rows[0]!.n;
 }
 
+/** A carrier account's bucket: calls per second its provider declares, and its next start. */
+export interface CarrierBucket {
+  provider: string;
+  account: string;
+  callsPerSecond: number;
+  nextAt: number;
+}
+
+/**
+ * Claim step 4 (when a provider declares its own limit): the carrier accounts' buckets, created
+ * on first use, their rate kept to what the provider declares, and locked — several workspaces'
+ * claims may share an account, so its starts are serialized here (in key order: no deadlock).
+ * $1 providers, $2 accounts, $3 rates. Locks: those pacing_buckets rows. Index: pkey.
+ */
+export async function lockCarrierBuckets(
+  q: Queryable,
+  keys: ReadonlyArray<{ provider: string; account: string; callsPerSecond: number }>,
+): Promise<CarrierBucket[]> {
+  if (keys.length === 0) return [];
+  const sorted = [...keys].sort((a, b) =>
+    a.provider === b.provider ? (a.account < b.account ? -1 : 1) : a.provider < b.provider ? -1 : 1,
+  );
+  return q.query<CarrierBucket>(
+    `INSERT INTO pacing_buckets AS p (provider, account, calls_per_second)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+     ON CONFLICT (provider, account) DO UPDATE SET calls_per_second = EXCLUDED.calls_per_second
+     RETURNING p.provider, p.account, p.calls_per_second AS "callsPerSecond", p.next_at AS "nextAt"`,
+    [
+      sorted.map((k) => k.provider),
+      sorted.map((k) => k.account),
+      sorted.map((k) => k.callsPerSecond),
+    ],
+  );
+}
+
+/** Claim, last steps: the carrier accounts' next starts. Locks: those rows (already held). */
+export async function saveCarrierBuckets(
+  q: Queryable,
+  buckets: ReadonlyArray<{ provider: string; account: string; nextAt: number }>,
+): Promise<void> {
+  if (buckets.length === 0) return;
+  await q.query(
+    `UPDATE pacing_buckets p SET next_at = t.next_at
+       FROM unnest($1::text[], $2::text[], $3::float8[]) AS t(provider, account, next_at)
+      WHERE p.provider = t.provider AND p.account = t.account`,
+    [buckets.map((b) => b.provider), buckets.map((b) => b.account), buckets.map((b) => b.nextAt)],
+  );
+}
+
 export interface LiveBatch {
   id: string;
   /** Null when the batch has no cap of its own. */
   maxConcurrency: number | null;
   active: number;
-  callingWindow: unknown;
+  config: BatchConfig;
   agent: DialAgentRecord;
 }
 
@@ -91,15 +144,15 @@ export async function liveBatchesWithDueCalls(
       id: string;
       max_concurrency: number | null;
       active: number;
-      calling_window: unknown;
+      config: unknown;
     }
   >(
     `SELECT b.id,
-            COALESCE(b.max_concurrency, (b.config->>'maxConcurrency')::int) AS max_concurrency,
+            b.max_concurrency,
             (SELECT count(*) FROM calls a
               WHERE a.workspace_id = b.workspace_id AND a.batch_id = b.id AND a.state = 'active')::int
               AS active,
-            b.config->'callingWindow' AS calling_window,
+            b.config,
             ${DIAL_AGENT_COLUMNS}
        FROM batches b JOIN agents ag ON ag.id = b.agent_id
       WHERE b.workspace_id = $1 AND b.status IN ('queued', 'processing')
@@ -112,7 +165,7 @@ export async function liveBatchesWithDueCalls(
     id: r.id,
     maxConcurrency: r.max_concurrency,
     active: r.active,
-    callingWindow: r.calling_window,
+    config: readBatchConfig(r.config),
     agent: toDialAgent(r),
   }));
 }
@@ -128,7 +181,7 @@ export interface DueCall {
 }
 
 /**
- * Claim step 4: up to `limit` due waiting calls of each batch, in dispatch order (run_at, seq).
+ * Claim step 5: up to `limit` due waiting calls of each batch, in dispatch order (run_at, seq).
  * $1 batch ids, $2 per-batch limits, $3 now.
  * Locks: the returned call rows, FOR UPDATE SKIP LOCKED (a row another transaction holds, e.g. a
  * cancel, is skipped rather than waited for). Index: calls_due_batch.
@@ -177,7 +230,7 @@ export async function lockDueCalls(
 }
 
 /**
- * Claim step 5 (optional): calls found outside their calling window stay waiting until it opens.
+ * Claim step 6 (optional): calls found outside their calling window stay waiting until it opens.
  * $1 call ids, $2 new run_at values. Locks: those call rows (already held). Index: calls pkey.
  */
 export async function deferCalls(
@@ -193,98 +246,10 @@ export async function deferCalls(
   );
 }
 
-export interface Activation {
-  callId: string;
-  attemptId: string;
-  startedAt: number;
-  leaseExpiresAt: number;
-}
-
 /**
- * Claim step 6: waiting → active under this worker's lease, one more attempt. Returns each call's
- * new attempt number. $1 worker id, $2 call ids, $3 attempt ids, $4 start slots, $5 lease expiry.
- * Locks: those call rows (already held). Index: calls pkey.
- */
-export async function activateCalls(
-  q: Queryable,
-  workerId: string,
-  items: readonly Activation[],
-): Promise<Map<string, number>> {
-  const rows = await q.query<{ id: string; attempts: number }>(
-    `UPDATE calls c SET state = 'active', attempts = c.attempts + 1, lease_owner = $1,
-            lease_expires_at = t.lease, current_attempt_id = t.att,
-            start_time = COALESCE(c.start_time, t.started)
-       FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS t(id, att, started, lease)
-      WHERE c.id = t.id AND c.state = 'waiting'
-      RETURNING c.id, c.attempts`,
-    [
-      workerId,
-      items.map((i) => i.callId),
-      items.map((i) => i.attemptId),
-      items.map((i) => i.startedAt),
-      items.map((i) => i.leaseExpiresAt),
-    ],
-  );
-  return new Map(rows.map((r) => [r.id, r.attempts]));
-}
-
-export interface NewAttempt {
-  id: string;
-  callId: string;
-  batchId: string;
-  workspaceId: string;
-  attemptNo: number;
-  workerId: string;
-  provider: string;
-  startedAt: number;
-}
-
-/**
- * Claim step 7: one call_attempts row per claimed call; UNIQUE (call_id, attempt_no) makes a
- * double attempt impossible even if everything above were wrong.
- * $1..$8 parallel arrays. Locks: the new rows. Index: call_attempts pkey + unique.
- */
-export async function insertAttempts(q: Queryable, items: readonly NewAttempt[]): Promise<void> {
-  if (items.length === 0) return;
-  await q.query(
-    `INSERT INTO call_attempts (id, call_id, batch_id, workspace_id, attempt_no, worker_id, provider,
-       started_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[],
-       $7::text[], $8::bigint[])`,
-    [
-      items.map((i) => i.id),
-      items.map((i) => i.callId),
-      items.map((i) => i.batchId),
-      items.map((i) => i.workspaceId),
-      items.map((i) => i.attemptNo),
-      items.map((i) => i.workerId),
-      items.map((i) => i.provider),
-      items.map((i) => i.startedAt),
-    ],
-  );
-}
-
-/**
- * Claim step 8 (after the progress deltas): a queued batch becomes processing at its first dial.
- * $1 batch ids, $2 their earliest start slot. Locks: those batch rows (last in the lock order).
- */
-export async function markBatchesProcessing(
-  q: Queryable,
-  starts: ReadonlyArray<{ batchId: string; startTime: number }>,
-): Promise<void> {
-  if (starts.length === 0) return;
-  const sorted = [...starts].sort((a, b) => (a.batchId < b.batchId ? -1 : 1));
-  await q.query(
-    `UPDATE batches b SET status = 'processing', start_time = COALESCE(b.start_time, t.started)
-       FROM unnest($1::text[], $2::bigint[]) AS t(id, started)
-      WHERE b.id = t.id AND b.status = 'queued'`,
-    [sorted.map((s) => s.batchId), sorted.map((s) => s.startTime)],
-  );
-}
-
-/**
- * Claim step 9: the workspace was served now; its next start slot moves past the ones granted.
- * $1 workspace id, $2 now, $3 next pacing slot. Locks: the workspaces row (already held).
+ * Claim, last step: the workspace was served (at $2: now, or its previous time to keep its place
+ * in line); its next start slot moves past the ones granted.
+ * $1 workspace id, $2 served at, $3 next pacing slot. Locks: the workspaces row (already held).
  */
 export async function markWorkspaceServed(
   q: Queryable,

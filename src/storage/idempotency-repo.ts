@@ -104,6 +104,7 @@ export function withTxPrelude(db: Db, prelude: (q: Queryable) => Promise<void>):
     exec: (q, script) => db.exec(q, script),
     listen: (channel, handler) => db.listen(channel, handler),
     notify: (channel, payload) => db.notify(channel, payload),
+    tryHoldLock: (key) => db.tryHoldLock(key),
     close: () => db.close(),
   };
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable } from './db.js';
+import type { Db, HeldLock, Queryable } from './db.js';
 
 const typeParsers: Record<number, (x: string) => unknown> = {
   20: (x) => Number(x), // int8
@@ -51,6 +51,43 @@ export interface PgOptions {
   onError?: (err: Error) => void;
   /** The first statement that succeeded after onError: the database is reachable again. */
   onRestore?: () => void;
+}
+
+/**
+ * Session lock `key` on a client of its own, or undefined when another session holds it. The
+ * lock lives as long as the client: a broken connection releases it on the server.
+ */
+async function holdLock(url: string, key: number): Promise<HeldLock | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  let lose!: () => void;
+  const lost = new Promise<void>((resolve) => {
+    lose = resolve;
+  });
+  client.on('error', () => lose());
+  client.on('end', () => lose());
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [
+      key,
+    ]);
+    if (rows[0]?.ok) {
+      return {
+        lost,
+        alive: () =>
+          client.query('SELECT 1').then(
+            () => true,
+            () => false,
+          ),
+        release: async () => {
+          await client.end().catch(() => {});
+        },
+      };
+    }
+  } catch {
+    // Not reachable now: not the holder. The caller tries again later.
+  }
+  await client.end().catch(() => {});
+  return undefined;
 }
 
 /** A pooled PostgreSQL connection. LISTEN runs on one dedicated client that reconnects itself. */
@@ -164,6 +201,7 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
     async notify(channel, payload = '') {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
+    tryHoldLock: (key) => holdLock(url, key),
     async close() {
       closed = true;
       await listenClient?.end().catch(() => {});

@@ -1,5 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import type { Db, Queryable } from './db.js';
+import type { Db, HeldLock, Queryable } from './db.js';
 
 const parsers = {
   [types.INT8]: (x: string) => Number(x),
@@ -39,6 +39,9 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
   const pg = new PGlite(dataDir, { parsers, ...(loadDataDir ? { loadDataDir } : {}) });
   await pg.waitReady;
   const root = wrap(pg as unknown as PgliteQueryable);
+  // One connection, and one process per data directory: a session lock is a lock of this
+  // instance's, held in memory.
+  const held = new Map<number, () => void>();
   return {
     kind: 'pglite',
     query: root.query,
@@ -56,7 +59,21 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     async notify(channel, payload = '') {
       await pg.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
+    async tryHoldLock(key): Promise<HeldLock | undefined> {
+      if (held.has(key)) return undefined;
+      let lose!: () => void;
+      const lost = new Promise<void>((resolve) => {
+        lose = resolve;
+      });
+      const release = () => {
+        if (held.get(key) === release) held.delete(key);
+        lose();
+      };
+      held.set(key, release);
+      return { lost, alive: async () => held.get(key) === release, release: async () => release() };
+    },
     async close() {
+      for (const release of [...held.values()]) release();
       if (!pg.closed) await pg.close();
     },
     dumpDataDir: async () => {

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ATTEMPT_RELEASED,
+  ATTEMPT_TRANSITIONS,
   assertTransition,
   BATCH_TRANSITIONS,
   CALL_TRANSITIONS,
+  canAttemptTransition,
   canBatchTransition,
   canTransition,
   IllegalTransitionError,
 } from '../../src/domain/call-state.js';
-import { BATCH_STATUSES, CALL_STATES, type CallState } from '../../src/domain/types.js';
+import {
+  ATTEMPT_STATES,
+  BATCH_STATUSES,
+  CALL_STATES,
+  type CallState,
+} from '../../src/domain/types.js';
 
 const ALLOWED: ReadonlyArray<[CallState, CallState]> = [
   ['waiting', 'active'],
@@ -64,5 +72,34 @@ describe('batch status transitions', () => {
       }
     }
     expect(Object.values(BATCH_TRANSITIONS).flat()).toHaveLength(allowed.size);
+  });
+});
+
+describe('attempt state transitions', () => {
+  const allowed = new Set([
+    'claimed→placing',
+    'claimed→ended',
+    'claimed→released',
+    'placing→in_call',
+    'placing→ended',
+    'placing→released',
+    'in_call→ended',
+  ]);
+
+  it('walks every pair: only the documented edges, and nothing out of ended', () => {
+    for (const from of ATTEMPT_STATES) {
+      for (const to of [...ATTEMPT_STATES, ATTEMPT_RELEASED] as const) {
+        expect(canAttemptTransition(from, to), `${from}→${to}`).toBe(allowed.has(`${from}→${to}`));
+      }
+    }
+    const edges = Object.entries(ATTEMPT_TRANSITIONS).flatMap(([from, tos]) =>
+      tos.map((to) => `${from}→${to}`),
+    );
+    expect(edges.sort()).toEqual([...allowed].sort());
+  });
+
+  it('never goes back to claimed: an attempt that may have reached a carrier is never sent again', () => {
+    for (const from of ATTEMPT_STATES) expect(canAttemptTransition(from, 'claimed')).toBe(false);
+    expect(canAttemptTransition('in_call', ATTEMPT_RELEASED)).toBe(false);
   });
 });

@@ -1,7 +1,10 @@
-// Issue 4's crash test: `kill -9` one of three worker processes while it holds leases on calls in
-// progress. The other workers must finish the batch, and every attempt the dead worker had in
-// flight must be settled by the lease reaper through the provider's lookup — never redialed
-// blindly (docs/state-machine.md, "Leases, lost workers and shutdown").
+// The crash test: `kill -9` one of three worker processes while it holds attempts in every state
+// a worker can hold them in — claimed (slot granted, carrier not asked), placing (request sent,
+// no answer yet) and in_call (the carrier has the call; its events were reported to that process
+// only, by its in-process simulator). The other workers must finish the batch, and recovery must
+// settle each of those attempts as docs/state-machine.md says, never dialing anyone twice:
+// claimed ones go back to waiting unspent, placing ones are looked up at once (the simulator's
+// events died with the process), in_call ones are looked up at their deadline.
 import { afterAll, describe, expect, it } from 'vitest';
 import { WORKER_LOST_ERROR } from '../../src/domain/retry-policy.js';
 import { migrate } from '../../src/storage/migrate.js';
@@ -27,16 +30,30 @@ const MAX_ATTEMPTS = 3;
 const CALLS = 200;
 
 // Reserved numbers only, so every attempt's reason is known from the contract's table. At this
-// speed an answered call lasts one to three seconds and the 0900 range's ten-minute calls ten:
-// those are still in progress when the reaper first looks, the rest have ended by then.
+// speed an answered call lasts one to three seconds and the 0900 range's ten-minute calls ten.
 const ENV = {
   OUTDIAL_SIM_SPEED: '60',
+  // The simulated carrier answers a request after 300 ms, as a real one does: attempts spend
+  // that long placing.
+  OUTDIAL_SIM_ACCEPT_MS: '300',
   OUTDIAL_RETRY_DELAYS_MS: '300,600',
   OUTDIAL_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-  // A lost lease is noticed within seconds (heartbeat every second, reaper pass every 1.5 s).
+  // A lost worker is noticed within seconds (recovery pass every 1.5 s) …
   OUTDIAL_LEASE_MS: '3000',
   OUTDIAL_POLL_MS: '500',
+  // … and an in_call attempt with no reported end is looked up 1 + 11 + 1 s after its start
+  // (the longest call here lasts 630 / 60 = 10.5 s).
+  OUTDIAL_RING_TIMEOUT_MS: '1000',
+  OUTDIAL_MAX_CALL_MS: '11000',
+  OUTDIAL_RECOVERY_MARGIN_MS: '1000',
 };
+
+interface HeldAttempt {
+  id: string;
+  call_id: string;
+  attempt_no: number;
+  state: 'claimed' | 'placing' | 'in_call';
+}
 
 const pgOk = await postgresReachable();
 
@@ -53,7 +70,7 @@ const pgOk = await postgresReachable();
     tmp.remove();
   });
 
-  it('the other workers finish the batch and settle the lost attempts without redialing', async () => {
+  it('the other workers finish the batch and recover claimed, placing and in_call attempts without a double dial', async () => {
     database = await createPostgresDatabase();
     const db = await openPostgres(database.url, { max: 1 });
     await migrate(db);
@@ -76,9 +93,9 @@ const pgOk = await postgresReachable();
     );
     const batchId = await uploadBatch(ws, writeContacts(tmp.dir, 'crash', phones));
 
-    // Mid-batch: some jobs done, and a worker holding several leases.
+    // Mid-batch: some jobs done, and a worker holding attempts in all three open states.
     const owner = await waitUntil(
-      'a worker holding leases mid-batch',
+      'a worker holding claimed, placing and in_call attempts mid-batch',
       async () => {
         const done = await rows!.client.query(
           `SELECT count(*)::int AS n FROM calls WHERE batch_id = $1 AND state IN ('completed', 'failed')`,
@@ -86,26 +103,39 @@ const pgOk = await postgresReachable();
         );
         if (done.rows[0].n < 10) return undefined;
         const held = await rows!.client.query(
-          `SELECT lease_owner, count(*)::int AS n FROM calls
-            WHERE batch_id = $1 AND state = 'active' GROUP BY lease_owner ORDER BY n DESC LIMIT 1`,
+          `SELECT worker_id FROM call_attempts
+            WHERE batch_id = $1 AND state <> 'ended'
+            GROUP BY worker_id
+           HAVING count(*) FILTER (WHERE state = 'claimed') > 0
+              AND count(*) FILTER (WHERE state = 'placing') > 0
+              AND count(*) FILTER (WHERE state = 'in_call') > 0
+            LIMIT 1`,
           [batchId],
         );
-        const top = held.rows[0];
-        return top && top.n >= 3 ? (top.lease_owner as string) : undefined;
+        return held.rows[0]?.worker_id as string | undefined;
       },
       60_000,
-      50,
+      20,
     );
     const victim = workers.find((w) => w.workerIds.includes(owner));
-    expect(victim, `lease owner ${owner} is one of the workers`).toBeDefined();
+    expect(victim, `attempt owner ${owner} is one of the workers`).toBeDefined();
     victim!.proc.kill('SIGKILL');
     await victim!.exited;
     const killedAt = Date.now();
-    // Whatever the dead process had already sent has reached the server by now.
+    // Whatever the dead process had already committed has reached the server by now.
     await new Promise((r) => setTimeout(r, 300));
 
-    const lost = await rows.attempts('worker_id = $1 AND ended_at IS NULL', [owner]);
-    expect(lost.length, 'attempts in flight on the killed worker').toBeGreaterThan(0);
+    const held = (
+      await rows.client.query<HeldAttempt>(
+        `SELECT id, call_id, attempt_no, state FROM call_attempts
+          WHERE worker_id = $1 AND state <> 'ended' ORDER BY id`,
+        [owner],
+      )
+    ).rows;
+    const inState = (s: HeldAttempt['state']) => held.filter((a) => a.state === s);
+    expect(inState('claimed').length, 'claimed attempts on the killed worker').toBeGreaterThan(0);
+    expect(inState('placing').length, 'placing attempts on the killed worker').toBeGreaterThan(0);
+    expect(inState('in_call').length, 'in_call attempts on the killed worker').toBeGreaterThan(0);
 
     const done = await ws.api.waitForBatch(batchId, 60_000).catch((err) => {
       throw new Error(`${err.message}\n${fleet!.outputs()}`);
@@ -135,34 +165,50 @@ const pgOk = await postgresReachable();
     });
     expect(wrong).toEqual([]);
 
-    // The lost attempts: the simulator can look every attempt up, so each was reconciled with
-    // the result it really had (the reason its number's range gives for that attempt), not
-    // failed as "outcome unknown" — that is only for providers that cannot tell.
+    // Claimed: never sent, so released — the row is gone and the call was dialed afresh (its
+    // attempts above are numbered 1..n with the range's reasons: the released one was not spent).
     const settled = new Map(attempts.map((a) => [a.id, a]));
-    for (const l of lost) {
-      const now = settled.get(l.id)!;
-      const range = reservedRange(phoneOf.get(l.call_id)!)!;
-      expect({ attempt: l.id, reason: now.reason, error: now.error }).toEqual({
-        attempt: l.id,
-        reason: RESERVED_RANGES[range]!.reasons[l.attempt_no - 1],
+    for (const a of inState('claimed')) {
+      expect(settled.has(a.id), `claimed attempt ${a.id} released`).toBe(false);
+      expect(byCall.get(a.call_id)!.some((x) => x.attempt_no === a.attempt_no)).toBe(true);
+    }
+    // Placing and in_call: the simulator can look every attempt up, so each was reconciled with
+    // the result it really had (the reason its number's range gives for that attempt), not failed
+    // as "outcome unknown" — that is only for providers that cannot tell.
+    for (const a of [...inState('placing'), ...inState('in_call')]) {
+      const now = settled.get(a.id)!;
+      const range = reservedRange(phoneOf.get(a.call_id)!)!;
+      expect({ attempt: a.id, reason: now.reason, error: now.error }).toEqual({
+        attempt: a.id,
+        reason: RESERVED_RANGES[range]!.reasons[a.attempt_no - 1],
         error: expect.not.stringContaining(WORKER_LOST_ERROR),
       });
       expect(now.ended_at).not.toBeNull();
+      expect(now.worker_id).toBe(owner);
     }
     expect(attempts.filter((a) => a.reason === 'unknown')).toEqual([]);
 
-    // The survivors' reapers say so in their logs, for every lost call, as reconciled. (A
-    // survivor stalled past its own lease could be reaped too, so other calls may appear.)
-    const settledLogs = new Map(
-      fleet.workers
-        .filter((w) => w !== victim)
-        .flatMap((w) => logEntries(w.output()))
-        .filter((e) => e.msg === 'lost attempt settled')
-        .map((e) => [e.jobId as string, e]),
-    );
-    for (const l of lost) {
-      expect(settledLogs.get(l.call_id), `reaper log for ${l.call_id}`).toMatchObject({
-        attemptId: l.id,
+    // The survivors' recovery says so in its logs, for every one of them.
+    const survivorLogs = fleet.workers
+      .filter((w) => w !== victim)
+      .flatMap((w) => logEntries(w.output()));
+    const logged = (msg: string) =>
+      new Map(
+        survivorLogs
+          .filter((e) => String(e.msg).startsWith(msg))
+          .map((e) => [e.attemptId as string, e]),
+      );
+    const released = logged('lost attempt released');
+    for (const a of inState('claimed')) {
+      expect(released.get(a.id), `release log for ${a.id}`).toMatchObject({
+        jobId: a.call_id,
+        state: 'claimed',
+      });
+    }
+    const reconciled = logged('lost attempt settled');
+    for (const a of [...inState('placing'), ...inState('in_call')]) {
+      expect(reconciled.get(a.id), `settle log for ${a.id}`).toMatchObject({
+        jobId: a.call_id,
         reconciled: true,
       });
     }
@@ -177,9 +223,9 @@ const pgOk = await postgresReachable();
 
     console.log(
       `worker-crash figures: ${JSON.stringify({
-        lost: lost.length,
-        lostLongCalls: lost.filter((l) => reservedRange(phoneOf.get(l.call_id)!) === 9).length,
-        reaped: settledLogs.size,
+        claimed: inState('claimed').length,
+        placing: inState('placing').length,
+        inCall: inState('in_call').length,
         attempts: attempts.length,
         afterKill: after.length,
       })}`,

@@ -1,23 +1,16 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/domain/clock.js';
 import { newId } from '../../src/domain/ids.js';
+import { PACING_HORIZON_MS } from '../../src/domain/pacing.js';
 import { claimCalls } from '../../src/engine/claim.js';
-import { systemClock } from '../../src/engine/clock.js';
 import { type Engine, startEngine } from '../../src/engine/engine.js';
-import { finishAttempt } from '../../src/engine/finish.js';
-import { PACING_HORIZON_MS } from '../../src/engine/pacing.js';
-import {
-  lockOwnedCalls,
-  recordAttemptEnds,
-  rescheduleCalls,
-} from '../../src/storage/call-finish-repo.js';
+import { recordContext } from '../../src/engine/event-recorder.js';
 import type { Db } from '../../src/storage/db.js';
-import {
-  activateCalls,
-  insertAttempts,
-  markBatchesProcessing,
-} from '../../src/storage/dispatch-repo.js';
-import { addProgress, readProgress } from '../../src/storage/progress-repo.js';
+import { readProgress } from '../../src/storage/progress-repo.js';
+import { txWithRetry } from '../../src/storage/transaction-retry.js';
+import { startAttempts } from '../../src/storage/transitions/claim.js';
+import { recordEvents } from '../../src/storage/transitions/events.js';
 import { attemptIdOf, insertBatch } from '../support/batch-fixtures.js';
 import {
   createTestDb,
@@ -193,6 +186,13 @@ describeEachDb('cancelling a batch while the engine runs it', (backend) => {
 });
 
 const pgOk = await postgresReachable();
+
+/** The carrier reports a busy line: a retry, normally. */
+const busyEnd = (attemptId: string, at: number) => ({
+  attemptId,
+  kind: 'ended' as const,
+  ending: { kind: 'carrier' as const, end: { reason: 'busy' as const, endedAt: at } },
+});
 function gate() {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => {
@@ -266,24 +266,20 @@ function gate() {
       locked.open();
       await release.opened;
       const now = h.clock.now();
-      const att = newId('att', now);
-      await activateCalls(q, 'wrk_test', [
-        { callId: first, attemptId: att, startedAt: now, leaseExpiresAt: now + 60_000 },
-      ]);
-      await insertAttempts(q, [
-        {
-          id: att,
-          callId: first,
-          batchId: batch.id,
-          workspaceId: a.workspaceId,
-          attemptNo: 1,
-          workerId: 'wrk_test',
-          provider: 'simulator',
-          startedAt: now,
-        },
-      ]);
-      await addProgress(q, [{ batchId: batch.id, delta: { waiting: -1, active: 1 } }]);
-      await markBatchesProcessing(q, [{ batchId: batch.id, startTime: now }]);
+      await startAttempts(q, {
+        workspaceId: a.workspaceId,
+        workerId: 'wrk_test',
+        leaseMs: 60_000,
+        starts: [
+          {
+            callId: first,
+            batchId: batch.id,
+            attemptId: newId('att', now),
+            startedAt: now,
+            provider: 'simulator',
+          },
+        ],
+      });
     });
     await locked.opened;
     const cancelling = cancel(batch.id);
@@ -341,14 +337,15 @@ function gate() {
     const attemptId = (await attemptIdOf(t.db, callId))!;
     const locked = gate();
     const release = gate();
-    // The finishing transaction's own steps (finish.ts, retry branch), paused before its commit.
+    // The recording transaction of a busy end (a retry: the call waits again), paused before
+    // its commit.
     const finishing = t.db.tx(async (q) => {
-      const [call] = await lockOwnedCalls(q, [{ callId, owner: 'w_fixture', attemptId }]);
-      expect(call?.batchStatus).toBe('processing');
-      const now = h.clock.now();
-      await recordAttemptEnds(q, [{ attemptId, endedAt: now, reason: 'busy' }]);
-      await rescheduleCalls(q, [{ callId, runAt: now + 120_000, reason: 'busy' }]);
-      await addProgress(q, [{ batchId: batch.id, delta: { active: -1, waiting: 1 } }]);
+      const outcomes = await recordEvents(
+        q,
+        [busyEnd(attemptId, h.clock.now())],
+        recordContext(h.rt),
+      );
+      expect(outcomes.get(attemptId)).toMatchObject({ status: 'ended', call: { kind: 'retry' } });
       locked.open();
       await release.opened;
     });
@@ -380,17 +377,14 @@ function gate() {
     const cancelling = cancel(batch.id);
     await blockedSessions(1);
     // The cancel now holds the active call; the worker reports a busy line (a retry, normally).
-    const now = h.clock.now();
-    const finishing = finishAttempt(
-      h.rt,
-      { callId, attemptId, owner: 'w_fixture' },
-      { kind: 'result', result: { reason: 'busy', endedAt: now } },
+    const finishing = txWithRetry(t.db, (q) =>
+      recordEvents(q, [busyEnd(attemptId, h.clock.now())], recordContext(h.rt)),
     );
     await blockedSessions(2);
     await admin.query('COMMIT');
     expect((await cancelling).json().details.activeCalls).toBe(1);
-    const outcome = await finishing;
-    expect(outcome).toMatchObject({ status: 'finished', step: { kind: 'fail' } });
+    const outcome = (await finishing).get(attemptId);
+    expect(outcome).toMatchObject({ status: 'ended', call: { kind: 'fail' } });
     // Never left waiting in a cancelled batch, where nobody would ever dial or cancel it.
     expect(await states(batch.id)).toEqual(['failed/1', 'cancelled/0']);
     await expectCountersMatchCalls(t.db, batch.id);

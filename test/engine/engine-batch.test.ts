@@ -93,7 +93,10 @@ describeEachDb('engine runs a batch', (backend) => {
       expect(c.start_time).toBe(mine[0]!.started_at);
       expect(c.end_time).toBe(last.ended_at);
       expect(c.terminal_at).not.toBeNull();
-      expect(c.lease_owner).toBeNull();
+      expect(c.current_attempt_id).toBeNull();
+      // Every attempt ended, holding no lease and waiting for no check.
+      for (const a of mine)
+        expect(a).toMatchObject({ state: 'ended', lease_owner: null, check_at: null });
       // The simulator's plan for that attempt is what was recorded.
       const plan = calleePlan(c.phone_number, last.attempt_no);
       expect(last.reason).toBe(plan.reason);
@@ -185,7 +188,7 @@ describeEachDb('engine runs a batch', (backend) => {
       state: 'waiting',
       attempts: 1,
       last_reason: 'busy',
-      lease_owner: null,
+      current_attempt_id: null,
     });
     expect(waiting!.run_at).toBe(first!.ended_at! + 120_000);
     expect(await readProgress(h.db, batch.id)).toMatchObject({ waiting: 1, active: 0 });

@@ -1,4 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
+import { engineMetrics } from '../../src/engine/engine-metrics.js';
+import { createRegistry } from '../../src/providers/registry.js';
 import { openPostgres } from '../../src/storage/pg-adapter.js';
 import { describeEachDb } from '../support/databases.js';
 import {
@@ -7,6 +9,7 @@ import {
   callsOf,
   engineRuntime,
   expectCountersMatchCalls,
+  insertAgentRow,
   insertQueuedBatch,
   insertWorkspaceWithAgent,
   isBatchCompleted,
@@ -14,6 +17,7 @@ import {
   reserved,
   trackDb,
 } from '../support/engine-fixtures.js';
+import { ScriptedCarrier } from '../support/scripted-carrier.js';
 import { type Harness, harness, T0 } from './harness.js';
 
 const answering = (n: number, from = 0) => Array.from({ length: n }, (_, i) => reserved(from + i));
@@ -208,8 +212,10 @@ describeEachDb('engine limits', (backend) => {
         ? engineRuntime(trackDb(await openPostgres(h.t.url, { max: 3 })), h.clock, h.rt.config)
         : h.rt;
     try {
-      await h.start({ workerId: 'wrk_a', concurrency: 5 });
-      await h.start({ workerId: 'wrk_b', concurrency: 5 }, second);
+      // Each may hold only a few attempts between claim and the carrier's answer, so neither can
+      // take every slot of the 1-second pacing horizon on its own.
+      await h.start({ workerId: 'wrk_a', maxPlacing: 3 });
+      await h.start({ workerId: 'wrk_b', maxPlacing: 3 }, second);
       await h.clock.runUntil(() => isBatchCompleted(h.db, batch.id), 3_600_000);
     } finally {
       await Promise.all(h.engines.splice(0).map((e) => e.stop(0)));
@@ -231,11 +237,88 @@ describeEachDb('engine limits', (backend) => {
         expect(mine[i]!.started_at).toBeGreaterThanOrEqual(mine[i - 1]!.ended_at!);
       }
     }
-    // Both engines worked (each alone could not reach the workspace's 10), never past the limit.
+    // Both engines worked, and together never past the workspace's limit.
     expect(new Set(attempts.map((a) => a.worker_id))).toEqual(new Set(['wrk_a', 'wrk_b']));
-    expect(maxOverlap(attempts)).toBeLessThanOrEqual(10);
-    expect(maxOverlap(attempts.filter((a) => a.worker_id === 'wrk_a'))).toBeLessThanOrEqual(5);
-    expect(maxOverlap(attempts.filter((a) => a.worker_id === 'wrk_b'))).toBeLessThanOrEqual(5);
+    expect(maxOverlap(attempts)).toBe(10);
     await expectCountersMatchCalls(h.db, batch.id);
+  });
+
+  it('has no cap of its own: one engine runs all 500 calls a workspace allows at once', async () => {
+    // Before attempts ran without a worker waiting on them, one engine ran at most 100 calls,
+    // whatever the workspace allowed. Now the workspace's limit is the only one met.
+    h = await harness(backend);
+    const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {
+      maxConcurrentCalls: 500,
+      callsPerSecond: 1_000,
+    });
+    // The 0900 range talks for about ten minutes: every call is still in progress when the last
+    // one starts, half a second after the first.
+    const batch = await insertQueuedBatch(h.db, {
+      workspaceId,
+      agentId,
+      now: T0,
+      phones: Array.from({ length: 600 }, (_, i) => reserved(900 + (i % 100))),
+    });
+    await h.start();
+    await h.clock.runTo(T0 + 2_000);
+    const calls = await callsOf(h.db, batch.id);
+    expect(calls.filter((c) => c.state === 'active')).toHaveLength(500);
+    expect(calls.filter((c) => c.state === 'waiting')).toHaveLength(100);
+    const attempts = await attemptsOf(h.db, batch.id);
+    expect(attempts).toHaveLength(500);
+    // Every one accepted by the carrier: held by no worker, nothing for the engine to wait on.
+    expect(attempts.every((a) => a.state === 'in_call' && a.lease_owner === null)).toBe(true);
+    expect(maxOverlap(attempts)).toBe(500);
+    const metrics = await engineMetrics(h.rt).registry.getMetricsAsJSON();
+    const value = (name: string) => metrics.find((m) => m.name === name)?.values[0]?.value;
+    expect(value('outdial_engine_attempts_held')).toBe(0);
+    expect(value('outdial_provider_calls_in_progress')).toBe(500);
+    expect(value('outdial_engine_attempts_held_limit')).toBe(h.rt.config.maxPlacing);
+    expect(h.rt.config.maxPlacing).toBeGreaterThanOrEqual(10_000);
+    await expectCountersMatchCalls(h.db, batch.id);
+  });
+
+  it("paces two workspaces sharing a carrier account to the account's own limit, together", async () => {
+    h = await harness(backend);
+    const carrier = new ScriptedCarrier({
+      name: 'carrier',
+      clock: h.clock,
+      account: 'AC1',
+      capabilities: { callsPerSecond: 2 },
+    });
+    const batches = [];
+    for (const name of ['one', 'two']) {
+      const { workspaceId } = await insertWorkspaceWithAgent(h.db, T0, { callsPerSecond: 10 });
+      await insertAgentRow(h.db, workspaceId, `agent_${name}`, T0, 'carrier');
+      batches.push(
+        await insertQueuedBatch(h.db, {
+          workspaceId,
+          agentId: `agent_${name}`,
+          now: T0,
+          phones: answering(6, name === 'one' ? 0 : 10),
+        }),
+      );
+    }
+    await h.start({ providers: (events) => createRegistry([carrier.attach(events)]) });
+    await h.clock.runUntil(async () => carrier.placed.length === 12, 60_000);
+    const attempts = [
+      ...(await attemptsOf(h.db, batches[0]!.id)),
+      ...(await attemptsOf(h.db, batches[1]!.id)),
+    ];
+    // Each workspace alone would allow 10 per second; the account allows 2, for both together.
+    expect(maxStartsPerSecond(attempts)).toBe(2);
+    const starts = attempts.map((a) => a.started_at - T0).sort((a, b) => a - b);
+    expect(starts).toEqual(Array.from({ length: 12 }, (_, i) => i * 500));
+    // Both workspaces were served all along, not one after the other: the one the account
+    // could not serve in a claim is first in line for the next.
+    const [one, two] = await Promise.all(
+      batches.map(async (b) => (await attemptsOf(h.db, b.id)).map((a) => a.started_at - T0)),
+    );
+    expect(Math.min(...two!)).toBeLessThan(Math.max(...one!));
+    expect(Math.min(...one!)).toBeLessThan(Math.max(...two!));
+    expect(Math.min(...one!, ...two!)).toBe(0);
+    expect(
+      await h.db.query('SELECT provider, account, calls_per_second FROM pacing_buckets'),
+    ).toEqual([{ provider: 'carrier', account: 'AC1', calls_per_second: 2 }]);
   });
 });

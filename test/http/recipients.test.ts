@@ -114,7 +114,6 @@ describeEachDb('POST /batch-calls with a JSON recipients body (§1 ext)', (backe
       columns: ['phone_number'],
       config: {
         smartCallback: options.smartCallbackConfig,
-        maxConcurrency: 2,
         callingWindow: options.callingWindow,
       },
       max_concurrency: 2,
@@ -131,7 +130,6 @@ describeEachDb('POST /batch-calls with a JSON recipients body (§1 ext)', (backe
     expect(asStrings.statusCode).toBe(200);
     expect((await batchRow(asStrings.json().batchId))!['config']).toEqual({
       smartCallback: options.smartCallbackConfig,
-      maxConcurrency: 2,
     });
   });
 

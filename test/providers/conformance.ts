@@ -1,15 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import type { AttemptEvent, CarrierEnd } from '../../src/domain/attempt-event.js';
+import type { Clock } from '../../src/domain/clock.js';
 import { ATTEMPT_REASONS, OUTCOMES, type Outcome } from '../../src/domain/types.js';
-import type { DialRequest, DialResult, TelephonyProvider } from '../../src/providers/provider.js';
+import type {
+  AttemptEventSink,
+  AttemptRef,
+  TelephonyProvider,
+} from '../../src/providers/provider.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 
 // The provider conformance suite: every telephony adapter must pass it. An adapter supplies a
-// factory on a fake clock and numbers that behave a known way on its network (a test line, a
-// SIPp scenario, the simulator's reserved numbers).
+// factory on a fake clock, bound to a recording path, and numbers that behave a known way on its
+// network (a test line, a SIPp scenario, the simulator's reserved numbers). This part checks the
+// port itself: `place` accepts, the events that follow, `lookup`, `hangUp`, the calls an
+// in-process provider holds. conformance-recording.ts runs the same adapters' events through
+// the real recording path, duplicated, reordered and lost.
 
 export interface ConformanceTarget {
   name: string;
-  create(clock: FakeClock): TelephonyProvider;
+  create(clock: Clock, events: AttemptEventSink): TelephonyProvider;
   numbers: {
     answers: string;
     busy: string;
@@ -26,9 +35,9 @@ export interface ConformanceTarget {
   deterministic: boolean;
 }
 
-const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);
+export const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);
 
-export function dialRequest(phoneNumber: string, over: Partial<DialRequest> = {}): DialRequest {
+export function attemptRef(phoneNumber: string, over: Partial<AttemptRef> = {}): AttemptRef {
   return {
     attemptId: 'att_conformance0001',
     callId: 'call_conformance0001',
@@ -46,31 +55,63 @@ export function dialRequest(phoneNumber: string, over: Partial<DialRequest> = {}
   };
 }
 
-/** Advances the fake clock in steps until `p` settles (or the budget runs out). */
-export async function drive<T>(clock: FakeClock, p: Promise<T>, budgetMs: number): Promise<T> {
-  let done = false;
-  const watched = p.finally(() => {
-    done = true;
-  });
-  watched.catch(() => {});
-  for (let spent = 0; !done && spent <= budgetMs; spent += 1_000) {
+/** A recording path that only remembers what it was given, and when. */
+export class EventLog implements AttemptEventSink {
+  readonly events: Array<{ event: AttemptEvent; receivedAt: number }> = [];
+  constructor(private readonly clock: Clock) {}
+  async record(event: AttemptEvent): Promise<void> {
+    this.events.push({ event, receivedAt: this.clock.now() });
+  }
+  of(attemptId: string): AttemptEvent[] {
+    return this.events.filter((e) => e.event.attemptId === attemptId).map((e) => e.event);
+  }
+  ended(attemptId: string): CarrierEnd | undefined {
+    const e = this.of(attemptId).find((x) => x.kind === 'ended');
+    return e?.kind === 'ended' && e.ending.kind === 'carrier' ? e.ending.end : undefined;
+  }
+}
+
+/** Advances the fake clock in steps until `done` holds (or the budget runs out). */
+export async function driveUntil(
+  clock: FakeClock,
+  done: () => boolean,
+  budgetMs: number,
+): Promise<void> {
+  for (let spent = 0; !done() && spent <= budgetMs; spent += 1_000) {
     await clock.advance(1_000);
     await settle();
   }
-  return watched;
 }
 
-function expectWellFormed(r: DialResult, req: DialRequest) {
-  expect(ATTEMPT_REASONS).toContain(r.reason);
-  expect(r.endedAt).toBeGreaterThanOrEqual(req.startedAt);
-  if (r.outcome !== undefined) expect(OUTCOMES).toContain(r.outcome);
-  if (r.answeredAt !== undefined) {
-    expect(r.answeredAt).toBeGreaterThanOrEqual(req.startedAt);
-    expect(r.answeredAt).toBeLessThanOrEqual(r.endedAt);
+/** Places a call and plays it out to its end; returns its events. */
+export async function playOut(target: ConformanceTarget, ref: AttemptRef) {
+  const clock = new FakeClock(ref.startedAt);
+  const log = new EventLog(clock);
+  const provider = target.create(clock, log);
+  const placed = await provider.place(ref);
+  await driveUntil(clock, () => log.ended(ref.attemptId) !== undefined, target.maxCallMs);
+  return {
+    clock,
+    log,
+    provider,
+    placed,
+    events: log.of(ref.attemptId),
+    end: log.ended(ref.attemptId),
+  };
+}
+
+function expectWellFormed(end: CarrierEnd, ref: AttemptRef) {
+  expect(ATTEMPT_REASONS).toContain(end.reason);
+  expect(end.endedAt).toBeGreaterThanOrEqual(ref.startedAt);
+  if (end.outcome !== undefined) expect(OUTCOMES).toContain(end.outcome);
+  if (end.answeredAt !== undefined) {
+    expect(end.answeredAt).toBeGreaterThanOrEqual(ref.startedAt);
+    expect(end.answeredAt).toBeLessThanOrEqual(end.endedAt);
   }
-  if (r.durationSec !== undefined) expect(r.durationSec).toBeGreaterThanOrEqual(0);
-  if (r.transcript !== undefined) {
-    for (const line of r.transcript.split('\n')) expect(line).toMatch(/^(Agent|Customer): \S/);
+  if (end.durationSec !== undefined) expect(end.durationSec).toBeGreaterThanOrEqual(0);
+  if (end.sipCode !== undefined) expect(end.sipCode).toBeGreaterThanOrEqual(100);
+  if (end.transcript !== undefined) {
+    for (const line of end.transcript.split('\n')) expect(line).toMatch(/^(Agent|Customer): \S/);
   }
 }
 
@@ -83,46 +124,73 @@ const SAYS: Record<Outcome, RegExp> = {
   opted_out: /^Customer: .*\bstop calling\b/im,
 };
 
+const timeOf = (e: AttemptEvent) =>
+  e.kind === 'ended' ? (e.ending.kind === 'carrier' ? e.ending.end.endedAt : 0) : e.at;
+
 export function describeProviderConformance(target: ConformanceTarget): void {
   describe(`provider conformance: ${target.name}`, () => {
     const setup = () => {
       const clock = new FakeClock(T0);
-      return { clock, provider: target.create(clock) };
+      const log = new EventLog(clock);
+      return { clock, log, provider: target.create(clock, log) };
     };
-    const capabilities = setup().provider.capabilities;
+    const { capabilities } = setup().provider;
 
-    it('declares its name and capabilities, and lookup exactly when it claims it', () => {
+    it('declares its name and capabilities, with each operation exactly when it claims it', () => {
       const { provider } = setup();
       expect(provider.name).toMatch(/^[a-z][a-z0-9_-]*$/);
-      expect(typeof provider.capabilities.lookup).toBe('boolean');
-      expect(typeof provider.capabilities.answeringMachineDetection).toBe('boolean');
-      expect(typeof provider.lookup === 'function').toBe(provider.capabilities.lookup);
+      for (const k of [
+        'lookupByAttempt',
+        'lookupByCallId',
+        'provesAbsence',
+        'machineDetection',
+        'hangUp',
+        'localEvents',
+      ] as const) {
+        expect(typeof capabilities[k], k).toBe('boolean');
+      }
+      if (capabilities.callsPerSecond !== undefined) {
+        expect(capabilities.callsPerSecond).toBeGreaterThanOrEqual(1);
+      }
+      const canLookUp = capabilities.lookupByAttempt || capabilities.lookupByCallId;
+      expect(typeof provider.lookup === 'function').toBe(canLookUp);
+      expect(typeof provider.hangUp === 'function').toBe(capabilities.hangUp);
+      expect(provider.local !== undefined).toBe(capabilities.localEvents);
+      if (capabilities.provesAbsence) expect(capabilities.lookupByAttempt).toBe(true);
     });
 
-    it('an answered call ends with an outcome, talk time and a transcript opening with the greeting', async () => {
-      const { clock, provider } = setup();
-      const req = dialRequest(target.numbers.answers);
-      const r = await drive(clock, provider.dial(req), target.maxCallMs);
-      expectWellFormed(r, req);
-      expect(r.reason).toBe('answered');
-      expect(r.outcome).toBeDefined();
-      expect(r.answeredAt).toBeDefined();
-      expect(r.durationSec).toBeGreaterThan(0);
-      expect(r.transcript!.split('\n')[0]).toBe('Agent: Hello John, this is Ava from Acme.');
-      expect(r.transcript).toMatch(/\nCustomer: /);
-      expect(r.transcript).not.toMatch(/[{}]/);
+    it('accepts a call with its own call id and reports ringing, the answer and the end, in time order', async () => {
+      const ref = attemptRef(target.numbers.answers);
+      const { placed, events, end } = await playOut(target, ref);
+      expect(placed).toMatchObject({ accepted: true, providerCallId: expect.any(String) });
+      const callId = placed.accepted ? placed.providerCallId : '';
+      expect(events.map((e) => e.attemptId)).toEqual(events.map(() => ref.attemptId));
+      expect(events.filter((e) => e.kind === 'ended')).toHaveLength(1);
+      expect(events.at(-1)!.kind).toBe('ended');
+      expect(events.map((e) => e.kind)).toContain('answered');
+      for (const e of events)
+        if (e.kind !== 'ended' && e.providerCallId) expect(e.providerCallId).toBe(callId);
+      const times = events.map(timeOf);
+      expect([...times].sort((a, b) => a - b)).toEqual(times);
+      expectWellFormed(end!, ref);
+      expect(end).toMatchObject({ reason: 'answered', providerCallId: callId });
+      expect(end!.outcome).toBeDefined();
+      expect(end!.answeredAt).toBeDefined();
+      expect(end!.durationSec).toBeGreaterThan(0);
+      expect(end!.transcript!.split('\n')[0]).toBe('Agent: Hello John, this is Ava from Acme.');
+      expect(end!.transcript).toMatch(/\nCustomer: /);
+      expect(end!.transcript).not.toMatch(/[{}]/);
     });
 
-    it('does not resolve before the call has ended on the clock', async () => {
-      const { clock, provider } = setup();
-      let settled = false;
-      const p = provider.dial(dialRequest(target.numbers.answers)).finally(() => {
-        settled = true;
-      });
+    it('reports each event no earlier than it happens on the clock', async () => {
+      const { log } = await playOut(target, attemptRef(target.numbers.answers));
+      for (const { event, receivedAt } of log.events)
+        expect(receivedAt).toBeGreaterThanOrEqual(timeOf(event));
+      const { clock, log: early, provider } = setup();
+      await provider.place(attemptRef(target.numbers.answers));
       await settle();
-      expect(settled).toBe(false);
-      const r = await drive(clock, p, target.maxCallMs);
-      expect(clock.now()).toBeGreaterThanOrEqual(r.endedAt);
+      expect(early.events.filter((e) => e.event.kind === 'ended')).toEqual([]);
+      expect(clock.now()).toBe(T0);
     });
 
     it.each([
@@ -130,25 +198,13 @@ export function describeProviderConformance(target: ConformanceTarget): void {
       ['noAnswer', 'no_answer'],
       ['unreachable', 'unreachable'],
     ] as const)('a %s number ends with reason %s and no conversation', async (key, reason) => {
-      const { clock, provider } = setup();
-      const req = dialRequest(target.numbers[key]);
-      const r = await drive(clock, provider.dial(req), target.maxCallMs);
-      expectWellFormed(r, req);
-      expect(r.reason).toBe(reason);
-      expect(r.transcript).toBeUndefined();
-      expect(r.answeredAt).toBeUndefined();
-    });
-
-    it('rejects with an AbortError when the signal aborts, or was aborted already', async () => {
-      const { clock, provider } = setup();
-      const ac = new AbortController();
-      const p = provider.dial(dialRequest(target.numbers.answers), ac.signal);
-      await clock.advance(1_000);
-      ac.abort();
-      await expect(p).rejects.toMatchObject({ name: 'AbortError' });
-      await expect(
-        provider.dial(dialRequest(target.numbers.answers), AbortSignal.abort()),
-      ).rejects.toMatchObject({ name: 'AbortError' });
+      const ref = attemptRef(target.numbers[key]);
+      const { events, end } = await playOut(target, ref);
+      expectWellFormed(end!, ref);
+      expect(end!.reason).toBe(reason);
+      expect(end!.transcript).toBeUndefined();
+      expect(end!.answeredAt).toBeUndefined();
+      expect(events.map((e) => e.kind)).not.toContain('answered');
     });
 
     for (const o of OUTCOMES) {
@@ -156,16 +212,16 @@ export function describeProviderConformance(target: ConformanceTarget): void {
       it.skipIf(phone === undefined)(
         `an attempt that ends ${o} reports it, with a transcript to match`,
         async () => {
-          const { clock, provider } = setup();
-          const req = dialRequest(phone!);
-          const r = await drive(clock, provider.dial(req), target.maxCallMs);
-          expectWellFormed(r, req);
-          const machine = o === 'voicemail' && capabilities.answeringMachineDetection;
-          expect(r.reason).toBe(machine ? 'voicemail' : 'answered');
-          expect(r.outcome).toBe(o);
-          expect(r.answeredAt).toBeDefined();
-          expect(r.durationSec).toBeGreaterThan(0);
-          expect(r.transcript).toMatch(SAYS[o]);
+          const ref = attemptRef(phone!);
+          const { events, end } = await playOut(target, ref);
+          expectWellFormed(end!, ref);
+          const machine = o === 'voicemail' && capabilities.machineDetection;
+          expect(end!.reason).toBe(machine ? 'voicemail' : 'answered');
+          if (machine) expect(events.map((e) => e.kind)).toContain('machine_detected');
+          expect(end!.outcome).toBe(o);
+          expect(end!.answeredAt).toBeDefined();
+          expect(end!.durationSec).toBeGreaterThan(0);
+          expect(end!.transcript).toMatch(SAYS[o]);
         },
       );
     }
@@ -173,14 +229,13 @@ export function describeProviderConformance(target: ConformanceTarget): void {
     it.skipIf(target.numbers.providerError === undefined)(
       'a provider error ends with its reason and a message, and no conversation',
       async () => {
-        const { clock, provider } = setup();
-        const req = dialRequest(target.numbers.providerError!);
-        const r = await drive(clock, provider.dial(req), target.maxCallMs);
-        expectWellFormed(r, req);
-        expect(r.reason).toBe('provider_error');
-        expect(r.errorMessage).toMatch(/\S/);
-        expect(r.outcome).toBeUndefined();
-        expect(r.transcript).toBeUndefined();
+        const ref = attemptRef(target.numbers.providerError!);
+        const { end } = await playOut(target, ref);
+        expectWellFormed(end!, ref);
+        expect(end!.reason).toBe('provider_error');
+        expect(end!.errorMessage).toMatch(/\S/);
+        expect(end!.outcome).toBeUndefined();
+        expect(end!.transcript).toBeUndefined();
       },
     );
 
@@ -189,55 +244,76 @@ export function describeProviderConformance(target: ConformanceTarget): void {
       async () => {
         const numbers = [target.numbers.answers, target.numbers.busy, target.numbers.noAnswer];
         for (const phone of [...numbers, ...Object.values(target.numbers.outcomes)]) {
-          const once = setup();
-          const twice = setup();
-          const req = dialRequest(phone);
-          const a = await drive(once.clock, once.provider.dial(req), target.maxCallMs);
-          const b = await drive(twice.clock, twice.provider.dial(req), target.maxCallMs);
-          expect(b, phone).toEqual(a);
+          const a = await playOut(target, attemptRef(phone));
+          const b = await playOut(target, attemptRef(phone));
+          expect(b.events, phone).toEqual(a.events);
         }
       },
     );
 
-    it.skipIf(!capabilities.lookup)(
-      'lookup reports in_progress while the attempt lasts, then what dial reported',
+    it.skipIf(!capabilities.lookupByAttempt)(
+      'lookup says in progress (with the call id) while the call lasts, then what the end reported',
       async () => {
-        const { clock, provider } = setup();
-        const req = dialRequest(target.numbers.answers);
-        const dialed = drive(clock, provider.dial(req), target.maxCallMs);
-        expect(await provider.lookup!(req)).toBe('in_progress');
-        const r = await dialed;
-        // A fresh instance (as after a crash) on the same clock sees the same attempt.
-        expect(await target.create(clock).lookup!(req)).toEqual(r);
+        const { clock, log, provider } = setup();
+        const ref = attemptRef(target.numbers.answers);
+        const placed = await provider.place(ref);
+        await clock.advance(1_000);
+        expect(await provider.lookup!(ref)).toMatchObject({
+          status: 'in_progress',
+          providerCallId: placed.accepted ? placed.providerCallId : '',
+        });
+        await driveUntil(clock, () => log.ended(ref.attemptId) !== undefined, target.maxCallMs);
+        expect(await provider.lookup!(ref)).toEqual({
+          status: 'ended',
+          end: log.ended(ref.attemptId),
+        });
       },
     );
 
-    it.skipIf(!capabilities.lookup)(
-      'after an aborted dial (a lost worker) lookup still finds how the attempt ended',
+    it.skipIf(!capabilities.lookupByAttempt)(
+      'after a crash (a fresh instance, the events lost) lookup still finds how each attempt went',
       async () => {
         for (const phone of [target.numbers.answers, target.numbers.busy]) {
-          const { clock, provider } = setup();
-          const req = dialRequest(phone);
-          const ac = new AbortController();
-          const p = provider.dial(req, ac.signal);
-          p.catch(() => {});
-          await settle();
-          ac.abort();
-          await expect(p).rejects.toMatchObject({ name: 'AbortError' });
-          const later = target.create(clock);
-          let found = await later.lookup!(req);
-          for (let spent = 0; found === 'in_progress' && spent <= target.maxCallMs; ) {
+          const ref = attemptRef(phone);
+          const played = await playOut(target, ref);
+          const clock = new FakeClock(T0);
+          const later = target.create(clock, new EventLog(clock));
+          let found = await later.lookup!(ref);
+          for (let spent = 0; found.status === 'in_progress' && spent <= target.maxCallMs; ) {
             await clock.advance(10_000);
             spent += 10_000;
-            found = await later.lookup!(req);
+            found = await later.lookup!(ref);
           }
-          expect(found, phone).not.toBe('in_progress');
-          expect(found, phone).not.toBe('unknown');
-          const r = found as DialResult;
-          expectWellFormed(r, req);
-          expect(r.reason).toBe(phone === target.numbers.busy ? 'busy' : 'answered');
-          expect(r.endedAt).toBeLessThanOrEqual(clock.now());
+          expect(found, phone).toEqual({ status: 'ended', end: played.end });
         }
+      },
+    );
+
+    it.skipIf(!capabilities.localEvents)(
+      'an in-process provider counts its calls in progress, goes idle when they end, and closes',
+      async () => {
+        const { clock, log, provider } = setup();
+        const local = provider.local!;
+        const a = attemptRef(target.numbers.busy, { attemptId: 'att_a' });
+        const b = attemptRef(target.numbers.answers, { attemptId: 'att_b' });
+        await provider.place(a);
+        await provider.place(b);
+        expect(local.inProgress()).toBe(2);
+        let idle = false;
+        void local.idle(new AbortController().signal).then(() => {
+          idle = true;
+        });
+        await driveUntil(clock, () => log.ended('att_a') !== undefined, target.maxCallMs);
+        await settle();
+        expect(local.inProgress()).toBe(1);
+        expect(idle).toBe(false);
+        // Closed with a call in progress: it says which, and reports nothing more.
+        expect(local.close()).toEqual(['att_b']);
+        const before = log.events.length;
+        await clock.advance(target.maxCallMs);
+        await settle();
+        expect(log.events.length).toBe(before);
+        expect(log.ended('att_b')).toBeUndefined();
       },
     );
   });

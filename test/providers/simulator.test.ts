@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import type { CarrierEnd } from '../../src/domain/attempt-event.js';
 import type { Outcome } from '../../src/domain/types.js';
-import type { DialResult } from '../../src/providers/provider.js';
 import { type CalleePlan, calleePlan } from '../../src/providers/simulator/behaviour.js';
 import { createSimulator } from '../../src/providers/simulator/simulator.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
-import { describeProviderConformance, dialRequest, drive } from './conformance.js';
+import {
+  attemptRef,
+  type ConformanceTarget,
+  describeProviderConformance,
+  EventLog,
+  playOut,
+} from './conformance.js';
+import { describeRecordingConformance } from './conformance-recording.js';
 
 const UNSUCCESSFUL = '+14155550003';
 
-describeProviderConformance({
+const SIMULATOR: ConformanceTarget = {
   name: 'simulator',
-  create: (clock) => createSimulator({ clock, speed: 1 }),
+  create: (clock, events) => createSimulator({ clock, speed: 1, events }),
   numbers: {
     answers: '+15005550042',
     busy: '+15005550100',
@@ -28,14 +35,21 @@ describeProviderConformance({
   },
   maxCallMs: 15 * 60_000,
   deterministic: true,
-});
+};
+
+describeProviderConformance(SIMULATOR);
+describeRecordingConformance(SIMULATOR);
 
 const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);
 
-async function dialAt(phone: string, attemptNo: number, speed = 1): Promise<DialResult> {
-  const clock = new FakeClock(T0);
-  const sim = createSimulator({ clock, speed });
-  return drive(clock, sim.dial(dialRequest(phone, { attemptNo })), 20 * 60_000);
+/** How the simulator's call to `phone` ends, played out on a fake clock. */
+async function dialAt(
+  phone: string,
+  attemptNo: number,
+  over: Parameters<typeof attemptRef>[1] = {},
+): Promise<CarrierEnd> {
+  const played = await playOut(SIMULATOR, attemptRef(phone, { attemptNo, ...over }));
+  return played.end!;
 }
 
 const ranges: Array<{
@@ -368,29 +382,91 @@ describe('simulator timing of the reserved ranges (every number, attempts 1–3)
 });
 
 describe('simulator timing', () => {
-  it('waits ring + talk time divided by the speed, on the clock, and not a moment less', async () => {
+  it('rings at once, answers after the ring time and ends after the talk time, divided by the speed', async () => {
     const phone = '+15005550042';
     const plan = calleePlan(phone, 1);
     const clock = new FakeClock(T0);
-    const sim = createSimulator({ clock, speed: 10 });
-    let result: DialResult | undefined;
-    void sim.dial(dialRequest(phone)).then((r) => {
-      result = r;
-    });
-    const total = Math.round((plan.ringSec * 1000) / 10) + Math.round((plan.talkSec * 1000) / 10);
+    const log = new EventLog(clock);
+    const sim = createSimulator({ clock, speed: 10, events: log });
+    await sim.place(attemptRef(phone));
+    const ring = Math.round((plan.ringSec * 1000) / 10);
+    const total = ring + Math.round((plan.talkSec * 1000) / 10);
+    await settle();
+    expect(log.events.map((e) => [e.event.kind, e.receivedAt])).toEqual([['ringing', T0]]);
     await clock.advance(total - 1);
     await settle();
-    expect(result).toBeUndefined();
+    expect(log.events.map((e) => [e.event.kind, e.receivedAt])).toEqual([
+      ['ringing', T0],
+      ['answered', T0 + ring],
+    ]);
     await clock.advance(1);
     await settle();
-    expect(result?.endedAt).toBe(T0 + total);
-    expect(result?.answeredAt).toBe(T0 + Math.round((plan.ringSec * 1000) / 10));
+    const end = log.ended('att_conformance0001');
+    expect(end).toMatchObject({ endedAt: T0 + total, answeredAt: T0 + ring, sipCode: 200 });
     // Talk time is reported in simulated seconds, the same at any speed.
-    expect(result?.durationSec).toBe(plan.talkSec);
+    expect(end?.durationSec).toBe(plan.talkSec);
+  });
+
+  it('answers the request after its accept latency, and reports nothing before', async () => {
+    const clock = new FakeClock(T0);
+    const log = new EventLog(clock);
+    const sim = createSimulator({ clock, speed: 1, events: log, acceptMs: 300 });
+    let accepted: unknown;
+    void sim.place(attemptRef('+15005550042')).then((r) => {
+      accepted = r;
+    });
+    await clock.advance(299);
+    await settle();
+    expect(accepted).toBeUndefined();
+    expect(log.events).toEqual([]);
+    await clock.advance(1);
+    await settle();
+    expect(accepted).toEqual({ accepted: true, providerCallId: 'sim_att_conformance0001' });
+    // The callee was ringing since the slot: reported now, with the time it began.
+    expect(log.events.map((e) => [e.event.kind, e.receivedAt])).toEqual([['ringing', T0 + 300]]);
+    expect(log.events[0]!.event).toMatchObject({ at: T0 });
+  });
+
+  it.each([
+    ['+15005550100', 'busy', 486],
+    ['+15005550200', 'no_answer', 480],
+    ['+15005550300', 'voicemail', 200],
+    ['+15005550400', 'unreachable', 404],
+    ['+15005550800', 'provider_error', 503],
+  ])(
+    '%s ends %s with SIP %i; only a line that rings reports ringing',
+    async (phone, reason, sip) => {
+      const { events, end } = await playOut(SIMULATOR, attemptRef(phone));
+      expect(end).toMatchObject({ reason, sipCode: sip });
+      const rings = reason === 'no_answer' || reason === 'voicemail';
+      expect(events.some((e) => e.kind === 'ringing')).toBe(rings);
+    },
+  );
+
+  it('keeps one timer for all its calls in progress, however many', async () => {
+    const clock = new FakeClock(T0);
+    const sim = createSimulator({ clock, speed: 1, events: new EventLog(clock) });
+    for (let i = 0; i < 10_000; i++) {
+      await sim.place(
+        attemptRef(`+1500555${String(900 + (i % 100)).padStart(4, '0')}`, {
+          attemptId: `att_${i}`,
+        }),
+      );
+    }
+    expect(sim.local!.inProgress()).toBe(10_000);
+    expect(clock.pending).toBe(1);
+    await clock.advance(60_000);
+    await settle();
+    expect(clock.pending).toBe(1);
+    expect(sim.local!.close()).toHaveLength(10_000);
+    expect(clock.pending).toBe(0);
   });
 
   it('rejects a speed that is not positive', () => {
-    expect(() => createSimulator({ clock: new FakeClock(), speed: 0 })).toThrow(/speed/);
+    const clock = new FakeClock();
+    expect(() => createSimulator({ clock, speed: 0, events: new EventLog(clock) })).toThrow(
+      /speed/,
+    );
   });
 });
 
@@ -415,13 +491,10 @@ describe('simulator transcripts', () => {
   });
 
   it('renders unknown variables as empty text and falls back when the greeting is empty', async () => {
-    const clock = new FakeClock(T0);
-    const sim = createSimulator({ clock, speed: 1 });
-    const req = dialRequest('+15005550002', {
+    const r = await dialAt('+15005550002', 1, {
       variables: {},
       agent: { id: 'a', name: 'Max', greeting: '', prompt: 'Ask about {plan} renewal' },
     });
-    const r = await drive(clock, sim.dial(req), 20 * 60_000);
     const lines = r.transcript!.split('\n');
     expect(lines[0]).toBe('Agent: Hello, this is Max.');
     expect(lines[1]).toBe('Customer: Hello, yes, speaking.');
@@ -461,9 +534,7 @@ describe('simulator transcripts', () => {
   });
 
   it("a long call brings in the row's own values and does not repeat a question soon", async () => {
-    const clock = new FakeClock(T0);
-    const sim = createSimulator({ clock, speed: 1 });
-    const req = dialRequest('+15005550950', {
+    const r = await dialAt('+15005550950', 1, {
       variables: {
         first_name: 'John',
         last_name: 'Smith',
@@ -471,7 +542,6 @@ describe('simulator transcripts', () => {
         date: 'Monday',
       },
     });
-    const r = await drive(clock, sim.dial(req), 20 * 60_000);
     expect(r.transcript).toContain(
       'Agent: Of course. I have last name Smith, email john@example.com and date Monday.',
     );
@@ -484,12 +554,9 @@ describe('simulator transcripts', () => {
   });
 
   it('keeps each turn on one line and leaves no gap for an empty value', async () => {
-    const clock = new FakeClock(T0);
-    const sim = createSimulator({ clock, speed: 1 });
-    const req = dialRequest('+15005550950', {
+    const r = await dialAt('+15005550950', 1, {
       variables: { first_name: '', last_name: 'Smith\nJr', date: 'Monday\r\n' },
     });
-    const r = await drive(clock, sim.dial(req), 20 * 60_000);
     const lines = r.transcript!.split('\n');
     expect(lines[0]).toBe('Agent: Hello, this is Ava from Acme.');
     expect(lines[2]).toBe("Agent: I'm calling to confirm the appointment of Smith Jr on Monday.");
@@ -508,7 +575,8 @@ describe('simulator transcripts', () => {
   });
 
   it('lookup of an unknown attempt says unknown', async () => {
-    const sim = createSimulator({ clock: new FakeClock(T0), speed: 1 });
-    expect(await sim.lookup!(dialRequest('', {}))).toBe('unknown');
+    const clock = new FakeClock(T0);
+    const sim = createSimulator({ clock, speed: 1, events: new EventLog(clock) });
+    expect(await sim.lookup!(attemptRef('', {}))).toEqual({ status: 'unknown' });
   });
 });

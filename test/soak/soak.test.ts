@@ -52,8 +52,13 @@ const ENV = {
   OUTDIAL_SIM_SPEED: '1000',
   OUTDIAL_RETRY_DELAYS_MS: '200,400',
   OUTDIAL_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-  // A killed worker's calls are reaped within seconds (heartbeat every 1.3 s, reaper every 2 s).
+  // A killed worker's attempts are recovered within seconds: claimed and placing ones once their
+  // lease runs out (recovery passes every 2 s), in_call ones once no end came 1 + 1 + 1 s after
+  // their start (the longest call here lasts 0.63 s).
   OUTDIAL_LEASE_MS: '4000',
+  OUTDIAL_RING_TIMEOUT_MS: '1000',
+  OUTDIAL_MAX_CALL_MS: '1000',
+  OUTDIAL_RECOVERY_MARGIN_MS: '1000',
 };
 
 interface WorkspacePlan {

@@ -225,6 +225,13 @@ async function seed(h: Harness): Promise<{ batches: string[] }> {
     }, 4 * 3_600_000);
     await Promise.all(h.engines.map((e) => e.stop(0)));
     h.engines.length = 0;
+    // A carrier account's pacing bucket (a provider declaring its own limit creates one), its
+    // next start a fractional millisecond.
+    await h.db.query(
+      `INSERT INTO pacing_buckets (provider, account, calls_per_second, next_at)
+       VALUES ('carrier', 'AC1', 3, $1)`,
+      [T0 + 333.334],
+    );
 
     const [job] = await h.db.query<{ id: string }>(
       'SELECT id FROM calls WHERE batch_id = $1 ORDER BY seq LIMIT 1',

@@ -1,5 +1,5 @@
 import type { Config } from '../../src/config.js';
-import type { Clock } from '../../src/engine/clock.js';
+import type { Clock } from '../../src/domain/clock.js';
 import { type Backend, createTestDb, type TestDb } from './databases.js';
 import { createTestApp, seedTenant, type Tenant, type TestApp } from './http.js';
 

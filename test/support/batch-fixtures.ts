@@ -36,7 +36,7 @@ export type CallSpec = CommonSpec &
         startTime?: number;
         lastReason?: AttemptReason;
       }
-    | { state: 'active'; startTime: number; attempts?: number; leaseOwner?: string }
+    | { state: 'active'; startTime: number; attempts?: number }
     | {
         state: 'completed';
         startTime: number;
@@ -138,6 +138,9 @@ function deriveStatus(calls: CallSpec[]): BatchStatus {
   return 'completed';
 }
 
+/** How long after its start an open fixture attempt is looked up (the default deadline). */
+const IN_CALL_DEADLINE_MS = 60_000 + 3_600_000 + 30_000;
+
 async function insertAttempts(
   q: Queryable,
   c: CallSpec,
@@ -160,8 +163,10 @@ async function insertAttempts(
     last = newId('att', startedAt);
     await q.query(
       `INSERT INTO call_attempts (id, call_id, batch_id, workspace_id, attempt_no, worker_id, provider,
-         provider_call_id, started_at, answered_at, ended_at, reason, outcome, duration, error)
-       VALUES ($1, $2, $3, $4, $5, 'w_fixture', 'simulator', $6, $7, $8, $9, $10, $11, $12, NULL)`,
+         provider_call_id, started_at, answered_at, ended_at, reason, outcome, duration, error,
+         state, check_at)
+       VALUES ($1, $2, $3, $4, $5, 'w_fixture', 'simulator', $6, $7, $8, $9, $10, $11, $12, NULL,
+         $13, $14)`,
       [
         last,
         ids.callId,
@@ -175,6 +180,9 @@ async function insertAttempts(
         reason,
         answered && c.state === 'completed' ? (c.outcome ?? 'successful') : null,
         answered && c.state === 'completed' ? c.duration : null,
+        // An open attempt is in a call the carrier accepted; its deadline is far off.
+        open ? 'in_call' : 'ended',
+        open ? startedAt + IN_CALL_DEADLINE_MS : null,
       ],
     );
   }
@@ -239,10 +247,9 @@ export async function insertBatch(db: Db, spec: BatchSpec): Promise<InsertedBatc
       // The attempts reference the call, so the call goes in first and learns its attempt after.
       await q.query(
         `INSERT INTO calls (id, batch_id, workspace_id, seq, line, phone_number, variables, state,
-           attempts, run_at, lease_owner, lease_expires_at, start_time, end_time, duration,
-           last_reason, error, outcome, transcript, terminal_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-           $19, $20)`,
+           attempts, run_at, start_time, end_time, duration, last_reason, error, outcome,
+           transcript, terminal_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
         [
           callId,
           id,
@@ -254,8 +261,6 @@ export async function insertBatch(db: Db, spec: BatchSpec): Promise<InsertedBatc
           c.state,
           attemptsOf(c),
           c.state === 'waiting' ? (c.runAt ?? spec.scheduledAt ?? spec.createdAt) : spec.createdAt,
-          c.state === 'active' ? (c.leaseOwner ?? 'w_fixture') : null,
-          c.state === 'active' ? c.startTime + 60_000 : null,
           c.startTime ?? null,
           endTimeOf(c),
           c.state === 'completed' ? c.duration : null,

@@ -173,7 +173,7 @@ export async function waitUntil<T>(
 }
 
 export interface WorkerProcess extends CliRun {
-  /** The lease owner ids of its dispatch engines (calls.lease_owner, call_attempts.worker_id). */
+  /** The ids of its dispatch engines (call_attempts.worker_id and lease_owner). */
   workerIds: string[];
 }
 

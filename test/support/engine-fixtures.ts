@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { expect } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/domain/clock.js';
 import { newId } from '../../src/domain/ids.js';
-import type { Clock } from '../../src/engine/clock.js';
 import type { Runtime } from '../../src/runtime.js';
 import type { Db } from '../../src/storage/db.js';
 import { readProgress } from '../../src/storage/progress-repo.js';
@@ -45,6 +45,7 @@ export function trackDb(inner: Db): TrackedDb {
     exec: (q, script) => inner.exec(q, script),
     listen: (channel, handler) => inner.listen(channel, handler),
     notify: (channel, payload) => track(() => inner.notify(channel, payload)),
+    tryHoldLock: (key) => inner.tryHoldLock(key),
     close: () => inner.close(),
     inFlight: () => running,
     failNextTransactions: (n) => {
@@ -165,8 +166,7 @@ export interface CallRow {
   state: string;
   attempts: number;
   run_at: number;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
+  current_attempt_id: string | null;
   start_time: number | null;
   end_time: number | null;
   terminal_at: number | null;
@@ -194,6 +194,12 @@ export interface AttemptRow {
   outcome: string | null;
   duration: number | null;
   error: string | null;
+  state: string;
+  lease_owner: string | null;
+  check_at: number | null;
+  provider_call_id: string | null;
+  sip_code: number | null;
+  machine_detected_at: number | null;
 }
 
 export async function attemptsOf(db: Db, batchId: string): Promise<AttemptRow[]> {

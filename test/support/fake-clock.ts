@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/engine/clock.js';
+import type { Clock } from '../../src/domain/clock.js';
 
 interface Sleeper {
   at: number;

@@ -196,7 +196,7 @@ export interface CallRecord {
   attempts: number;
   error: string | null;
   outcome: string | null;
-  lease_owner: string | null;
+  current_attempt_id: string | null;
 }
 
 /** A plain client on the deployment's database: what the assertions read, not what the app does. */
@@ -220,7 +220,7 @@ export async function rowReader(url: string) {
       (
         await client.query<CallRecord>(
           `SELECT id, batch_id, workspace_id, phone_number, state, attempts, error, outcome,
-                  lease_owner
+                  current_attempt_id
              FROM calls WHERE ${where} ORDER BY batch_id, seq`,
           params,
         )

@@ -1,10 +1,10 @@
-import type { Queryable } from './db.js';
-import { readProgress } from './progress-repo.js';
+import type { Queryable } from '../db.js';
+import { readProgress } from '../progress-repo.js';
+import { guard, target } from './table.js';
 
 /**
- * Marks the batch completed when none of its calls is waiting or active. Call it inside the
- * transaction that moved a call out of waiting/active (a finish, a cancel of single calls), after
- * that transaction's progress deltas.
+ * Marks the batch completed when none of its calls is waiting or active. Called by every
+ * transition that takes a call out of waiting/active, after that transaction's progress deltas.
  *
  * Why this is race-free without a hot counter row: the sharded counters of concurrent finishers
  * are invisible to each other until they commit, so a finisher can see "1 active" when the other
@@ -19,7 +19,7 @@ import { readProgress } from './progress-repo.js';
  * A cancelled batch keeps its status; it gets its completed_time when its last active call ends.
  *
  * $1 batch id, $2 now. Locks: the batches row, only when nothing is waiting (last in the engine's
- * lock order: workspace → calls → progress → batch). Index: batch_progress pkey.
+ * lock order: workspace → calls → attempts → progress → batch). Index: batch_progress pkey.
  */
 export async function completeBatchIfDone(
   q: Queryable,
@@ -33,12 +33,23 @@ export async function completeBatchIfDone(
   if (settled.waiting + settled.active > 0) return false;
   const rows = await q.query(
     `UPDATE batches
-        SET status = CASE WHEN status = 'cancelled' THEN status ELSE 'completed' END,
+        SET status = CASE WHEN status = ${target('cancelBatch')} THEN status
+                          ELSE ${target('completeBatch')} END,
             completed_time = COALESCE(completed_time, $2)
       WHERE id = $1
-        AND (status IN ('queued', 'processing') OR (status = 'cancelled' AND completed_time IS NULL))
+        AND (${guard('completeBatch', 'status')}
+             OR (status = ${target('cancelBatch')} AND completed_time IS NULL))
       RETURNING id`,
     [batchId, now],
   );
   return rows.length > 0;
+}
+
+/** Batches whose calls left waiting/active for good in this transaction, in lock order. */
+export async function completeBatchesIfDone(
+  q: Queryable,
+  batchIds: Iterable<string>,
+  now: number,
+): Promise<void> {
+  for (const id of [...new Set(batchIds)].sort()) await completeBatchIfDone(q, id, now);
 }

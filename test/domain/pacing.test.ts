@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableSlots, grantSlots } from '../../src/engine/pacing.js';
+import { availableSlots, grantSlots, SlotGranter } from '../../src/domain/pacing.js';
 
 describe('pacing slots', () => {
   it('starts an idle workspace now and spaces the following slots 1000/N ms apart', () => {
@@ -55,4 +55,49 @@ describe('pacing slots', () => {
       expect(starts.length).toBeGreaterThan(100);
     },
   );
+});
+
+describe('layered pacing buckets', () => {
+  const t = 1_767_625_200_000;
+
+  it('grants a slot only when every bucket allows it, and moves each on by its own spacing', () => {
+    const g = new SlotGranter(
+      [
+        { key: 'workspace:a', callsPerSecond: 10, nextAt: 0 },
+        { key: 'carrier:p:acct', callsPerSecond: 4, nextAt: t + 100 },
+      ],
+      t,
+    );
+    expect(g.take(['workspace:a', 'carrier:p:acct'])).toBe(t + 100);
+    expect(g.take(['workspace:a'])).toBe(t + 200);
+    expect(g.take(['workspace:a', 'carrier:p:acct'])).toBe(t + 350);
+    expect(g.nextAt('workspace:a')).toBe(t + 450);
+    expect(g.nextAt('carrier:p:acct')).toBe(t + 600);
+  });
+
+  it('never lets two workspaces sharing an account start more than its limit in any second', () => {
+    // Claims of two workspaces take turns; the account's bucket carries over between them.
+    let account = 0;
+    const next = { a: 0, b: 0 };
+    const starts: number[] = [];
+    let now = t;
+    for (let i = 0; i < 400; i++) {
+      const w = i % 2 === 0 ? 'a' : 'b';
+      const g = new SlotGranter(
+        [
+          { key: w, callsPerSecond: 20, nextAt: next[w] },
+          { key: 'acct', callsPerSecond: 3, nextAt: account },
+        ],
+        now,
+      );
+      for (let s = g.take([w, 'acct']); s !== undefined; s = g.take([w, 'acct'])) starts.push(s);
+      next[w] = g.nextAt(w);
+      account = g.nextAt('acct');
+      now += 170;
+    }
+    starts.sort((x, y) => x - y);
+    for (let i = 3; i < starts.length; i++)
+      expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(1_000);
+    expect(starts.length).toBeGreaterThan(150);
+  });
 });

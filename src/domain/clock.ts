@@ -1,4 +1,4 @@
-// All engine time comes from a Clock so tests can drive retries, schedules and leases with a fake.
+// All time comes from a Clock so tests can drive retries, schedules and leases with a fake.
 
 export interface Clock {
   /** Epoch milliseconds. */

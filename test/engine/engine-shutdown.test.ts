@@ -1,9 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import { cancelBatch } from '../../src/cancel/cancellation.js';
-import { claimCalls } from '../../src/engine/claim.js';
-import { abortError, type TelephonyProvider } from '../../src/providers/provider.js';
+import { engineMetrics } from '../../src/engine/engine-metrics.js';
+import type { TelephonyProvider } from '../../src/providers/provider.js';
 import { createRegistry } from '../../src/providers/registry.js';
-import { calleePlan } from '../../src/providers/simulator/behaviour.js';
 import { createSimulator } from '../../src/providers/simulator/simulator.js';
 import type { Runtime } from '../../src/runtime.js';
 import { openPostgres } from '../../src/storage/pg-adapter.js';
@@ -13,7 +12,6 @@ import {
   callsOf,
   engineRuntime,
   expectCountersMatchCalls,
-  insertAgentRow,
   insertQueuedBatch,
   insertWorkspaceWithAgent,
   isBatchCompleted,
@@ -22,124 +20,32 @@ import {
 } from '../support/engine-fixtures.js';
 import { type Harness, harness, T0 } from './harness.js';
 
-const WORKER_LOST = 'Attempt outcome unknown (worker lost)';
+// Calls that run without a worker waiting on them, and what stopping an engine does with what it
+// holds (docs/state-machine.md, "Shutdown").
 
-/** The simulator, counting the dials it is asked for. */
+/** Providers built around the engine's recording path: the simulator, counting its requests. */
 function countingSimulator(rt: Runtime) {
-  const sim = createSimulator({ clock: rt.clock, speed: 1 });
-  const dialed: string[] = [];
-  const provider: TelephonyProvider = {
-    ...sim,
-    dial: (req, signal) => {
-      dialed.push(req.phoneNumber);
-      return sim.dial(req, signal);
-    },
+  const placed: string[] = [];
+  const providers = (events: Parameters<typeof createSimulator>[0]['events']) => {
+    const sim = createSimulator({ clock: rt.clock, speed: 1, events });
+    const provider: TelephonyProvider = {
+      ...sim,
+      place: (ref) => {
+        placed.push(ref.phoneNumber);
+        return sim.place(ref);
+      },
+    };
+    return createRegistry([provider]);
   };
-  return { provider, dialed };
+  return { providers, placed };
 }
 
-/** A provider that cannot look an attempt up; its calls last until aborted. */
-function blindProvider(dialed: string[]): TelephonyProvider {
-  return {
-    name: 'blind',
-    capabilities: { lookup: false, answeringMachineDetection: false },
-    dial: (req, signal) =>
-      new Promise((_, reject) => {
-        dialed.push(req.phoneNumber);
-        signal?.addEventListener('abort', () => reject(abortError()), { once: true });
-      }),
-  };
-}
-
-describeEachDb('engine leases and shutdown', (backend) => {
+describeEachDb('engine shutdown and calls in progress', (backend) => {
   let h: Harness;
   afterEach(() => h?.close());
 
-  it('reconciles the attempts of a dead worker with the provider, never redialing them', async () => {
-    h = await harness(backend, { leaseMs: 60_000 });
-    const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0);
-    const batch = await insertQueuedBatch(h.db, {
-      workspaceId,
-      agentId,
-      now: T0,
-      phones: [reserved(1), reserved(300)],
-    });
-    // A worker claims both calls and dies before reporting anything.
-    const dead = await claimCalls(h.rt, { workerId: 'wrk_dead', max: 10 });
-    expect(dead.claimed).toHaveLength(2);
-
-    const { provider, dialed } = countingSimulator(h.rt);
-    await h.start({ providers: createRegistry([provider]) });
-    // Nothing is known before the lease runs out (PGlite checks at once: the calls are still
-    // in progress at the provider, so they stay active).
-    expect((await callsOf(h.db, batch.id)).map((c) => c.state)).toEqual(['active', 'active']);
-
-    await h.clock.runUntil(() => isBatchCompleted(h.db, batch.id), 60 * 60_000);
-    expect(dialed).toEqual([]);
-    const calls = await callsOf(h.db, batch.id);
-    const attempts = await attemptsOf(h.db, batch.id);
-    expect(calls.map((c) => [c.state, c.outcome, c.attempts])).toEqual([
-      ['completed', 'successful', 1],
-      ['completed', 'voicemail', 1],
-    ]);
-    expect(attempts).toHaveLength(2);
-    for (const c of calls) {
-      const a = attempts.find((x) => x.call_id === c.id)!;
-      const plan = calleePlan(c.phone_number, 1);
-      expect(a.worker_id).toBe('wrk_dead');
-      expect(a.ended_at).toBe(
-        a.started_at + Math.round(plan.ringSec * 1000) + Math.round(plan.talkSec * 1000),
-      );
-      expect(c.end_time).toBe(a.ended_at);
-      expect(c.duration).toBe(plan.talkSec);
-      expect(c.transcript).toMatch(/^Agent: Hello John\d, this is Ava from Acme\./);
-    }
-    await expectCountersMatchCalls(h.db, batch.id);
-  });
-
-  it('fails the call "Attempt outcome unknown (worker lost)" when the provider cannot look it up', async () => {
-    h = await harness(backend, { leaseMs: 60_000 });
-    const { workspaceId } = await insertWorkspaceWithAgent(h.db, T0);
-    const agentId = 'agent_blind';
-    await insertAgentRow(h.db, workspaceId, agentId, T0, 'blind');
-    const batch = await insertQueuedBatch(h.db, {
-      workspaceId,
-      agentId,
-      now: T0,
-      phones: [reserved(1)],
-    });
-    await claimCalls(h.rt, { workerId: 'wrk_dead', max: 10 });
-
-    const dialed: string[] = [];
-    await h.start({ providers: createRegistry([blindProvider(dialed)]) });
-    const [atStart] = await callsOf(h.db, batch.id);
-    if (backend === 'pglite') {
-      // One process per data directory: an active call found at start-up is already lost.
-      expect(atStart!.state).toBe('failed');
-    } else {
-      // Another process may still own it: nothing happens before its lease expires.
-      expect(atStart!.state).toBe('active');
-      await h.clock.runTo(T0 + 59_999);
-      expect((await callsOf(h.db, batch.id))[0]!.state).toBe('active');
-      await h.clock.runUntil(() => isBatchCompleted(h.db, batch.id), 5 * 60_000);
-      expect(h.clock.now()).toBeLessThanOrEqual(T0 + 60_000 + 15_000);
-    }
-    const [call] = await callsOf(h.db, batch.id);
-    expect(call).toMatchObject({
-      state: 'failed',
-      attempts: 1,
-      error: WORKER_LOST,
-      last_reason: 'unknown',
-    });
-    const [attempt] = await attemptsOf(h.db, batch.id);
-    expect(attempt).toMatchObject({ reason: 'unknown', error: WORKER_LOST });
-    expect(dialed).toEqual([]);
-    expect(await isBatchCompleted(h.db, batch.id)).toBe(true);
-    await expectCountersMatchCalls(h.db, batch.id);
-  });
-
-  it('keeps the lease of a long call alive with heartbeats, so no other engine takes it over', async () => {
-    h = await harness(backend, { leaseMs: 30_000, heartbeatMs: 10_000 });
+  it('a long call holds no lease: no engine takes it over, and its own events end it once', async () => {
+    h = await harness(backend, { leaseMs: 30_000 });
     const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0);
     const batch = await insertQueuedBatch(h.db, {
       workspaceId,
@@ -154,23 +60,30 @@ describeEachDb('engine leases and shutdown', (backend) => {
     try {
       await h.start({ workerId: 'wrk_a' });
       await h.start({ workerId: 'wrk_b' }, other);
-      const owners = new Set<string | null>();
+      const seen = new Set<string>();
       await h.clock.runUntil(async () => {
-        const [c] = await callsOf(h.db, batch.id);
-        if (c!.state === 'active') {
-          owners.add(c!.lease_owner);
-          expect(c!.lease_expires_at).toBeGreaterThan(h.clock.now());
+        const [a] = await attemptsOf(h.db, batch.id);
+        // Carrier accepted: held by no worker, checked only at its deadline (ring timeout +
+        // maximum call + margin after its start: an hour and a half by default).
+        if (a && a.state !== 'ended') {
+          seen.add(`${a.state} ${a.lease_owner} ${a.check_at! - a.started_at}`);
         }
-        return c!.state === 'completed';
+        return isBatchCompleted(h.db, batch.id);
       }, 30 * 60_000);
-      expect(owners).toEqual(new Set(['wrk_a']));
+      const { ringTimeoutMs, maxCallMs, recoveryMarginMs } = h.rt.config;
+      expect([...seen]).toEqual([`in_call null ${ringTimeoutMs + maxCallMs + recoveryMarginMs}`]);
+      // Twenty lease periods went by without a heartbeat, and recovery never had to step in.
+      expect(await (await engineMetrics(h.rt).recoveries.get()).values).toEqual([]);
+      if (other !== h.rt) expect((await engineMetrics(other).recoveries.get()).values).toEqual([]);
     } finally {
       await Promise.all(h.engines.splice(0).map((e) => e.stop(0)));
       if (other !== h.rt) await other.db.close();
     }
     const [call] = await callsOf(h.db, batch.id);
     expect(call!.duration).toBeGreaterThanOrEqual(570);
-    expect(await attemptsOf(h.db, batch.id)).toHaveLength(1);
+    expect(await attemptsOf(h.db, batch.id)).toMatchObject([
+      { worker_id: 'wrk_a', state: 'ended', reason: 'answered' },
+    ]);
   });
 
   it('stop() lets calls in progress finish within the grace period and starts nothing new', async () => {
@@ -230,7 +143,7 @@ describeEachDb('engine leases and shutdown', (backend) => {
       state: 'waiting',
       attempts: 0,
       start_time: null,
-      lease_owner: null,
+      current_attempt_id: null,
     });
     expect(third).toMatchObject({ state: 'waiting', attempts: 0 });
     expect((await attemptsOf(h.db, batch.id)).map((a) => a.call_id)).toEqual([claimed[0]!.id]);
@@ -240,6 +153,43 @@ describeEachDb('engine leases and shutdown', (backend) => {
       'completed',
       'waiting',
       'waiting',
+    ]);
+    await expectCountersMatchCalls(h.db, batch.id);
+  });
+
+  it('stop() sends what is already placing at its slot, hands back what is only claimed', async () => {
+    h = await harness(backend);
+    const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {
+      callsPerSecond: 5,
+    });
+    const batch = await insertQueuedBatch(h.db, {
+      workspaceId,
+      agentId,
+      now: T0,
+      phones: [reserved(1), reserved(2), reserved(3)],
+    });
+    const { providers, placed } = countingSimulator(h.rt);
+    const engine = await h.start({ providers });
+    // Slots at T0, +200 and +400 ms; each moves to placing 100 ms ahead of its slot.
+    await h.clock.runTo(T0 + 150);
+    expect((await attemptsOf(h.db, batch.id)).map((a) => a.state)).toEqual([
+      'in_call',
+      'placing',
+      'claimed',
+    ]);
+    let stopped = false;
+    const stopping = engine.stop(10 * 60_000).then(() => {
+      stopped = true;
+    });
+    await h.clock.runUntil(async () => stopped, 10 * 60_000);
+    await stopping;
+    // The placing one was sent at its slot; the claimed one never, and it waits again unspent.
+    expect(placed).toEqual([reserved(1), reserved(2)]);
+    const calls = await callsOf(h.db, batch.id);
+    expect(calls.map((c) => [c.state, c.attempts])).toEqual([
+      ['completed', 1],
+      ['completed', 1],
+      ['waiting', 0],
     ]);
     await expectCountersMatchCalls(h.db, batch.id);
   });
@@ -271,7 +221,7 @@ describeEachDb('engine leases and shutdown', (backend) => {
     await stopping;
     const [first, second, third] = await callsOf(h.db, batch.id);
     expect(first).toMatchObject({ state: 'completed', attempts: 1 });
-    expect(second).toMatchObject({ state: 'cancelled', attempts: 0, lease_owner: null });
+    expect(second).toMatchObject({ state: 'cancelled', attempts: 0, current_attempt_id: null });
     expect(third).toMatchObject({ state: 'cancelled', attempts: 0 });
     expect((await attemptsOf(h.db, batch.id)).map((a) => a.call_id)).toEqual([first!.id]);
     await expectCountersMatchCalls(h.db, batch.id);
@@ -283,7 +233,7 @@ describeEachDb('engine leases and shutdown', (backend) => {
     expect(b!.completed_time).toEqual(expect.any(Number));
   });
 
-  it('after the grace period leaves a call in progress to the reaper, which reconciles it without redialing', async () => {
+  it('after the grace period leaves calls in progress to recovery, which settles them at once without redialing', async () => {
     h = await harness(backend, { leaseMs: 60_000 });
     const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0);
     const batch = await insertQueuedBatch(h.db, {
@@ -300,15 +250,17 @@ describeEachDb('engine leases and shutdown', (backend) => {
     await h.clock.runUntil(async () => stopped, 60_000);
     await stopping;
     expect(h.clock.now()).toBe(T0 + 5_000);
-    const [left] = await callsOf(h.db, batch.id);
-    // Still in progress at the provider; its lease is expired so a reaper can settle it at once.
-    expect(left).toMatchObject({ state: 'active', attempts: 1, lease_owner: 'wrk_old' });
-    expect(left!.lease_expires_at).toBe(T0 + 5_000);
+    expect(await callsOf(h.db, batch.id)).toMatchObject([{ state: 'active', attempts: 1 }]);
+    // Still in progress at the (simulated) carrier, whose events stopped with the engine: due
+    // for a lookup at once instead of at its deadline.
+    expect(await attemptsOf(h.db, batch.id)).toMatchObject([
+      { state: 'in_call', worker_id: 'wrk_old', check_at: T0 + 5_000 },
+    ]);
 
-    const { provider, dialed } = countingSimulator(h.rt);
-    await h.start({ providers: createRegistry([provider]) });
+    const { providers, placed } = countingSimulator(h.rt);
+    await h.start({ providers });
     await h.clock.runUntil(() => isBatchCompleted(h.db, batch.id), 30 * 60_000);
-    expect(dialed).toEqual([]);
+    expect(placed).toEqual([]);
     const [call] = await callsOf(h.db, batch.id);
     expect(call).toMatchObject({ state: 'completed', attempts: 1, outcome: 'successful' });
     expect(await attemptsOf(h.db, batch.id)).toHaveLength(1);

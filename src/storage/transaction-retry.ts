@@ -1,5 +1,5 @@
-import type { Db, Queryable } from '../storage/db.js';
-import { isTransientTxError } from '../storage/db.js';
+import type { Db, Queryable } from './db.js';
+import { isTransientTxError } from './db.js';
 
 /**
  * Runs `fn` in a transaction, again from the start when PostgreSQL aborted it for a deadlock or a

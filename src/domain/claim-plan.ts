@@ -1,0 +1,160 @@
+import { type CallingWindow, nextWindowStart } from './calling-window.js';
+import { type PacingBucket, SlotGranter } from './pacing.js';
+
+// The decisions of one claim, without a database: how many calls to lock from each batch of the
+// workspace being served, then which of the locked calls start, at which paced slots, and which
+// wait for their calling window. The claim transaction (src/engine/claim.ts) only reads what
+// this needs and writes what it decides.
+
+export interface PlanBatch {
+  id: string;
+  /** The batch's own cap on calls in progress; null when it has none. */
+  maxConcurrency: number | null;
+  /** Its calls in progress now. */
+  active: number;
+  callingWindow?: CallingWindow;
+  /** The carrier-account buckets its calls pass through besides the workspace's. */
+  bucketKeys: readonly string[];
+}
+
+export interface ClaimLimits {
+  /** Calls this claim may start at most. */
+  want: number;
+  /** How many due calls to lock per batch (batches that may start none are left out). */
+  perBatch: Array<{ batchId: string; limit: number }>;
+}
+
+/** Step 1: what the workspace, each batch, the claim's size and the pacing horizon allow. */
+export function claimLimits(opts: {
+  maxConcurrentCalls: number;
+  activeInWorkspace: number;
+  /** The most calls one claim transaction takes. */
+  maxClaim: number;
+  /** Slots the workspace's bucket has left within the horizon. */
+  slotsAvailable: number;
+  batches: readonly PlanBatch[];
+}): ClaimLimits {
+  const want = Math.max(
+    0,
+    Math.min(opts.maxConcurrentCalls - opts.activeInWorkspace, opts.maxClaim, opts.slotsAvailable),
+  );
+  if (want === 0) return { want, perBatch: [] };
+  const perBatch = opts.batches
+    .map((b) => ({
+      batchId: b.id,
+      limit: b.maxConcurrency === null ? want : Math.min(want, b.maxConcurrency - b.active),
+    }))
+    .filter((l) => l.limit > 0);
+  return { want, perBatch };
+}
+
+export interface DueCandidate {
+  id: string;
+  batchId: string;
+  seq: number;
+  runAt: number;
+  /** The zone its calling window is read in; null when its batch has no window. */
+  timeZone: string | null;
+}
+
+export interface ClaimPlan {
+  /** Calls that start, in the order their slots were granted. */
+  starts: Array<{ callId: string; batchId: string; startedAt: number }>;
+  /** Calls found outside their calling window: due again at its next opening. */
+  deferrals: Array<{ callId: string; runAt: number }>;
+  /** Every bucket's earliest next start after this claim. */
+  buckets: Array<{ key: string; nextAt: number }>;
+  /**
+   * Calls ready to start were held back by a carrier account's bucket (shared with other
+   * workspaces) while the workspace's own had slots left: the workspace keeps its place in line,
+   * or the workspaces that drained the account first would be served first again, every time.
+   */
+  heldBackByCarrier: boolean;
+}
+
+/** When a call found due must wait for its calling window; undefined when it may start now. */
+function windowOpening(
+  window: CallingWindow | undefined,
+  timeZone: string | null,
+  now: number,
+): number | undefined {
+  if (timeZone === null || window === undefined) return undefined;
+  const opens = nextWindowStart(window, timeZone, now);
+  return opens > now ? opens : undefined;
+}
+
+/**
+ * Step 2: the locked due calls, each started at a slot every one of its buckets allows, until
+ * `want` have started. Slots are handed out earliest first; among batches that could start at the
+ * same moment, the one with the fewest calls in progress (counting those started in this claim)
+ * goes first, so a big batch does not hold back a small one. A batch held back by a carrier
+ * account's bucket does not hold back the workspace's other batches. `now` is when the calls were
+ * found due; `slotsFrom` is when the active calls were counted: no slot may begin before the count
+ * it was granted against.
+ */
+export function planStarts(opts: {
+  now: number;
+  slotsFrom: number;
+  want: number;
+  workspaceBucket: string;
+  buckets: readonly PacingBucket[];
+  batches: readonly PlanBatch[];
+  due: readonly DueCandidate[];
+  horizonMs?: number;
+}): ClaimPlan {
+  const granter = new SlotGranter(opts.buckets, opts.slotsFrom, opts.horizonMs);
+  const plan: ClaimPlan = { starts: [], deferrals: [], buckets: [], heldBackByCarrier: false };
+  const queues = opts.batches.map((b) => ({
+    batch: b,
+    keys: [opts.workspaceBucket, ...b.bucketKeys],
+    load: b.active,
+    calls: opts.due
+      .filter((c) => c.batchId === b.id)
+      .sort((x, y) => x.runAt - y.runAt || x.seq - y.seq),
+    next: 0,
+  }));
+  const known = new Set(opts.batches.map((b) => b.id));
+  const stray = opts.due.find((c) => !known.has(c.batchId));
+  if (stray) throw new Error(`due call ${stray.id} of an unknown batch ${stray.batchId}`);
+
+  while (plan.starts.length < opts.want) {
+    let best: { q: (typeof queues)[number]; slot: number } | undefined;
+    for (const q of queues) {
+      // Calls outside their calling window wait for its opening, without a slot.
+      while (q.next < q.calls.length) {
+        const call = q.calls[q.next]!;
+        const opens = windowOpening(q.batch.callingWindow, call.timeZone, opts.now);
+        if (opens === undefined) break;
+        plan.deferrals.push({ callId: call.id, runAt: opens });
+        q.next++;
+      }
+      if (q.next >= q.calls.length) continue;
+      const slot = granter.peek(q.keys);
+      if (slot === undefined) continue;
+      const head = q.calls[q.next]!;
+      if (
+        !best ||
+        slot < best.slot ||
+        (slot === best.slot &&
+          (q.load < best.q.load ||
+            (q.load === best.q.load && head.runAt < best.q.calls[best.q.next]!.runAt)))
+      ) {
+        best = { q, slot };
+      }
+    }
+    if (!best) break;
+    const call = best.q.calls[best.q.next++]!;
+    best.q.load++;
+    plan.starts.push({
+      callId: call.id,
+      batchId: call.batchId,
+      startedAt: granter.take(best.q.keys)!,
+    });
+  }
+  plan.buckets = opts.buckets.map((b) => ({ key: b.key, nextAt: granter.nextAt(b.key) }));
+  plan.heldBackByCarrier =
+    plan.starts.length < opts.want &&
+    granter.peek([opts.workspaceBucket]) !== undefined &&
+    queues.some((q) => q.next < q.calls.length && granter.peek(q.keys) === undefined);
+  return plan;
+}

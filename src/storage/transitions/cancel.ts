@@ -1,0 +1,156 @@
+import { BATCH_CANCELLED_ERROR, CALL_CANCELLED_ERROR } from '../../domain/call-state.js';
+import type { Queryable } from '../db.js';
+import { addProgress } from '../progress-repo.js';
+import { completeBatchIfDone } from './completion.js';
+import { guard, target } from './table.js';
+
+// Cancels (contract §6–§8): waiting → cancelled, never active → cancelled. Every UPDATE re-checks
+// the guard; under READ COMMITTED a row a claim holds is waited for and then re-checked, so a
+// call claimed at the same moment is either cancelled here or runs — never both.
+// Lock order is the engine's: call rows → progress rows → batch row.
+
+/** The columns a waiting call gets when cancelled. $2 now, $3 the error text. */
+const CANCEL_SET = `state = ${target('cancelCall')}, terminal_at = $2::bigint, error = $3::text,
+  end_time = CASE WHEN attempts > 0 THEN $2::bigint END, current_attempt_id = NULL`;
+
+const WAITING = guard('cancelCall', 'state');
+
+async function counted(
+  q: Queryable,
+  batchId: string,
+  n: number,
+  now: number,
+  complete: boolean,
+): Promise<number> {
+  if (n === 0) return 0;
+  await addProgress(q, [{ batchId, delta: { waiting: -n, cancelled: n } }]);
+  if (complete) await completeBatchIfDone(q, batchId, now);
+  return n;
+}
+
+/**
+ * Batch cancel: every waiting call of the batch (retries scheduled later included), then the
+ * calls a finisher put back to waiting while that ran. Returns how many were cancelled.
+ *
+ * Step 1 is counted in SQL (a big batch's ids never travel to the app). $1 batch id, $2 now,
+ * $3 error. Locks: those call rows (waits for rows a claim holds, then skips the ones it made
+ * active). Index: calls_batch_state (batch_id, state, seq).
+ *
+ * Step 2 locks every call of the batch still waiting or active: a finishing transaction holding
+ * an active row is waited for; if it put the call back to waiting (a retry decided before it
+ * could see the cancel), the row is found waiting and cancelled, stamped with the time it is
+ * actually cancelled (its attempt ended after `now`). Holding these locks until commit also keeps
+ * the batch's active count exact for the response. Index: calls_batch_state.
+ */
+export async function cancelWaitingCallsOfBatch(
+  q: Queryable,
+  batchId: string,
+  now: number,
+  laterNow: () => number,
+): Promise<number> {
+  const [first] = await q.query<{ n: number }>(
+    `WITH done AS (
+       UPDATE calls SET ${CANCEL_SET}
+        WHERE batch_id = $1 AND ${WAITING}
+        RETURNING 1)
+     SELECT count(*)::int AS n FROM done`,
+    [batchId, now, BATCH_CANCELLED_ERROR],
+  );
+  let n = first!.n;
+  const unfinished = await q.query<{ id: string; state: string }>(
+    `SELECT id, state FROM calls
+      WHERE batch_id = $1 AND state IN ('waiting', 'active')
+      ORDER BY seq
+      FOR UPDATE`,
+    [batchId],
+  );
+  const late = unfinished.filter((c) => c.state === 'waiting').map((c) => c.id);
+  if (late.length > 0) {
+    const rows = await q.query(
+      `UPDATE calls SET ${CANCEL_SET} WHERE id = ANY($1::text[]) AND ${WAITING} RETURNING id`,
+      [late, Math.max(now, laterNow()), BATCH_CANCELLED_ERROR],
+    );
+    n += rows.length;
+  }
+  // The batch's own status changes next (markBatchCancelled), which decides its completion.
+  return counted(q, batchId, n, now, false);
+}
+
+/**
+ * queued/processing → cancelled. False when the batch was already cancelled, completed or failed
+ * (the caller reads which). $1 batch id, $2 now. Locks: the batches row (last in the lock order).
+ */
+export async function markBatchCancelled(
+  q: Queryable,
+  batchId: string,
+  now: number,
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE batches SET status = ${target('cancelBatch')}, cancelled_at = $2
+      WHERE id = $1 AND ${guard('cancelBatch', 'status')}
+      RETURNING 1`,
+    [batchId, now],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * A cancelled batch with no call left active is complete: its completedTime is the moment its
+ * last call became terminal (the cancel itself, or a call it let finish), or now.
+ * $1 batch id, $2 now. Locks: the batches row (already held by the cancel). Index: batches pkey,
+ * calls_recent (batch_id, terminal_at DESC) for the max.
+ */
+export async function stampCancelledBatchComplete(
+  q: Queryable,
+  batchId: string,
+  now: number,
+): Promise<void> {
+  await q.query(
+    `UPDATE batches
+        SET completed_time = COALESCE(
+              (SELECT max(terminal_at) FROM calls WHERE batch_id = $1 AND terminal_at IS NOT NULL),
+              $2)
+      WHERE id = $1 AND status = ${target('cancelBatch')} AND completed_time IS NULL`,
+    [batchId, now],
+  );
+}
+
+/**
+ * §7: one waiting call → cancelled, the batch completed if it was its last. True when it was
+ * cancelled; false when it was not waiting (or does not exist in that batch and workspace).
+ * $1 call id, $2 now, $3 error, $4 batch id, $5 workspace id. Locks: the calls row.
+ * Index: calls pkey.
+ */
+export async function cancelWaitingCall(
+  q: Queryable,
+  scope: { workspaceId: string; batchId: string; callId: string },
+  now: number,
+): Promise<boolean> {
+  const rows = await q.query(
+    `UPDATE calls SET ${CANCEL_SET}
+      WHERE id = $1 AND batch_id = $4 AND workspace_id = $5 AND ${WAITING}
+      RETURNING 1`,
+    [scope.callId, now, CALL_CANCELLED_ERROR, scope.batchId, scope.workspaceId],
+  );
+  return (await counted(q, scope.batchId, rows.length, now, true)) > 0;
+}
+
+/**
+ * §8: the waiting calls of one phone number in a batch → cancelled; returns how many.
+ * $1 batch id, $2 now, $3 error, $4 E.164 number. Locks: those call rows.
+ * Index: calls_batch_phone (batch_id, phone_number).
+ */
+export async function cancelWaitingCallsOfPhone(
+  q: Queryable,
+  batchId: string,
+  phone: string,
+  now: number,
+): Promise<number> {
+  const rows = await q.query(
+    `UPDATE calls SET ${CANCEL_SET}
+      WHERE batch_id = $1 AND phone_number = $4 AND ${WAITING}
+      RETURNING 1`,
+    [batchId, now, CALL_CANCELLED_ERROR, phone],
+  );
+  return counted(q, batchId, rows.length, now, true);
+}
