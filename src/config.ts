@@ -57,8 +57,13 @@ export interface Config {
   authFailuresPerMin: number;
   /** Fastify's `trustProxy`: which proxies' X-Forwarded-For names the client address. */
   trustProxy: boolean | string;
-  /** The secret API keys are hashed under; unset = one kept in the database (see key-secret.ts). */
+  /** The deployment secret (API-key hashes, sealed secrets); see src/security/key-secret.ts. */
   keySecret?: string;
+  /**
+   * The embedded database's key file (`<dataDir>/outdial.key`, 0600), which holds the deployment
+   * secret when OUTDIAL_KEY_SECRET is unset; absent on PostgreSQL and in-memory databases.
+   */
+  keyFile?: string;
   /** Port of `outdial worker`'s /metrics and /healthz listener; unset = none. */
   metricsPort?: number;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
@@ -137,6 +142,11 @@ function database(env: Env, dataDir: string): DatabaseTarget {
   );
 }
 
+/** The key file sits beside the embedded database it belongs to, outside the database itself. */
+export const KEY_FILE = 'outdial.key';
+const keyFileOf = (d: DatabaseTarget) =>
+  d.kind === 'pglite-dir' ? path.join(d.dataDir, KEY_FILE) : undefined;
+
 const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
@@ -207,8 +217,9 @@ export function loadConfig(env: Env = process.env): Config {
       'OUTDIAL_BOOTSTRAP_WORKSPACE_ID and OUTDIAL_BOOTSTRAP_API_KEY must be set together',
     );
   }
+  const target = database(env, dataDir);
   return {
-    database: database(env, dataDir),
+    database: target,
     dataDir,
     host: env['HOST'] || '127.0.0.1',
     port: int(env, 'PORT', 3000, 0),
@@ -230,6 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     authFailuresPerMin: int(env, 'OUTDIAL_AUTH_FAILURES_PER_MIN', 200, 0),
     trustProxy: trustProxy(env),
     ...optional('keySecret', keySecret(env)),
+    ...optional('keyFile', keyFileOf(target)),
     ...optional(
       'metricsPort',
       env['OUTDIAL_METRICS_PORT'] ? int(env, 'OUTDIAL_METRICS_PORT', 0, 0) : undefined,

@@ -1,6 +1,6 @@
 import { generateApiKey } from '../domain/api-key.js';
 import { newId } from '../domain/ids.js';
-import { resolveKeySecret } from '../security/key-secret.js';
+import { resolveKeySecret, type SecretSource } from '../security/key-secret.js';
 import { insertApiKey, listApiKeys, revokeApiKey } from '../storage/api-keys-repo.js';
 import type { Db } from '../storage/db.js';
 import { getWorkspace, insertWorkspace, listWorkspaces } from '../storage/workspaces-repo.js';
@@ -11,7 +11,8 @@ import { getWorkspace, insertWorkspace, listWorkspaces } from '../storage/worksp
 export interface AdminContext {
   db: Db;
   /** The deployment's OUTDIAL_KEY_SECRET, if set (else the one kept in the database). */
-  keySecret: string | undefined;
+  /** Where the deployment secret lives (OUTDIAL_KEY_SECRET, the embedded key file). */
+  secrets: SecretSource;
   now: () => number;
 }
 
@@ -65,7 +66,7 @@ const OPERATIONS = {
       await requireWorkspace(ctx, workspaceId);
       const now = ctx.now();
       const apiKey = generateApiKey();
-      const secret = await resolveKeySecret(ctx.db, ctx.keySecret);
+      const secret = await resolveKeySecret(ctx.db, ctx.secrets);
       const name = args['name'];
       const info = await insertApiKey(ctx.db, secret, {
         id: newId('key', now),

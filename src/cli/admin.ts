@@ -43,7 +43,7 @@ export async function runMigrate(): Promise<void> {
 async function runDirect(config: Config, op: AdminOperation, args: AdminArgs): Promise<unknown> {
   const db = await openDatabase(config.database);
   try {
-    return await runAdminOperation({ db, keySecret: config.keySecret, now: Date.now }, op, args);
+    return await runAdminOperation({ db, secrets: config, now: Date.now }, op, args);
   } catch (err) {
     if (err instanceof AdminError) throw new CliError(err.message);
     throw err;

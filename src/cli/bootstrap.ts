@@ -26,7 +26,7 @@ export async function bootstrap(
   now: number,
 ): Promise<FirstRun | undefined> {
   const b = config.bootstrap;
-  const secret = await resolveKeySecret(db, config.keySecret);
+  const secret = await resolveKeySecret(db, config);
   return withBootstrapLock(db, async (q) => {
     if (b.workspaceId && b.apiKey) {
       if (!(await getWorkspace(q, b.workspaceId))) {

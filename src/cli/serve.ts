@@ -49,7 +49,7 @@ async function listen(rt: ProcessRuntime, opts: ServeOptions, port?: PortSetting
   const l: Listeners = { app: undefined, metricsServer: undefined, adminSocket: undefined };
   try {
     if (config.database.kind === 'pglite-dir') {
-      const ctx = { db, keySecret: config.keySecret, now: () => rt.clock.now() };
+      const ctx = { db, secrets: config, now: () => rt.clock.now() };
       l.adminSocket = await serveAdminSocket(ctx, config.database.dataDir, log);
     }
     if (opts.api) {
@@ -80,7 +80,7 @@ export async function runServer(opts: ServeOptions): Promise<void> {
   let l: Listeners;
   try {
     // A wrong OUTDIAL_KEY_SECRET stops the process here, before it listens.
-    if (opts.api) await resolveKeySecret(rt.db, config.keySecret);
+    if (opts.api) await resolveKeySecret(rt.db, config);
     if (opts.api && scripted) await bootstrap(rt.db, config, rt.clock.now());
     l = await listen(rt, opts, port);
   } catch (err) {

@@ -35,7 +35,7 @@ export type AttemptEnding =
   | { kind: 'unplaced'; at: number; error: string };
 
 export type AttemptEvent = { attemptId: string } & (
-  | { kind: 'accepted'; at: number; providerCallId: string }
+  | { kind: 'accepted'; at: number; providerCallId: string; endsBy?: number }
   | { kind: 'ringing'; at: number; providerCallId?: string }
   | { kind: 'answered'; at: number; providerCallId?: string }
   | { kind: 'machine_detected'; at: number; providerCallId?: string }
@@ -51,6 +51,8 @@ export interface AttemptChange {
   machineDetectedAt?: number;
   /** Set when the attempt ends with this group. */
   ending?: AttemptEnding;
+  /** When the provider said the call will have ended (see PlaceResult). */
+  endsBy?: number;
 }
 
 function endsFrom(state: AttemptState, ending: AttemptEnding): boolean {
@@ -103,6 +105,7 @@ export function applyEvents(
       to = 'in_call';
       changed = true;
     }
+    if (e.kind === 'accepted' && e.endsBy !== undefined) change.endsBy = e.endsBy;
     if (e.providerCallId !== undefined && !callIdKnown) {
       change.providerCallId = e.providerCallId;
       callIdKnown = true;

@@ -23,9 +23,15 @@ export interface RecoveryTimes {
 export const placingWaitUntil = (startedAt: number, t: RecoveryTimes) =>
   startedAt + t.ringTimeoutMs + t.marginMs;
 
-/** When an in_call attempt with no reported end is looked up. */
-export const inCallDeadline = (startedAt: number, t: RecoveryTimes) =>
-  startedAt + t.ringTimeoutMs + t.maxCallMs + t.marginMs;
+/**
+ * When an in_call attempt with no reported end is looked up: past the longest call allowed, or a
+ * margin after the end its provider announced (`endsBy`, from a provider that plays the call in
+ * its own process, whose events stop if that process dies).
+ */
+export const inCallDeadline = (startedAt: number, t: RecoveryTimes, endsBy?: number) => {
+  const longest = startedAt + t.ringTimeoutMs + t.maxCallMs + t.marginMs;
+  return endsBy === undefined ? longest : Math.min(longest, endsBy + t.marginMs);
+};
 
 export type RecoveryStep =
   | { kind: 'release' }

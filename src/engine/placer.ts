@@ -176,6 +176,7 @@ export class Placer {
               kind: 'accepted',
               at,
               providerCallId: r.providerCallId,
+              ...(r.endsBy === undefined ? {} : { endsBy: r.endsBy }),
             });
           } else {
             void recorder.record({

@@ -159,7 +159,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   // OUTDIAL_KEY_SECRET still stops the process before it listens.
   let secret: Promise<Buffer> | undefined;
   const keySecret = () => {
-    secret ??= resolveKeySecret(rt.db, rt.config.keySecret).catch((err) => {
+    secret ??= resolveKeySecret(rt.db, rt.config).catch((err) => {
       secret = undefined;
       throw err;
     });

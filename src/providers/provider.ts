@@ -14,8 +14,13 @@ export type { AttemptRef, DialAgent } from '../domain/attempt.js';
 // conformance suite in test/providers/ runs against every adapter.
 
 export type PlaceResult =
-  /** The carrier accepted the call: its id. Everything else arrives as events. */
-  | { accepted: true; providerCallId: string }
+  /**
+   * The carrier accepted the call: its id. Everything else arrives as events. A provider that
+   * plays the call itself (localEvents) also says when it will have ended (`endsBy`): its events
+   * die with its process, so an attempt without a recorded end is looked up soon after that
+   * moment instead of at the general in-call deadline.
+   */
+  | { accepted: true; providerCallId: string; endsBy?: number }
   /** The carrier refused it, for a reason of the closed set (retried as that reason says). */
   | { accepted: false; reason: AttemptReason; error: string; sipCode?: number };
 

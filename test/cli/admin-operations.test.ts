@@ -11,7 +11,7 @@ const NOW = 1_700_000_000_000;
 describeEachDb('admin operations', (backend) => {
   let t: TestDb;
   afterEach(() => t?.close());
-  const ctx = () => ({ db: t.db, keySecret: undefined, now: () => NOW });
+  const ctx = () => ({ db: t.db, secrets: {}, now: () => NOW });
   const run = (op: Parameters<typeof runAdminOperation>[1], args: unknown) =>
     runAdminOperation(ctx(), op, args) as Promise<any>;
   const count = async (table: string) =>
@@ -38,7 +38,7 @@ describeEachDb('admin operations', (backend) => {
       apiKey: expect.stringMatching(/^od_/),
       note: 'Store this key now: it is shown only once.',
     });
-    const secret = await resolveKeySecret(t.db, undefined);
+    const secret = await resolveKeySecret(t.db);
     expect((await findLiveKey(t.db, secret, key.apiKey))?.id).toBe(key.id);
 
     const listed = await run('keys.list', { workspace: ws.id });

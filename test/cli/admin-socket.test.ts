@@ -48,11 +48,7 @@ describeEachDb('admin socket', (backend) => {
 
   const serve = async (dataDir = dir.dir) => {
     const { log, lines } = capturingLog();
-    socket = await serveAdminSocket(
-      { db: t.db, keySecret: undefined, now: () => NOW },
-      dataDir,
-      log,
-    );
+    socket = await serveAdminSocket({ db: t.db, secrets: {}, now: () => NOW }, dataDir, log);
     return lines;
   };
 

@@ -28,6 +28,12 @@ const ended = (at: number): AttemptEvent => ({
 describe('applying carrier events to an attempt', () => {
   it('moves a placing attempt in_call on its acceptance or on any event that comes first', () => {
     expect(applyEvents('placing', [accepted(1)])).toEqual({ to: 'in_call', providerCallId: 'CA1' });
+    // A provider that plays the call itself says when it ends: recovery's deadline uses it.
+    expect(applyEvents('placing', [{ ...accepted(1), endsBy: 70 } as AttemptEvent])).toEqual({
+      to: 'in_call',
+      providerCallId: 'CA1',
+      endsBy: 70,
+    });
     expect(applyEvents('placing', [ringing(1)])).toEqual({ to: 'in_call', providerCallId: 'CA1' });
     expect(applyEvents('placing', [answered(5)])).toEqual({ to: 'in_call', answeredAt: 5 });
   });

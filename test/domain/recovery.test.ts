@@ -15,6 +15,10 @@ describe('recovery decisions', () => {
   it('times: a lost placing attempt waits ring timeout + margin, an in_call one adds the longest call', () => {
     expect(placingWaitUntil(1_000, T)).toBe(91_000);
     expect(inCallDeadline(1_000, T)).toBe(3_691_000);
+    // A provider that plays the call itself announced its end: a margin after it, never later
+    // than the general deadline.
+    expect(inCallDeadline(1_000, T, 100_000)).toBe(100_000 + T.marginMs);
+    expect(inCallDeadline(1_000, T, 9_000_000)).toBe(3_691_000);
   });
 
   it('releases a claimed attempt at once: it was never sent', () => {

@@ -3,9 +3,11 @@
 // second embedded data directory through a pipe and into PostgreSQL from a gzip file; servers on
 // the copies answer every read of the API exactly as the original did, to the original API key.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_FILE } from '../../src/config.js';
 import { ApiClient } from '../support/api-client.js';
 import {
   BIN,
@@ -24,6 +26,9 @@ const AGENT = 'agent_e2edump';
 const headers = { 'x-api-key': KEY, 'x-workspace-id': WS };
 
 const pgOk = await postgresReachable();
+
+/** The deployment secret an embedded install keeps in its key file, beside its database. */
+const keySecretOf = (dataDir: string) => readFileSync(path.join(dataDir, KEY_FILE), 'utf8').trim();
 
 function writeCsv(dir: string, rows: number): string {
   const lines = ['phone_number,first_name,plan'];
@@ -200,6 +205,13 @@ describe('export-db and import-db', () => {
     expect(JSON.parse(exportLog())).toMatchObject({ out: '-', tables: exported.tables });
     expect(JSON.parse(importOut())).toMatchObject({ in: '-', tables: exported.tables });
 
+    // The deployment secret stays out of the export: without the source's key file the copy's
+    // API keys cannot be checked, and the start says what to copy.
+    await expect(startServer({ OUTDIAL_DATA_DIR: copy })).rejects.toThrow(
+      /copy outdial\.key from the data directory this database came from/,
+    );
+    expect(gunzipSync(readFileSync(dumpFile)).includes(keySecretOf(source))).toBe(false);
+    copyFileSync(path.join(source, KEY_FILE), path.join(copy, KEY_FILE));
     server = await startServer({ OUTDIAL_DATA_DIR: copy });
     expect(server.output()).not.toContain('Outdial created your workspace');
     expect(await snapshot(server.baseUrl, batchIds)).toEqual(original);
@@ -216,7 +228,11 @@ describe('export-db and import-db', () => {
         expect(JSON.parse(out)).toMatchObject({ tables: exported.tables, rows: exported.rows });
         expect(out).not.toContain(pg.url);
 
-        server = await startServer({ DATABASE_URL: pg.url });
+        // As docs/backup.md says: the embedded install's key file becomes OUTDIAL_KEY_SECRET.
+        server = await startServer({
+          DATABASE_URL: pg.url,
+          OUTDIAL_KEY_SECRET: keySecretOf(source),
+        });
         expect(server.output()).not.toContain('Outdial created your workspace');
         expect(await snapshot(server.baseUrl, batchIds)).toEqual(original);
         expect(await stopServer(server)).toBe(0);

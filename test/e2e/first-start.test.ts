@@ -94,7 +94,8 @@ describe('first start', () => {
     expect(out).not.toMatch(/^\s+at /m);
     expect(out).not.toContain('API key');
     // It let go of the directory: no lock, no socket left behind.
-    expect(readdirSync(dataDir).sort()).toEqual(['pgdata']);
+    // The deployment secret's key file stays: it belongs to the database, not to this start.
+    expect(readdirSync(dataDir).sort()).toEqual(['outdial.key', 'pgdata']);
 
     const server = await startServer({ OUTDIAL_DATA_DIR: dataDir });
     cleanups.push(() => stopServer(server));

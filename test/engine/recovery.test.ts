@@ -321,6 +321,63 @@ describeEachDb('recovery of attempts nobody reports on', (backend) => {
     expect(carrier.placed).toHaveLength(1);
   });
 
+  it("in_call with the simulator: a lost worker's call is looked up a margin after the end it announced, not at the general deadline", async () => {
+    const s = await setup(backend, 'simulator');
+    h = s.h;
+    // The dead worker's simulator: it accepts, then its process dies with the events.
+    const deadSim = createSimulator({
+      clock: h.clock,
+      speed: 1,
+      events: { record: async () => {} },
+    });
+    const [dead] = await deadWorker(h.rt, 'placing');
+    const placed = await deadSim.place(dead!);
+    if (!placed.accepted || placed.endsBy === undefined) throw new Error('expected an end time');
+    const endsBy = placed.endsBy;
+    await txWithRetry(h.db, (q) =>
+      recordEvents(
+        q,
+        [
+          {
+            attemptId: dead!.attemptId,
+            kind: 'accepted',
+            at: h.clock.now(),
+            providerCallId: placed.providerCallId,
+            endsBy,
+          },
+        ],
+        recordContext(h.rt),
+      ),
+    );
+    const lookups: string[] = [];
+    await h.start({
+      providers: (events) => {
+        const sim = createSimulator({ clock: h.clock, speed: 1, events });
+        return createRegistry([
+          {
+            ...sim,
+            lookup: (ref) => {
+              lookups.push(ref.attemptId);
+              return sim.lookup!(ref);
+            },
+          },
+        ]);
+      },
+    });
+    await h.clock.runTo(endsBy + TIMES.recoveryMarginMs - 1);
+    // (The embedded database's first pass takes every open attempt as a dead process's at once.)
+    if (backend === 'postgres') expect(lookups).toEqual([]);
+    const took = await h.clock.runUntil(() => isBatchCompleted(h.db, s.batch.id), 60_000);
+    // Settled within one recovery pass of endsBy + margin; the general deadline is minutes later.
+    expect(took).toBeLessThanOrEqual(TIMES.leaseMs);
+    expect(endsBy + TIMES.recoveryMarginMs + took).toBeLessThan(
+      dead!.startedAt + TIMES.ringTimeoutMs + TIMES.maxCallMs,
+    );
+    expect(new Set(lookups)).toEqual(new Set([dead!.attemptId]));
+    const [a] = await attemptsOf(h.db, s.batch.id);
+    expect(a).toMatchObject({ worker_id: 'wrk_dead', state: 'ended', ended_at: endsBy });
+  });
+
   it('a worker lost with simulated calls: the simulator answers from their timelines, never a redial', async () => {
     const s = await setup(backend, 'simulator', 2);
     h = s.h;

@@ -421,7 +421,13 @@ describe('simulator timing', () => {
     expect(log.events).toEqual([]);
     await clock.advance(1);
     await settle();
-    expect(accepted).toEqual({ accepted: true, providerCallId: 'sim_att_conformance0001' });
+    const plan = calleePlan('+15005550042', 1);
+    expect(accepted).toEqual({
+      accepted: true,
+      providerCallId: 'sim_att_conformance0001',
+      // The end its timeline holds, announced at once (recovery's deadline when its events die).
+      endsBy: T0 + Math.round(plan.ringSec * 1000) + Math.round(plan.talkSec * 1000),
+    });
     // The callee was ringing since the slot: reported now, with the time it began.
     expect(log.events.map((e) => [e.event.kind, e.receivedAt])).toEqual([['ringing', T0 + 300]]);
     expect(log.events[0]!.event).toMatchObject({ at: T0 });

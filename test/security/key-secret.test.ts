@@ -1,10 +1,13 @@
-import { afterEach, expect, it } from 'vitest';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { generateApiKey, legacyApiKeyHash } from '../../src/domain/api-key.js';
 import { resolveKeySecret } from '../../src/security/key-secret.js';
 import { findLiveKey, insertApiKey } from '../../src/storage/api-keys-repo.js';
 import { getSetting } from '../../src/storage/settings-repo.js';
 import { insertWorkspace } from '../../src/storage/workspaces-repo.js';
+import { tempDir } from '../support/cli.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
 
 // The per-deployment key secret (src/security/key-secret.ts): where it lives, that a process with
@@ -61,31 +64,99 @@ describeEachDb('key secret', (backend) => {
 
   it('with OUTDIAL_KEY_SECRET: the database holds a fingerprint only, and another secret is refused', async () => {
     t = await createTestDb(backend);
-    const secret = await resolveKeySecret(t.db, ENV_SECRET);
+    const secret = await resolveKeySecret(t.db, { keySecret: ENV_SECRET });
     expect(secret.toString()).toBe(ENV_SECRET);
     expect(await getSetting(t.db, 'key_secret')).toBeUndefined();
     expect(await getSetting(t.db, 'key_secret_fingerprint')).toMatch(/^[0-9a-f]{64}$/);
     const key = await seedKey(secret);
 
-    await expect(resolveKeySecret(t.db, OTHER_SECRET)).rejects.toThrow(ConfigError);
-    await expect(resolveKeySecret(t.db, OTHER_SECRET)).rejects.toThrow(/not the secret/);
+    await expect(resolveKeySecret(t.db, { keySecret: OTHER_SECRET })).rejects.toThrow(ConfigError);
+    await expect(resolveKeySecret(t.db, { keySecret: OTHER_SECRET })).rejects.toThrow(
+      /not the secret/,
+    );
     await expect(resolveKeySecret(t.db)).rejects.toThrow(/OUTDIAL_KEY_SECRET, which is not set/);
     // Refusals change nothing: the right secret still verifies the key.
-    expect((await findLiveKey(t.db, await resolveKeySecret(t.db, ENV_SECRET), key))?.id).toBe(
-      'key_1',
-    );
+    expect(
+      (await findLiveKey(t.db, await resolveKeySecret(t.db, { keySecret: ENV_SECRET }), key))?.id,
+    ).toBe('key_1');
   });
 
   it('moving the stored secret into OUTDIAL_KEY_SECRET keeps keys working and deletes the stored copy', async () => {
     t = await createTestDb(backend);
     const stored = await resolveKeySecret(t.db);
     const key = await seedKey(stored);
-    await expect(resolveKeySecret(t.db, OTHER_SECRET)).rejects.toThrow(/kept in this database/);
+    await expect(resolveKeySecret(t.db, { keySecret: OTHER_SECRET })).rejects.toThrow(
+      /kept in this database/,
+    );
     expect(await getSetting(t.db, 'key_secret')).toBe(stored.toString());
 
-    const moved = await resolveKeySecret(t.db, stored.toString());
+    const moved = await resolveKeySecret(t.db, { keySecret: stored.toString() });
     expect(await getSetting(t.db, 'key_secret')).toBeUndefined();
     expect((await findLiveKey(t.db, moved, key))?.id).toBe('key_1');
+  });
+
+  describe('embedded: the key file beside the database', () => {
+    const dir = tempDir('outdial-keyfile-');
+    const keyFile = () => path.join(dir.dir, 'outdial.key');
+    afterEach(() => rmSync(keyFile(), { force: true }));
+    afterAll(() => dir.remove());
+
+    it('is created on first use, 0600, and the database keeps only the fingerprint', async () => {
+      t = await createTestDb(backend);
+      const secret = await resolveKeySecret(t.db, { keyFile: keyFile() });
+      expect(statSync(keyFile()).mode & 0o777).toBe(0o600);
+      expect(readFileSync(keyFile(), 'utf8')).toBe(`${secret.toString()}\n`);
+      expect(secret.toString()).toMatch(/^[0-9a-f]{64}$/);
+      expect(await getSetting(t.db, 'key_secret')).toBeUndefined();
+      expect(await getSetting(t.db, 'key_secret_fingerprint')).toMatch(/^[0-9a-f]{64}$/);
+      expect((await resolveKeySecret(t.db, { keyFile: keyFile() })).equals(secret)).toBe(true);
+    });
+
+    it('takes over a secret an older install kept in the database: keys keep working', async () => {
+      t = await createTestDb(backend);
+      const stored = await resolveKeySecret(t.db);
+      const key = await seedKey(stored);
+      const moved = await resolveKeySecret(t.db, { keyFile: keyFile() });
+      expect(moved.equals(stored)).toBe(true);
+      expect(readFileSync(keyFile(), 'utf8').trim()).toBe(stored.toString());
+      expect(await getSetting(t.db, 'key_secret')).toBeUndefined();
+      expect((await findLiveKey(t.db, moved, key))?.id).toBe('key_1');
+      // The file is now the secret: OUTDIAL_KEY_SECRET set to its content is the same deployment.
+      const viaEnv = await resolveKeySecret(t.db, {
+        keySecret: readFileSync(keyFile(), 'utf8').trim(),
+      });
+      expect(viaEnv.equals(stored)).toBe(true);
+    });
+
+    it('a missing or foreign key file is refused with what to do; a loose mode is tightened', async () => {
+      t = await createTestDb(backend);
+      await resolveKeySecret(t.db, { keyFile: keyFile() });
+      const original = readFileSync(keyFile(), 'utf8');
+      rmSync(keyFile());
+      await expect(resolveKeySecret(t.db, { keyFile: keyFile() })).rejects.toThrow(
+        /copy outdial\.key from the data directory this database came from/,
+      );
+      expect(existsSync(keyFile())).toBe(false);
+      writeFileSync(keyFile(), `${OTHER_SECRET}\n`, { mode: 0o600 });
+      await expect(resolveKeySecret(t.db, { keyFile: keyFile() })).rejects.toThrow(
+        /not the secret/,
+      );
+      writeFileSync(keyFile(), 'short\n');
+      await expect(resolveKeySecret(t.db, { keyFile: keyFile() })).rejects.toThrow(
+        /at least 32 characters/,
+      );
+      writeFileSync(keyFile(), original, { mode: 0o644 });
+      chmodSync(keyFile(), 0o644);
+      await resolveKeySecret(t.db, { keyFile: keyFile() });
+      expect(statSync(keyFile()).mode & 0o777).toBe(0o600);
+    });
+
+    it('OUTDIAL_KEY_SECRET wins over the key file', async () => {
+      t = await createTestDb(backend);
+      const secret = await resolveKeySecret(t.db, { keySecret: ENV_SECRET, keyFile: keyFile() });
+      expect(secret.toString()).toBe(ENV_SECRET);
+      expect(existsSync(keyFile())).toBe(false);
+    });
   });
 
   it('a key stored before key secrets existed still works and is rewritten under the secret', async () => {

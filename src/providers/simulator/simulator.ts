@@ -110,7 +110,12 @@ export function createSimulator(opts: SimulatorOptions): TelephonyProvider {
       queue.add(Math.max(first.at, acceptedAt), { ref, t, stage: first.stage, acceptedAt });
       inProgress++;
       if (acceptMs > 0) await opts.clock.sleep(acceptMs);
-      return { accepted: true, providerCallId: simulatedCallId(ref.attemptId) };
+      return {
+        accepted: true,
+        providerCallId: simulatedCallId(ref.attemptId),
+        // Its end is known from the start: a process that dies takes the events with it.
+        endsBy: t.endedAt,
+      };
     },
     async lookup(ref): Promise<LookupAnswer> {
       if (!ref.phoneNumber || !(ref.attemptNo >= 1)) return { status: 'unknown' };

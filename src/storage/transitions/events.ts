@@ -173,7 +173,7 @@ export async function recordEvents(
       updates.map((u) => u.change.providerCallId ?? null),
       updates.map((u) => u.change.answeredAt ?? null),
       updates.map((u) => u.change.machineDetectedAt ?? null),
-      updates.map((u) => inCallDeadline(u.row.started_at, ctx.times)),
+      updates.map((u) => inCallDeadline(u.row.started_at, ctx.times, u.change.endsBy)),
     ]);
     for (const u of updates) outcomes.set(u.row.id, { attemptId: u.row.id, status: 'updated' });
   }
