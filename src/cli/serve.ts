@@ -5,8 +5,15 @@ import { newId } from '../domain/ids.js';
 import { type Engine, startEngine } from '../engine/engine.js';
 import { buildApp } from '../http/app.js';
 import { resolveKeySecret } from '../security/key-secret.js';
+import { DatabaseFailedError } from '../storage/db.js';
+import { watchDiskSpace } from '../storage/disk-space.js';
 import { type AdminSocket, serveAdminSocket } from './admin-socket-server.js';
 import { bootstrap, firstRunBanner } from './bootstrap.js';
+import {
+  DATABASE_FAILED_EXIT_CODE,
+  exitOnDatabaseFailure,
+  logDatabaseFailure,
+} from './database-failure.js';
 import { ensurePortFree, listenFailure, type PortSetting } from './listen-failure.js';
 import { startMetricsServer } from './metrics-server.js';
 import {
@@ -74,7 +81,39 @@ export async function runServer(opts: ServeOptions): Promise<void> {
   const port = portSetting(opts, config.host, config.port, config.metricsPort);
   // A taken port stops the start before anything is opened or created.
   if (port) await ensurePortFree(port);
-  const rt = await createProcessRuntime(config, log);
+  const rt = await createProcessRuntime(config, log).catch(async (err: unknown) => {
+    // The embedded database failed while it opened (recovery on a full disk): said and exited
+    // as a failure at run time is, so that a service manager tries again.
+    if (!(err instanceof DatabaseFailedError)) throw err;
+    await logDatabaseFailure(err.failure, config, log);
+    process.exit(DATABASE_FAILED_EXIT_CODE);
+  });
+  // From here on a failed database ends the process (database-failure.ts); until the server
+  // runs, there is nothing to stop but the database.
+  let stopAfterFailure = () => rt.db.close();
+  void rt.db
+    .whenFailed?.()
+    .then((failure) => exitOnDatabaseFailure(failure, config, log, () => stopAfterFailure()));
+  try {
+    const stop = await start(rt, opts, port, print);
+    // Calls in progress cannot be recorded on a failed database: they get no grace period, and
+    // the next start reconciles them as after a crash.
+    stopAfterFailure = () => stop(0);
+  } catch (err) {
+    // The failure's own path logs it and exits; the start only has to wait for that.
+    if (err instanceof DatabaseFailedError) return new Promise<void>(() => {});
+    throw err;
+  }
+}
+
+/** Listens, bootstraps and starts the engines; returns the process's one stop. */
+async function start(
+  rt: ProcessRuntime,
+  opts: ServeOptions,
+  port: PortSetting | undefined,
+  print: (text: string) => void,
+): Promise<(graceMs: number) => Promise<void>> {
+  const { config, log } = rt;
   // OUTDIAL_BOOTSTRAP_* credentials are the caller's already: they exist before /readyz says so.
   const scripted = config.bootstrap.workspaceId !== undefined;
   let l: Listeners;
@@ -114,19 +153,24 @@ export async function runServer(opts: ServeOptions): Promise<void> {
   // After the log lines of the start, so it is the last thing on the screen.
   if (firstRun) print(`${firstRunBanner(firstRun, baseUrl)}\n`);
 
-  onShutdownSignal(
-    log,
-    async () => {
+  const unwatchDisk = watchDiskSpace(config, log);
+  // One stop for a signal and for a failed database, whichever comes first.
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs: number) => {
+    stopping ??= (async () => {
       // Stop taking requests first, then let the calls in progress end, then close the database.
+      unwatchDisk();
       await app?.close();
       metricsServer?.close();
       await adminSocket?.close();
-      await Promise.all(engines.map((e) => e.stop(config.shutdownGraceMs)));
+      await Promise.all(engines.map((e) => e.stop(graceMs)));
       await rt.db.close();
-    },
-    {
-      activeCalls: () => engines.reduce((n, e) => n + e.activeCalls(), 0),
-      graceMs: config.shutdownGraceMs,
-    },
-  );
+    })();
+    return stopping;
+  };
+  onShutdownSignal(log, () => stop(config.shutdownGraceMs), {
+    activeCalls: () => engines.reduce((n, e) => n + e.activeCalls(), 0),
+    graceMs: config.shutdownGraceMs,
+  });
+  return stop;
 }
