@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseFailure } from '../storage/db.js';
@@ -13,7 +14,14 @@ import { embeddedDataDir, freeBytesIn } from '../storage/disk-space.js';
 /** EX_TEMPFAIL: a temporary failure; starting again (once the cause is gone) is the remedy. */
 export const DATABASE_FAILED_EXIT_CODE = 75;
 
-/** Longest the stop after a failure may take before the process exits anyway. */
+/**
+ * How long the server goes on answering after a failure before it stops listening: requests
+ * already sent, queued while a long statement held the event loop, get their 503 rather than a
+ * reset connection.
+ */
+export const FAILURE_DRAIN_MS = 1_000;
+
+/** Longest the whole stop after a failure may take before the process exits anyway. */
 export const FAILURE_STOP_LIMIT_MS = 5_000;
 
 const where = (dir: string | undefined) => (dir === undefined ? 'the database' : dir);
@@ -65,9 +73,9 @@ export async function logDatabaseFailure(
 }
 
 /**
- * Once the database fails: logs the notice, stops the process's listeners and engines (requests
- * meanwhile get 503; nothing waits on the database), and exits with DATABASE_FAILED_EXIT_CODE,
- * after FAILURE_STOP_LIMIT_MS at the latest.
+ * Once the database fails: logs the notice, answers for FAILURE_DRAIN_MS more (every request that
+ * needs the database gets a 503 at once: nothing waits on it), stops the process's listeners and
+ * engines, and exits with DATABASE_FAILED_EXIT_CODE, after FAILURE_STOP_LIMIT_MS at the latest.
  */
 export async function exitOnDatabaseFailure(
   failure: DatabaseFailure,
@@ -75,8 +83,9 @@ export async function exitOnDatabaseFailure(
   log: Logger,
   stop: () => Promise<void>,
 ): Promise<never> {
-  await logDatabaseFailure(failure, config, log);
   setTimeout(() => process.exit(DATABASE_FAILED_EXIT_CODE), FAILURE_STOP_LIMIT_MS);
+  await logDatabaseFailure(failure, config, log);
+  await sleep(FAILURE_DRAIN_MS);
   await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
   process.exit(DATABASE_FAILED_EXIT_CODE);
 }

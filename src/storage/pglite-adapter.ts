@@ -43,7 +43,13 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
   const guard = new PgliteGuard();
   const fs = guard.watch(dataDir === undefined ? new MemoryFS() : new NodeFS(dataDir));
   const pg = new PGlite({ fs, parsers, ...(loadDataDir ? { loadDataDir } : {}) });
-  await guard.run(() => pg.waitReady);
+  await guard
+    .run(() => pg.waitReady)
+    .catch((err: unknown) => {
+      // Failed while it started (recovery on a full disk): nothing may keep its files open.
+      guard.releaseFiles();
+      throw err;
+    });
   const root = wrap(pg as unknown as PgliteQueryable, guard);
   return {
     kind: 'pglite',
@@ -65,7 +71,8 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
     },
     async close() {
       // A failed PostgreSQL cannot checkpoint: what it committed is recovered at the next start.
-      if (!pg.closed && !guard.failure()) await guard.run(() => pg.close());
+      if (guard.failure()) guard.releaseFiles();
+      else if (!pg.closed) await guard.run(() => pg.close());
     },
     failure: () => guard.failure(),
     whenFailed: () => guard.whenFailed(),

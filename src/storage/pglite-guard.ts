@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import { DatabaseFailedError, type DatabaseFailure } from './db.js';
 
@@ -40,6 +41,8 @@ class Halt extends Error {
 /** The part of PGlite's emscripten module the guard wraps. */
 interface PostgresModule {
   NODEFS: { tryFSOperation: <T>(op: () => T) => T };
+  /** emscripten's open files; those on NODEFS hold a file descriptor of this process. */
+  FS: { streams: Array<{ nfd?: unknown } | null | undefined> };
   _PostgresMainLoopOnce: () => unknown;
   _PostgresMainLongJmp: () => unknown;
   _PostgresSendReadyForQueryIfNecessary: () => void;
@@ -63,6 +66,7 @@ const exitStatusOf = (err: unknown): number | undefined =>
 
 export class PgliteGuard {
   #failure: DatabaseFailure | undefined;
+  #module: PostgresModule | undefined;
   readonly #pending = new Set<(err: Error) => void>();
   readonly #failed: Promise<DatabaseFailure>;
   #announce!: (failure: DatabaseFailure) => void;
@@ -131,7 +135,28 @@ export class PgliteGuard {
     return fs;
   }
 
+  /**
+   * Closes the files a failed PostgreSQL left open, without running any of its code (closing
+   * through it would only halt): a process that goes on, a test, can then unmount the disk.
+   */
+  releaseFiles(): void {
+    if (!this.#failure) return;
+    const fds = new Set<number>();
+    for (const stream of this.#module?.FS.streams ?? []) {
+      if (typeof stream?.nfd === 'number') fds.add(stream.nfd);
+    }
+    for (const fd of fds) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed: nothing to give back.
+      }
+    }
+    this.#module = undefined;
+  }
+
   #install(mod: PostgresModule, longjmp: number): void {
+    this.#module = mod;
     const halt = () => new Halt(longjmp);
     const nodefs = mod.NODEFS;
     const tryOperation = nodefs.tryFSOperation;
