@@ -45,10 +45,14 @@ export function failureNotice(
       : failure.reason === 'io_error'
         ? 'check that disk, then start Outdial again'
         : 'start Outdial again';
+  const kept =
+    dataDir === undefined
+      ? 'Its data was in memory (DATABASE_URL=memory://) and is lost'
+      : 'Everything committed before the failure is kept; the request that hit it stored nothing';
   return (
     `the embedded database stopped: ${cause}. Outdial exits with code ` +
     `${DATABASE_FAILED_EXIT_CODE}: ${remedy} (npm start, or let your service manager restart ` +
-    'it). Everything committed before the failure is kept; the request that hit it stored nothing'
+    `it). ${kept}`
   );
 }
 

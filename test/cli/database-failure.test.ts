@@ -33,3 +33,15 @@ it('a failed device and a crash say what failed, without a free-space figure it 
     /^the embedded database stopped: PostgreSQL inside it crashed \(PANIC: cannot drop active portal\)\. Outdial exits with code 75: start Outdial again/,
   );
 });
+
+it('an embedded database in memory says its data is gone', () => {
+  expect(
+    failureNotice(
+      { reason: 'crashed', detail: 'PostgreSQL stopped: unreachable', at },
+      undefined,
+      undefined,
+    ),
+  ).toMatch(
+    /start Outdial again \(npm start, or let your service manager restart it\)\. Its data was in memory \(DATABASE_URL=memory:\/\/\) and is lost$/,
+  );
+});

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { Runtime } from '../../runtime.js';
 import { readDiskSpace } from '../../storage/disk-space.js';
 import { isMigrated } from '../../storage/migrate.js';
+import { stringEnum } from '../schemas/string-enum.js';
 
 // §16: no auth, no rate limit. Load balancers poll these; they must stay cheap.
 
@@ -10,7 +11,7 @@ const Live = Type.Object({ status: Type.Literal('ok') });
 
 const Disk = Type.Object(
   {
-    status: Type.Union([Type.Literal('ok'), Type.Literal('low')], {
+    status: stringEnum(['ok', 'low'], {
       description:
         'low: less than twice minFreeBytes is free; uploads that would leave less than ' +
         'minFreeBytes are refused with 507',
