@@ -95,10 +95,7 @@ export async function runServer(opts: ServeOptions): Promise<void> {
     .whenFailed?.()
     .then((failure) => exitOnDatabaseFailure(failure, config, log, () => stopAfterFailure()));
   try {
-    const stop = await start(rt, opts, port, print);
-    // Calls in progress cannot be recorded on a failed database: they get no grace period, and
-    // the next start reconciles them as after a crash.
-    stopAfterFailure = () => stop(0);
+    stopAfterFailure = await start(rt, opts, port, print);
   } catch (err) {
     // The failure's own path logs it and exits; the start only has to wait for that.
     if (err instanceof DatabaseFailedError) return new Promise<void>(() => {});
@@ -106,13 +103,16 @@ export async function runServer(opts: ServeOptions): Promise<void> {
   }
 }
 
-/** Listens, bootstraps and starts the engines; returns the process's one stop. */
+/**
+ * Listens, bootstraps and starts the engines. Returns the stop after a failed database; the
+ * stop on a signal is installed here.
+ */
 async function start(
   rt: ProcessRuntime,
   opts: ServeOptions,
   port: PortSetting | undefined,
   print: (text: string) => void,
-): Promise<(graceMs: number) => Promise<void>> {
+): Promise<() => Promise<void>> {
   const { config, log } = rt;
   // OUTDIAL_BOOTSTRAP_* credentials are the caller's already: they exist before /readyz says so.
   const scripted = config.bootstrap.workspaceId !== undefined;
@@ -154,23 +154,33 @@ async function start(
   if (firstRun) print(`${firstRunBanner(firstRun, baseUrl)}\n`);
 
   const unwatchDisk = watchDiskSpace(config, log);
-  // One stop for a signal and for a failed database, whichever comes first.
-  let stopping: Promise<void> | undefined;
-  const stop = (graceMs: number) => {
-    stopping ??= (async () => {
-      // Stop taking requests first, then let the calls in progress end, then close the database.
+  let closing: Promise<void> | undefined;
+  const closeListeners = () => {
+    closing ??= (async () => {
       unwatchDisk();
       await app?.close();
       metricsServer?.close();
       await adminSocket?.close();
-      await Promise.all(engines.map((e) => e.stop(graceMs)));
-      await rt.db.close();
     })();
-    return stopping;
+    return closing;
   };
-  onShutdownSignal(log, () => stop(config.shutdownGraceMs), {
-    activeCalls: () => engines.reduce((n, e) => n + e.activeCalls(), 0),
-    graceMs: config.shutdownGraceMs,
-  });
-  return stop;
+  onShutdownSignal(
+    log,
+    async () => {
+      // Stop taking requests first, then let the calls in progress end, then close the database.
+      await closeListeners();
+      await Promise.all(engines.map((e) => e.stop(config.shutdownGraceMs)));
+      await rt.db.close();
+    },
+    {
+      activeCalls: () => engines.reduce((n, e) => n + e.activeCalls(), 0),
+      graceMs: config.shutdownGraceMs,
+    },
+  );
+  // After a failure the engines are not stopped: nothing of their calls can be recorded any
+  // more, and the calls in progress are left as a crash leaves them, to the next start.
+  return async () => {
+    await closeListeners();
+    await rt.db.close();
+  };
 }
