@@ -3,10 +3,11 @@
 // what was committed before is there when the database is opened again with space freed.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseFailedError, type Db } from '../../src/storage/db.js';
 import { openDatabase } from '../../src/storage/open-database.js';
 import { canMountSmallDisk, mountSmallDisk, type SmallDisk } from '../support/disk-mount.js';
+import { watchEventLoop } from '../support/event-loop-watchdog.js';
 
 const ROWS_PER_TX = 500;
 const FILL = `INSERT INTO filling (body) SELECT repeat('x', 1000) || g FROM generate_series(1, ${ROWS_PER_TX}) g`;
@@ -42,6 +43,12 @@ async function fillUntilFailure(db: Db): Promise<{ committed: number; error: unk
 describe.skipIf(!canMountSmallDisk())('embedded database on a disk that fills up', () => {
   let disk: SmallDisk | undefined;
   const dbs: Db[] = [];
+  // A database that spins instead of failing blocks this thread: fail the run, never hang it.
+  let unwatch: () => Promise<void>;
+  beforeAll(() => {
+    unwatch = watchEventLoop('the embedded database on a full disk');
+  });
+  afterAll(() => unwatch());
 
   afterEach(async () => {
     for (const db of dbs.splice(0)) await db.close().catch(() => {});
