@@ -60,11 +60,12 @@ export async function ensureRoomForUpload(config: DiskConfig, upload: UploadSize
   const free = await freeBytesIn(path);
   const room = roomForUpload(free, upload, config.minFreeDiskMb);
   if (room.fits) return;
+  const kept = megabytesUp(minFreeBytes(config.minFreeDiskMb));
   throw insufficientStorage(
-    `Not enough disk space for this upload: it needs about ${megabytesUp(room.needBytes)} MB ` +
-      `(${upload.rows} contacts, plus ${megabytesUp(minFreeBytes(config.minFreeDiskMb))} MB ` +
-      `always kept free), ${megabytesDown(free)} MB free in ${path}. Nothing was stored: free ` +
-      'space on that disk, or upload fewer contacts',
+    `Not enough disk space for this upload: it needs about ${megabytesUp(room.needBytes)} MB, ` +
+      `${megabytesDown(free)} MB free in ${path} (${upload.rows} contacts, and ${kept} MB kept ` +
+      'free: a WAL segment and OUTDIAL_MIN_FREE_DISK_MB). Nothing was stored: free space on ' +
+      'that disk, or upload fewer contacts',
   );
 }
 

@@ -233,7 +233,7 @@ describe.skipIf(!canMountSmallDisk())('embedded database on a small disk (real s
     const refused = await api.uploadCsv(bigCsv, { agentId: AGENT });
     expect(refused.status).toBe(507);
     expect(refused.body.error).toBe('Insufficient storage');
-    const m = /needs about (\d+) MB .* (\d+) MB free in (\S+)\./.exec(refused.body.message);
+    const m = /needs about (\d+) MB, (\d+) MB free in (\S+) \(/.exec(refused.body.message);
     expect(m, refused.body.message).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(Number(m![2]));
     expect(Math.abs(Number(m![2]) * MB - freeNow())).toBeLessThan(4 * MB);
