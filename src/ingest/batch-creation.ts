@@ -167,7 +167,10 @@ export async function createBatchFromUpload(
   }
   // Before the transaction: an upload the embedded database's disk has no room for is refused
   // (507) while nothing of it is stored, instead of failing the database halfway through.
-  await ensureRoomForUpload(rt.config, { bytes: contactBytes(table), rows: check.accepted.length });
+  await ensureRoomForUpload(rt.config, () => ({
+    bytes: contactBytes(table),
+    rows: check.accepted.length,
+  }));
 
   const window = options.callingWindow;
   const zoneOf = window ? await windowZones(rt, workspaceId, window) : () => null;

@@ -52,11 +52,16 @@ export async function readDiskSpace(config: DiskConfig): Promise<DiskSpace | und
 
 /**
  * Refuses (507) an upload the embedded database's disk has no room for, before anything of it is
- * stored. Off with OUTDIAL_MIN_FREE_DISK_MB=0, and on databases not on a local disk.
+ * stored. Off with OUTDIAL_MIN_FREE_DISK_MB=0, and on databases not on a local disk (where the
+ * upload is not even measured).
  */
-export async function ensureRoomForUpload(config: DiskConfig, upload: UploadSize): Promise<void> {
+export async function ensureRoomForUpload(
+  config: DiskConfig,
+  measure: () => UploadSize,
+): Promise<void> {
   const path = embeddedDataDir(config);
   if (path === undefined || config.minFreeDiskMb === 0) return;
+  const upload = measure();
   const free = await freeBytesIn(path);
   const room = roomForUpload(free, upload, config.minFreeDiskMb);
   if (room.fits) return;
