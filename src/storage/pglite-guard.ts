@@ -113,7 +113,7 @@ export class PgliteGuard {
   /** What a failed call rejects with: the failure once there is one, else PostgreSQL's error. */
   #settle(err: unknown): unknown {
     if (this.#failure) return new DatabaseFailedError(this.#failure);
-    const severity = (err as { severity?: unknown }).severity;
+    const severity = typeof err === 'object' && err !== null && 'severity' in err && err.severity;
     if (severity === 'PANIC') {
       return new DatabaseFailedError(this.fail('crashed', `PANIC: ${messageOf(err)}`));
     }

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import {
+  freePort,
   logEntries,
+  runCli,
   type Server,
   startServer,
   stopServer,
@@ -179,6 +181,22 @@ describe.skipIf(!canMountSmallDisk())('embedded database on a small disk (real s
       ),
     );
     expect(logs.filter((e) => e.msg === 'claiming stopped: the database failed')).toHaveLength(1);
+
+    // Started again while the disk is still full (a service manager restarting it at once): the
+    // same line and code, at once, rather than a server that hangs.
+    disk.fill(0);
+    const early = runCli(['serve'], { ...env(dataDir), PORT: String(await freePort()) });
+    const earlyCode = await Promise.race([
+      early.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 30_000)),
+    ]);
+    if (earlyCode === 'still running') early.proc.kill('SIGKILL');
+    expect(earlyCode, early.output()).toBe(75);
+    const earlyFatal = logEntries(early.output()).filter((e) => e.level === 60);
+    expect(earlyFatal).toHaveLength(1);
+    expect(earlyFatal[0]!.msg).toMatch(
+      /^the embedded database stopped: the disk holding \S+ is full \(0 MB free\)\. Outdial exits with code 75/,
+    );
 
     // Space freed, started again: exactly the batches accepted before, whole.
     disk.resize(200);
