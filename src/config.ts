@@ -18,6 +18,11 @@ export interface Config {
   /** `json` lines, `pretty` lines for a person, or `auto`: pretty when stdout is a terminal. */
   logFormat: LogFormat;
   maxUploadBytes: number;
+  /**
+   * Embedded database: disk space (MB) kept free beyond what an upload needs; an upload that
+   * would leave less is refused with 507. 0 turns the free-space check off.
+   */
+  minFreeDiskMb: number;
   /** Attempts in all under the default retry policy (first attempt included). */
   maxAttempts: number;
   /** Delay before attempt k+1 is retryDelaysMs[k-1]; the last value repeats. */
@@ -226,6 +231,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env['LOG_LEVEL'] || 'info',
     logFormat: logFormat(env),
     maxUploadBytes: int(env, 'OUTDIAL_MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1),
+    minFreeDiskMb: int(env, 'OUTDIAL_MIN_FREE_DISK_MB', 64, 0),
     maxAttempts: int(env, 'OUTDIAL_MAX_ATTEMPTS', 3, 1),
     retryDelaysMs: delays(env, 'OUTDIAL_RETRY_DELAYS_MS', [120_000, 240_000]),
     simSpeed: positiveNumber(env, 'OUTDIAL_SIM_SPEED', 1),

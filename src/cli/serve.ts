@@ -5,8 +5,15 @@ import { newId } from '../domain/ids.js';
 import { type Engine, startEngine } from '../engine/engine.js';
 import { buildApp } from '../http/app.js';
 import { resolveKeySecret } from '../security/key-secret.js';
+import { DatabaseFailedError } from '../storage/db.js';
+import { watchDiskSpace } from '../storage/disk-space.js';
 import { type AdminSocket, serveAdminSocket } from './admin-socket-server.js';
 import { bootstrap, firstRunBanner } from './bootstrap.js';
+import {
+  DATABASE_FAILED_EXIT_CODE,
+  exitOnDatabaseFailure,
+  logDatabaseFailure,
+} from './database-failure.js';
 import { ensurePortFree, listenFailure, type PortSetting } from './listen-failure.js';
 import { startMetricsServer } from './metrics-server.js';
 import {
@@ -74,7 +81,39 @@ export async function runServer(opts: ServeOptions): Promise<void> {
   const port = portSetting(opts, config.host, config.port, config.metricsPort);
   // A taken port stops the start before anything is opened or created.
   if (port) await ensurePortFree(port);
-  const rt = await createProcessRuntime(config, log);
+  const rt = await createProcessRuntime(config, log).catch(async (err: unknown) => {
+    // The embedded database failed while it opened (recovery on a full disk): said and exited
+    // as a failure at run time is, so that a service manager tries again.
+    if (!(err instanceof DatabaseFailedError)) throw err;
+    await logDatabaseFailure(err.failure, config, log);
+    process.exit(DATABASE_FAILED_EXIT_CODE);
+  });
+  // From here on a failed database ends the process (database-failure.ts); until the server
+  // runs, there is nothing to stop but the database.
+  let stopAfterFailure = () => rt.db.close();
+  void rt.db
+    .whenFailed?.()
+    .then((failure) => exitOnDatabaseFailure(failure, config, log, () => stopAfterFailure()));
+  try {
+    stopAfterFailure = await start(rt, opts, port, print);
+  } catch (err) {
+    // The failure's own path logs it and exits; the start only has to wait for that.
+    if (err instanceof DatabaseFailedError) return new Promise<void>(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Listens, bootstraps and starts the engines. Returns the stop after a failed database; the
+ * stop on a signal is installed here.
+ */
+async function start(
+  rt: ProcessRuntime,
+  opts: ServeOptions,
+  port: PortSetting | undefined,
+  print: (text: string) => void,
+): Promise<() => Promise<void>> {
+  const { config, log } = rt;
   // OUTDIAL_BOOTSTRAP_* credentials are the caller's already: they exist before /readyz says so.
   const scripted = config.bootstrap.workspaceId !== undefined;
   let l: Listeners;
@@ -114,13 +153,22 @@ export async function runServer(opts: ServeOptions): Promise<void> {
   // After the log lines of the start, so it is the last thing on the screen.
   if (firstRun) print(`${firstRunBanner(firstRun, baseUrl)}\n`);
 
+  const unwatchDisk = watchDiskSpace(config, log);
+  let closing: Promise<void> | undefined;
+  const closeListeners = () => {
+    closing ??= (async () => {
+      unwatchDisk();
+      await app?.close();
+      metricsServer?.close();
+      await adminSocket?.close();
+    })();
+    return closing;
+  };
   onShutdownSignal(
     log,
     async () => {
       // Stop taking requests first, then let the calls in progress end, then close the database.
-      await app?.close();
-      metricsServer?.close();
-      await adminSocket?.close();
+      await closeListeners();
       await Promise.all(engines.map((e) => e.stop(config.shutdownGraceMs)));
       await rt.db.close();
     },
@@ -129,4 +177,10 @@ export async function runServer(opts: ServeOptions): Promise<void> {
       graceMs: config.shutdownGraceMs,
     },
   );
+  // After a failure the engines are not stopped: nothing of their calls can be recorded any
+  // more, and the calls in progress are left as a crash leaves them, to the next start.
+  return async () => {
+    await closeListeners();
+    await rt.db.close();
+  };
 }

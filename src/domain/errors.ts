@@ -35,3 +35,7 @@ export const callNotFound = () => notFound({ status: 'not_found', error: 'Call n
 
 export const payloadTooLarge = (message: string) =>
   new AppError(413, { error: 'File too large', message });
+
+/** Not enough disk space to store the request (507): nothing of it was stored. */
+export const insufficientStorage = (message: string) =>
+  new AppError(507, { error: 'Insufficient storage', message });

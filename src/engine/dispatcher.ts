@@ -9,8 +9,11 @@ import type { Waiter } from './wake.js';
 // or the poll interval. What bounds it is the workspaces' and batches' own limits (enforced by
 // the claim), not the engine: calls in progress hold nothing here. The engine only bounds the
 // attempts it holds between claim and the carrier's answer (config.maxPlacing), a number pacing
-// keeps small. A database error (PostgreSQL restarting under us included) is logged and retried
-// after a pause; it never ends the loop, and a claim either committed whole or not at all.
+// keeps small. A database error (PostgreSQL restarting under us included) is retried after a
+// growing pause; it never ends the loop, and a claim either committed whole or not at all. While
+// the database cannot serve (unreachable, out of disk), the loop says so once and once again when
+// claims succeed, not at every retry; on an embedded database that has failed for good it stops
+// claiming (the process is on its way out).
 
 export interface DispatcherContext {
   rt: Runtime;
@@ -35,7 +38,17 @@ export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
   const metrics = engineMetrics(rt);
   let empty = 0;
   let failures = 0;
+  let paused = false;
+  let stopped = false;
   while (!ctx.stopping.aborted) {
+    const failure = rt.db.failure?.();
+    if (failure) {
+      if (!stopped)
+        ctx.log.error({ reason: failure.reason }, 'claiming stopped: the database failed');
+      stopped = true;
+      await ctx.waiter.wait(rt.clock, rt.config.pollMs, ctx.stopping);
+      continue;
+    }
     const room = ctx.room();
     if (room <= 0) {
       await ctx.waiter.wait(rt.clock, rt.config.pollMs, ctx.stopping);
@@ -60,14 +73,19 @@ export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
       for (const t of r.deferredUntil) ctx.dueAt(t);
       found = r.workspaceId !== undefined;
       failures = 0;
+      if (paused) ctx.log.info('claiming resumed: the database answers again');
+      paused = false;
     } catch (err) {
       metrics.claimDuration.labels('error').observe((performance.now() - claimStarted) / 1000);
+      if (rt.db.failure?.()) continue;
       failures++;
       const pause = Math.min(rt.config.pollMs * 2 ** Math.min(failures, 6), 10_000);
-      ctx.log[isConnectionError(err) ? 'warn' : 'error'](
-        { err, pauseMs: pause },
-        'claim failed; retrying after a pause',
-      );
+      if (!isConnectionError(err)) {
+        ctx.log.error({ err, pauseMs: pause }, 'claim failed; retrying after a pause');
+      } else if (!paused) {
+        paused = true;
+        ctx.log.warn({ err }, 'claiming paused: the database cannot serve; retrying until it does');
+      }
       await rt.clock.sleep(pause, ctx.stopping);
       continue;
     }

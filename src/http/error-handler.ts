@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
-import { isConnectionError } from '../storage/db.js';
+import { DatabaseFailedError, isConnectionError, isDiskFull } from '../storage/db.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -21,15 +21,56 @@ const REASONS: Record<number, string> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  507: 'Insufficient Storage',
 };
 
 /** Seconds a client should wait before retrying while the database is unreachable. */
 export const DATABASE_RETRY_AFTER_S = 5;
 
 export const DATABASE_UNAVAILABLE_BODY = {
-  error: 'Service Unavailable',
-  message: 'Database unavailable, retry shortly',
+  error: 'Database unavailable',
+  message: 'The database cannot be reached; retry shortly',
 } as const;
+
+/** PostgreSQL's disk_full on any statement: the same body as the upload pre-check's 507. */
+export const DATABASE_DISK_FULL_BODY = {
+  error: 'Insufficient storage',
+  message:
+    "The database server's disk is full: nothing of this request was stored. Retry once space " +
+    'has been freed there',
+} as const;
+
+const FAILED_EMBEDDED: Record<DatabaseFailedError['failure']['reason'], string> = {
+  disk_full: 'its disk is full',
+  io_error: 'its disk failed',
+  crashed: 'it crashed',
+};
+
+/** The 503 of a database that cannot serve now, saying why when that helps the client wait. */
+function unavailableBody(err: unknown): { error: string; message: string } {
+  if (err instanceof DatabaseFailedError) {
+    return {
+      error: DATABASE_UNAVAILABLE_BODY.error,
+      message:
+        `The embedded database stopped (${FAILED_EMBEDDED[err.failure.reason]}) and the server ` +
+        'is stopping to be restarted: nothing of this request was stored. Retry once it is back',
+    };
+  }
+  const code = (err as { code?: unknown }).code;
+  if (code === '53200') {
+    return {
+      ...DATABASE_UNAVAILABLE_BODY,
+      message: 'The database server is out of memory; retry shortly',
+    };
+  }
+  if (typeof code === 'string' && code.startsWith('53')) {
+    return {
+      ...DATABASE_UNAVAILABLE_BODY,
+      message: 'The database server is out of resources (connections, memory); retry shortly',
+    };
+  }
+  return DATABASE_UNAVAILABLE_BODY;
+}
 
 export const INTERNAL_ERROR_BODY = {
   error: 'Internal Server Error',
@@ -68,7 +109,8 @@ function clientErrorBody(
 
 /**
  * The one error handler: domain errors render their documented body; framework 4xx errors get the
- * flat `{error, message}` shape; a lost database is a 503 worth retrying; anything else is a 500
+ * flat `{error, message}` shape; a lost, overloaded or failed database is a 503 worth retrying, and
+ * one whose disk is full a 507 (nothing was stored); anything else is a 500
  * whose details (stack, SQL, driver text) stay in the log.
  */
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
@@ -80,12 +122,16 @@ export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyRe
       ? reply.send(err.body)
       : reply.type('application/json; charset=utf-8').send(JSON.stringify(err.body));
   }
+  if (isDiskFull(err)) {
+    req.log.warn({ err }, 'database disk full');
+    return reply.code(507).send(DATABASE_DISK_FULL_BODY);
+  }
   if (isConnectionError(err)) {
     req.log.warn({ err }, 'database unavailable');
     return reply
       .code(503)
       .header('retry-after', String(DATABASE_RETRY_AFTER_S))
-      .send(DATABASE_UNAVAILABLE_BODY);
+      .send(unavailableBody(err));
   }
   const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyError;
   if (e.validation) {

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { CALL_STATES } from '../domain/types.js';
 import { engineMetrics } from '../engine/engine-metrics.js';
 import type { Runtime } from '../runtime.js';
+import { readDiskSpace } from '../storage/disk-space.js';
 import { activeCallsByWorkspace, liveCallCountsByWorkspace } from '../storage/metrics-repo.js';
 
 // Prometheus metrics. Each app has its own registry (tests build many apps in one process); the
@@ -74,6 +75,32 @@ export function installMetrics(app: FastifyInstance, rt: Runtime): void {
     registers: [registry],
   });
 
+  const diskFree = new Gauge({
+    name: 'outdial_data_dir_free_bytes',
+    help: "Free bytes on the disk of the embedded database's data directory (absent on PostgreSQL)",
+    labelNames: ['path'] as const,
+    registers: [registry],
+  });
+  const diskMinFree = new Gauge({
+    name: 'outdial_data_dir_min_free_bytes',
+    help: 'Bytes kept free on that disk: uploads that would leave less are refused (507)',
+    labelNames: ['path'] as const,
+    registers: [registry],
+  });
+  const readDisk = async () => {
+    // Labelled, so that without a local disk (PostgreSQL, memory://) there is no series at all
+    // rather than a 0 an alert would read as a full disk.
+    diskFree.reset();
+    diskMinFree.reset();
+    const space = await readDiskSpace(rt.config).catch((err) => {
+      rt.log.warn({ err }, 'metrics: data directory disk unreadable');
+      return undefined;
+    });
+    if (space === undefined) return;
+    diskFree.set({ path: space.path }, space.freeBytes);
+    diskMinFree.set({ path: space.path }, space.minFreeBytes);
+  };
+
   // Read at scrape time, so the numbers are as fresh as the scrape and cost nothing in between.
   const readDatabase = async () => {
     calls.reset();
@@ -114,7 +141,7 @@ export function installMetrics(app: FastifyInstance, rt: Runtime): void {
     if (!metricsAllowed(rt.config.metricsToken, req.headers.authorization)) {
       return reply.code(401).send(METRICS_UNAUTHORIZED);
     }
-    await readDatabase();
+    await Promise.all([readDatabase(), readDisk()]);
     const text =
       (await registry.metrics()) +
       (await engineMetrics(rt).registry.metrics()) +

@@ -39,6 +39,11 @@ const API_ANSWERS: Record<string, ResponseDoc> = {
     ErrorBody,
     RETRY_AFTER,
   ),
+  507: json(
+    'The database server is out of disk space (PostgreSQL disk_full): ' +
+      '{"error":"Insufficient storage",…}; nothing of the request was stored',
+    ErrorBody,
+  ),
 };
 
 /** Operations that take a JSON body (not the uploads, which answer other bodies with 400). */
@@ -59,6 +64,10 @@ const DEFAULT_MEANING: Record<string, string> = {
   404: 'Not found',
   409: 'Conflicts with the current state',
   413: 'The body is larger than the limit',
+  507:
+    "Not enough free space on the embedded database's disk for this upload: " +
+    '{"error":"Insufficient storage","message":"… needs about N MB, M MB free in …"} ' +
+    '(OUTDIAL_MIN_FREE_DISK_MB); nothing stored',
 };
 
 /** A route schema's response as a documented response: its own `content`, else JSON. */

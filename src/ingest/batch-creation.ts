@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 import { getAgent } from '../storage/agents-repo.js';
 import { createBatch } from '../storage/batches-repo.js';
 import type { Queryable } from '../storage/db.js';
+import { ensureRoomForUpload } from '../storage/disk-space.js';
 import {
   claimIdempotencyKey,
   findIdempotentResponse,
@@ -20,6 +21,7 @@ import { agentVariables, missingColumnsError } from './agent-variables.js';
 import { callRowSource } from './call-rows.js';
 import { contactTable } from './contact-columns.js';
 import { type ContactCheck, checkContacts, type DuplicateRow } from './contact-validation.js';
+import type { CsvTable } from './csv-reader.js';
 import { recipientZoneOf } from './number-zones.js';
 import type { RowIssue } from './row-issues.js';
 import { isStorableText, unstorableReason } from './storable-text.js';
@@ -124,6 +126,13 @@ async function windowZones(
   return recipientZoneOf(workspaceZone);
 }
 
+/** Bytes of contact data read: the header and every row, as UTF-8 (what disk-budget.ts prices). */
+function contactBytes(table: CsvTable): number {
+  let bytes = Buffer.byteLength(table.header.join(','));
+  for (const row of table.rows) bytes += Buffer.byteLength(row) + 1;
+  return bytes;
+}
+
 /** Runs inside the batch's transaction, before anything is inserted; throwing rolls it back. */
 type BeforeInsert = (q: Queryable, response: BatchCreated) => Promise<void>;
 
@@ -155,6 +164,12 @@ export async function createBatchFromUpload(
   if (check.errorCount > 0 && (!options.skipInvalidRows || check.accepted.length === 0)) {
     throw validationFailed(check, options.skipInvalidRows);
   }
+  // Before the transaction: an upload the embedded database's disk has no room for is refused
+  // (507) while nothing of it is stored, instead of failing the database halfway through.
+  await ensureRoomForUpload(rt.config, () => ({
+    bytes: contactBytes(table),
+    rows: check.accepted.length,
+  }));
 
   const window = options.callingWindow;
   const zoneOf = window ? await windowZones(rt, workspaceId, window) : () => null;

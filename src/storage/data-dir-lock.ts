@@ -92,7 +92,11 @@ export async function lockDataDir(
         rmSync(file, { force: true });
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // Ours if it exists (`wx`): created but not written (a full disk), it must not stay.
+        rmSync(file, { force: true });
+        throw err;
+      }
       const owner = liveLockOwner(dataDir);
       if (owner !== undefined && (await stillRunsAfter(owner, opts.waitMs ?? LOCK_WAIT_MS))) {
         throw new DataDirLockedError(

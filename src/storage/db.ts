@@ -16,6 +16,29 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+/**
+ * Why the embedded database stopped for good: a write the disk refused (`disk_full`: no space or
+ * quota left; `io_error`: the device failed or went read-only), or PostgreSQL itself crashed
+ * inside PGlite (`crashed`: a PANIC, a WebAssembly trap). PGlite cannot be used again after any
+ * of them; what was committed before is on disk and recovered by the next start.
+ */
+export interface DatabaseFailure {
+  reason: 'disk_full' | 'io_error' | 'crashed';
+  /** For the log: what failed, in PostgreSQL's or the operating system's words. */
+  detail: string;
+  /** Epoch ms (wall clock). */
+  at: number;
+}
+
+/** Every call on a database that has failed rejects with this, at once. */
+export class DatabaseFailedError extends Error {
+  readonly code = 'OUTDIAL_DATABASE_FAILED';
+  constructor(readonly failure: DatabaseFailure) {
+    super(`The embedded database has failed (${failure.reason}): ${failure.detail}`);
+    this.name = 'DatabaseFailedError';
+  }
+}
+
 export interface Db extends Queryable {
   readonly kind: DbKind;
   /** Runs `fn` in one transaction (READ COMMITTED); rolls back if it throws. */
@@ -32,6 +55,10 @@ export interface Db extends Queryable {
    */
   tryHoldLock(key: number): Promise<HeldLock | undefined>;
   close(): Promise<void>;
+  /** Embedded only: why the database failed for good, once it has (never cleared). */
+  failure?(): DatabaseFailure | undefined;
+  /** Embedded only: resolves when the database fails for good (never, on a healthy run). */
+  whenFailed?(): Promise<DatabaseFailure>;
 }
 
 const codeOf = (err: unknown): string | undefined =>
@@ -45,7 +72,9 @@ export const isTransientTxError = (err: unknown) => {
   return code === '40P01' || code === '40001';
 };
 
-/** Connection-level failures (server restart, network): the caller may retry after a pause. */
+/** PostgreSQL's `disk_full`: a write needed space the server's disk does not have. */
+export const isDiskFull = (err: unknown) => codeOf(err) === '53100';
+
 // node-postgres reports some lost connections with no code, only a message.
 const CONNECTION_MESSAGES = [
   'Connection terminated',
@@ -54,6 +83,11 @@ const CONNECTION_MESSAGES = [
   'Connection refused',
 ];
 
+/**
+ * The database cannot serve now: a lost connection (server restart, network), a resource the
+ * server ran out of (SQLSTATE class 53: disk, memory, connections), or the embedded database
+ * failed. Nothing of the failed statement was kept; the caller may retry after a pause.
+ */
 export const isConnectionError = (err: unknown) => {
   const code = codeOf(err);
   if (code === undefined) {
@@ -61,7 +95,9 @@ export const isConnectionError = (err: unknown) => {
     return CONNECTION_MESSAGES.some((m) => message.includes(m));
   }
   return (
+    code === 'OUTDIAL_DATABASE_FAILED' ||
     code.startsWith('08') ||
+    code.startsWith('53') ||
     code === '57P01' ||
     code === '57P02' ||
     code === '57P03' ||

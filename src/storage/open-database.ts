@@ -1,9 +1,20 @@
 import type { DatabaseTarget } from '../config.js';
 import { lockDataDir } from './data-dir-lock.js';
-import type { Db } from './db.js';
+import { DatabaseFailedError, type Db } from './db.js';
 import { migrate } from './migrate.js';
 import { openPostgres } from './pg-adapter.js';
 import { openPglite } from './pglite-adapter.js';
+
+/**
+ * A lock file the disk has no room for: the embedded database cannot start there, for the same
+ * reason it would stop (the start on a disk that is still full says so the same way).
+ */
+function diskRefusal(err: unknown): DatabaseFailedError | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return undefined;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new DatabaseFailedError({ reason: 'disk_full', detail, at: Date.now() });
+}
 
 export interface OpenOptions {
   migrate?: boolean;
@@ -24,7 +35,9 @@ export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {
   } else if (target.kind === 'pglite-memory') {
     db = await openPglite();
   } else {
-    const unlock = await lockDataDir(target.dataDir);
+    const unlock = await lockDataDir(target.dataDir).catch((err: unknown) => {
+      throw diskRefusal(err) ?? err;
+    });
     try {
       const inner = await openPglite(`${target.dataDir}/pgdata`);
       db = {

@@ -1,5 +1,7 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { MemoryFS, PGlite, types } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 import type { Db, HeldLock, Queryable } from './db.js';
+import { PgliteGuard } from './pglite-guard.js';
 
 const parsers = {
   [types.INT8]: (x: string) => Number(x),
@@ -15,12 +17,12 @@ interface PgliteQueryable {
   exec(text: string): Promise<unknown>;
 }
 
-function wrap(q: PgliteQueryable): Queryable & { raw: PgliteQueryable } {
+function wrap(q: PgliteQueryable, guard: PgliteGuard): Queryable & { raw: PgliteQueryable } {
   return {
     raw: q,
     async query<R>(text: string, params?: readonly unknown[]) {
       // Constructor-level parsers do not cover every type in this PGlite version; per query they do.
-      const res = await q.query<R>(text, params ? [...params] : [], { parsers });
+      const res = await guard.run(() => q.query<R>(text, params ? [...params] : [], { parsers }));
       return res.rows;
     },
   };
@@ -33,31 +35,42 @@ export interface PgliteDb extends Db {
 
 /**
  * Opens PGlite in `dataDir`, or in memory when `dataDir` is undefined; `loadDataDir` starts it
- * from a tarball made by dumpDataDir instead of an empty cluster.
+ * from a tarball made by dumpDataDir instead of an empty cluster. A write the disk refuses, or a
+ * crash of PostgreSQL inside PGlite, fails the database for good (see pglite-guard.ts): every
+ * call then rejects at once with DatabaseFailedError, and `whenFailed` resolves.
  */
 export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<PgliteDb> {
-  const pg = new PGlite(dataDir, { parsers, ...(loadDataDir ? { loadDataDir } : {}) });
-  await pg.waitReady;
-  const root = wrap(pg as unknown as PgliteQueryable);
+  const guard = new PgliteGuard();
+  const fs = guard.watch(dataDir === undefined ? new MemoryFS() : new NodeFS(dataDir));
+  const pg = new PGlite({ fs, parsers, ...(loadDataDir ? { loadDataDir } : {}) });
+  await guard
+    .run(() => pg.waitReady)
+    .catch((err: unknown) => {
+      // Failed while it started (recovery on a full disk): nothing may keep its files open.
+      guard.releaseFiles();
+      throw err;
+    });
+  const root = wrap(pg as unknown as PgliteQueryable, guard);
   // One connection, and one process per data directory: a session lock is a lock of this
   // instance's, held in memory.
   const held = new Map<number, () => void>();
   return {
     kind: 'pglite',
     query: root.query,
-    tx: (fn) => pg.transaction((t) => fn(wrap(t as unknown as PgliteQueryable))),
+    tx: (fn) =>
+      guard.run(() => pg.transaction((t) => fn(wrap(t as unknown as PgliteQueryable, guard)))),
     async exec(q, script) {
       const raw = (q as Partial<ReturnType<typeof wrap>>).raw ?? (pg as unknown as PgliteQueryable);
-      await raw.exec(script);
+      await guard.run(() => raw.exec(script));
     },
     async listen(channel, handler) {
-      const unlisten = await pg.listen(channel, handler);
+      const unlisten = await guard.run(() => pg.listen(channel, handler));
       return async () => {
-        if (!pg.closed) await unlisten();
+        if (!pg.closed && !guard.failure()) await guard.run(() => unlisten());
       };
     },
     async notify(channel, payload = '') {
-      await pg.query('SELECT pg_notify($1, $2)', [channel, payload]);
+      await root.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
     async tryHoldLock(key): Promise<HeldLock | undefined> {
       if (held.has(key)) return undefined;
@@ -70,14 +83,23 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
         lose();
       };
       held.set(key, release);
-      return { lost, alive: async () => held.get(key) === release, release: async () => release() };
+      return {
+        lost,
+        // A failed database leads nothing: its lock is as good as lost.
+        alive: async () => held.get(key) === release && !guard.failure(),
+        release: async () => release(),
+      };
     },
     async close() {
       for (const release of [...held.values()]) release();
-      if (!pg.closed) await pg.close();
+      // A failed PostgreSQL cannot checkpoint: what it committed is recovered at the next start.
+      if (guard.failure()) guard.releaseFiles();
+      else if (!pg.closed) await guard.run(() => pg.close());
     },
+    failure: () => guard.failure(),
+    whenFailed: () => guard.whenFailed(),
     dumpDataDir: async () => {
-      const dump = await pg.dumpDataDir('none');
+      const dump = await guard.run(() => pg.dumpDataDir('none'));
       return dump instanceof Blob ? dump : new Blob([dump]);
     },
   };

@@ -235,8 +235,8 @@ describeEachDb('contract: authentication and tenancy', (backend) => {
         expect(res.statusCode, where).toBe(503);
         expect(res.headers['retry-after'], where).toMatch(/^[1-9][0-9]*$/);
         expect(res.json(), where).toEqual({
-          error: 'Service Unavailable',
-          message: 'Database unavailable, retry shortly',
+          error: 'Database unavailable',
+          message: 'The database cannot be reached; retry shortly',
         });
       });
     } finally {

@@ -128,8 +128,8 @@ describeEachDb('error handling', (backend) => {
           down.app,
         );
         expect(expectJsonError(res, 503)).toEqual({
-          error: 'Service Unavailable',
-          message: 'Database unavailable, retry shortly',
+          error: 'Database unavailable',
+          message: 'The database cannot be reached; retry shortly',
         });
         expect(res.headers['retry-after']).toBe('5');
       } finally {

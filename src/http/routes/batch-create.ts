@@ -138,7 +138,13 @@ export async function batchCreateRoutes(app: FastifyInstance, opts: { rt: Runtim
       errorHandler: uploadErrorHandler,
       schema: {
         consumes: ['multipart/form-data', 'application/json'],
-        response: { 200: BatchCreatedBody, 400: ErrorBody, 409: ErrorBody, 413: ErrorBody },
+        response: {
+          200: BatchCreatedBody,
+          400: ErrorBody,
+          409: ErrorBody,
+          413: ErrorBody,
+          507: ErrorBody,
+        },
       },
     },
     async (req, reply) => {
