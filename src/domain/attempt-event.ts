@@ -105,7 +105,12 @@ export function applyEvents(
       to = 'in_call';
       changed = true;
     }
-    if (e.kind === 'accepted' && e.endsBy !== undefined) change.endsBy = e.endsBy;
+    // The carrier's answer to the request may come after its first status event: the end it
+    // announces still moves the deadline.
+    if (e.kind === 'accepted' && e.endsBy !== undefined) {
+      change.endsBy = e.endsBy;
+      changed = true;
+    }
     if (e.providerCallId !== undefined && !callIdKnown) {
       change.providerCallId = e.providerCallId;
       callIdKnown = true;

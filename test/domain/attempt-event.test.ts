@@ -38,6 +38,13 @@ describe('applying carrier events to an attempt', () => {
     expect(applyEvents('placing', [answered(5)])).toEqual({ to: 'in_call', answeredAt: 5 });
   });
 
+  it('takes the announced end from an acceptance that comes after the first status event', () => {
+    const known = { providerCallId: 'CA1', answeredAt: null, machineDetectedAt: null };
+    expect(applyEvents('in_call', [{ ...accepted(1), endsBy: 70 } as AttemptEvent], known)).toEqual(
+      { to: 'in_call', endsBy: 70 },
+    );
+  });
+
   it('keeps the first call id and answer time: a repeat or a late one changes nothing', () => {
     expect(applyEvents('in_call', [answered(5), answered(9)])).toEqual({
       to: 'in_call',

@@ -21,8 +21,11 @@ export interface ClientServer {
   api: ApiClient;
   /** A scratch folder for contact files and exports. */
   dir: string;
-  /** Starts the server again on the same port and database (after a kill). */
-  restart(): Promise<void>;
+  /**
+   * Kills the server and starts it again on the same port and database; `whileDown` runs between
+   * (a test waits there for what a client says while nothing answers).
+   */
+  restart(whileDown?: () => Promise<unknown>): Promise<void>;
   /** Throws, with its output, when the server is no longer running. */
   check(): void;
   stop(): Promise<void>;
@@ -91,8 +94,9 @@ export async function startClientServer(
     env: { OUTDIAL_URL: server.baseUrl, OUTDIAL_API_KEY: KEY, OUTDIAL_WORKSPACE_ID: WS },
     api: new ApiClient(server.baseUrl, { 'x-api-key': KEY, 'x-workspace-id': WS }),
     dir: tmp.dir,
-    async restart() {
+    async restart(whileDown) {
       await kill();
+      await whileDown?.();
       server = await serveOn(port, serverEnv);
       handle.server = server;
     },

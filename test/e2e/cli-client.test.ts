@@ -162,7 +162,12 @@ describeEachDb('outdial batch … --follow against a real server', (backend) => 
       if (ended) throw new Error(`the follower ended (${ended.code}): ${ended.stderr}`);
       return follow.stdout().includes('processing:') ? true : undefined;
     });
-    await s.restart();
+    // Down until the follower has noticed: a restart quicker than its poll would test nothing.
+    await s.restart(() =>
+      waitUntil('the follower to notice', () =>
+        follow.stdout().includes('no answer from the server') ? true : undefined,
+      ),
+    );
     const run = await follow.done;
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain(

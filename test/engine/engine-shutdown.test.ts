@@ -26,18 +26,22 @@ import { type Harness, harness, T0 } from './harness.js';
 /** Providers built around the engine's recording path: the simulator, counting its requests. */
 function countingSimulator(rt: Runtime) {
   const placed: string[] = [];
+  /** The end the simulator announced for each accepted call (`endsBy`). */
+  const endsBy: number[] = [];
   const providers = (events: Parameters<typeof createSimulator>[0]['events']) => {
     const sim = createSimulator({ clock: rt.clock, speed: 1, events });
     const provider: TelephonyProvider = {
       ...sim,
-      place: (ref) => {
+      place: async (ref) => {
         placed.push(ref.phoneNumber);
-        return sim.place(ref);
+        const r = await sim.place(ref);
+        if (r.accepted && r.endsBy !== undefined) endsBy.push(r.endsBy);
+        return r;
       },
     };
     return createRegistry([provider]);
   };
-  return { providers, placed };
+  return { providers, placed, endsBy };
 }
 
 describeEachDb('engine shutdown and calls in progress', (backend) => {
@@ -58,20 +62,28 @@ describeEachDb('engine shutdown and calls in progress', (backend) => {
         ? engineRuntime(trackDb(await openPostgres(h.t.url, { max: 3 })), h.clock, h.rt.config)
         : h.rt;
     try {
-      await h.start({ workerId: 'wrk_a' });
-      await h.start({ workerId: 'wrk_b' }, other);
+      const sim = countingSimulator(h.rt);
+      await h.start({ workerId: 'wrk_a', providers: sim.providers });
+      await h.start({ workerId: 'wrk_b', providers: sim.providers }, other);
       const seen = new Set<string>();
+      let startedAt = 0;
       await h.clock.runUntil(async () => {
         const [a] = await attemptsOf(h.db, batch.id);
-        // Carrier accepted: held by no worker, checked only at its deadline (ring timeout +
-        // maximum call + margin after its start: an hour and a half by default).
+        // Carrier accepted: held by no worker, checked only at its deadline — a margin after the
+        // end the simulator announced, well before the longest call allowed would end.
         if (a && a.state !== 'ended') {
-          seen.add(`${a.state} ${a.lease_owner} ${a.check_at! - a.started_at}`);
+          startedAt = a.started_at;
+          seen.add(`${a.state} ${a.lease_owner} ${a.check_at}`);
         }
         return isBatchCompleted(h.db, batch.id);
       }, 30 * 60_000);
       const { ringTimeoutMs, maxCallMs, recoveryMarginMs } = h.rt.config;
-      expect([...seen]).toEqual([`in_call null ${ringTimeoutMs + maxCallMs + recoveryMarginMs}`]);
+      expect(sim.endsBy).toHaveLength(1);
+      const announcedEnd = sim.endsBy[0]!;
+      expect(announcedEnd + recoveryMarginMs).toBeLessThan(
+        startedAt + ringTimeoutMs + maxCallMs + recoveryMarginMs,
+      );
+      expect([...seen]).toEqual([`in_call null ${announcedEnd + recoveryMarginMs}`]);
       // Twenty lease periods went by without a heartbeat, and recovery never had to step in.
       expect(await (await engineMetrics(h.rt).recoveries.get()).values).toEqual([]);
       if (other !== h.rt) expect((await engineMetrics(other).recoveries.get()).values).toEqual([]);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type Backend, createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
 import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
 import {
@@ -54,6 +54,10 @@ import {
 // FUZZ_SEED=<seed> FUZZ_PATH=<path> replays a failure; FUZZ_RUNS=<factor> scales every run count.
 
 const UPLOAD_LIMIT = 64 * 1024;
+
+// Hundreds of requests per property: a few seconds alone, many times that beside the rest of the
+// suite on two cores. The limit is there to end a hang, not to time anything.
+vi.setConfig({ testTimeout: 300_000 });
 
 function runsFor(backend: Backend) {
   const factor = Number(process.env['FUZZ_RUNS'] ?? '1');

@@ -80,7 +80,7 @@ const UPDATE_ATTEMPTS = `
          answered_at = COALESCE(a.answered_at, t.answered),
          machine_detected_at = COALESCE(a.machine_detected_at, t.machine),
          lease_owner = CASE WHEN t.state = ${target('acceptAttempt')} THEN NULL ELSE a.lease_owner END,
-         check_at = CASE WHEN t.from_state <> t.state THEN t.deadline ELSE a.check_at END
+         check_at = COALESCE(t.deadline, a.check_at)
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
                 $7::bigint[]) AS t(id, from_state, state, provider_call_id, answered, machine, deadline)
    WHERE a.id = t.id AND a.state = t.from_state
@@ -173,7 +173,11 @@ export async function recordEvents(
       updates.map((u) => u.change.providerCallId ?? null),
       updates.map((u) => u.change.answeredAt ?? null),
       updates.map((u) => u.change.machineDetectedAt ?? null),
-      updates.map((u) => inCallDeadline(u.row.started_at, ctx.times, u.change.endsBy)),
+      updates.map((u) =>
+        u.change.to !== u.row.state || u.change.endsBy !== undefined
+          ? inCallDeadline(u.row.started_at, ctx.times, u.change.endsBy)
+          : null,
+      ),
     ]);
     for (const u of updates) outcomes.set(u.row.id, { attemptId: u.row.id, status: 'updated' });
   }
