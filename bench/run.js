@@ -5,6 +5,7 @@ import { runBatchStatusScaling } from './batch-status-scaling.js';
 import { cleanupAll, installSignalHandlers, wasInterrupted } from './cleanup.js';
 import { runDispatchBench } from './dispatch.js';
 import { runDispatchEmbedded } from './dispatch-embedded.js';
+import { runEmbeddedMemory } from './embedded-memory.js';
 import { note } from './figures.js';
 import { runIngest } from './ingest.js';
 import { runIngestMemory } from './ingest-memory.js';
@@ -26,6 +27,11 @@ const BENCHES = [
     run: runDispatchBench,
   },
   { name: 'dispatch_embedded', figures: ['dispatch_embedded'], run: runDispatchEmbedded },
+  {
+    name: 'embedded_memory',
+    figures: ['embedded_memory', 'embedded_memory_first_start'],
+    run: runEmbeddedMemory,
+  },
   {
     name: 'status_get_under_dispatch',
     figures: ['status_get_under_dispatch'],

@@ -2,6 +2,7 @@ import { MemoryFS, PGlite, types } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import type { Db, HeldLock, Queryable } from './db.js';
 import { PgliteGuard } from './pglite-guard.js';
+import { createClusterApart } from './pglite-initdb.js';
 
 const parsers = {
   [types.INT8]: (x: string) => Number(x),
@@ -28,6 +29,13 @@ function wrap(q: PgliteQueryable, guard: PgliteGuard): Queryable & { raw: Pglite
   };
 }
 
+/**
+ * PostgreSQL's settings inside PGlite. The default 128 MB of shared buffers is most of an idle
+ * server's memory; the data files are read through the operating system's page cache anyway, so a
+ * smaller pool costs little (docs/benchmarks.md, embedded_memory and dispatch_embedded).
+ */
+export const POSTGRESQL_CONF = ['shared_buffers=16MB'] as const;
+
 export interface PgliteDb extends Db {
   /** A tarball of the whole data directory (backups, test templates). */
   dumpDataDir(): Promise<Blob>;
@@ -40,9 +48,15 @@ export interface PgliteDb extends Db {
  * call then rejects at once with DatabaseFailedError, and `whenFailed` resolves.
  */
 export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<PgliteDb> {
+  if (dataDir !== undefined && !loadDataDir) await createClusterApart(dataDir, POSTGRESQL_CONF);
   const guard = new PgliteGuard();
   const fs = guard.watch(dataDir === undefined ? new MemoryFS() : new NodeFS(dataDir));
-  const pg = new PGlite({ fs, parsers, ...(loadDataDir ? { loadDataDir } : {}) });
+  const pg = new PGlite({
+    fs,
+    parsers,
+    postgresqlconf: [...POSTGRESQL_CONF],
+    ...(loadDataDir ? { loadDataDir } : {}),
+  });
   await guard
     .run(() => pg.waitReady)
     .catch((err: unknown) => {
