@@ -59,8 +59,8 @@ export function contactsCsvOf(count) {
   return `${lines.join('\n')}\n`;
 }
 
-/** `count` calls of those contacts, due now, as createBatch takes them. */
-function callRows(count, now) {
+/** `count` calls of those contacts (numbers from `phoneOf`, when given), due now, as createBatch takes them. */
+function callRows(count, now, phoneOf) {
   return {
     count,
     *chunks() {
@@ -72,7 +72,7 @@ function callRows(count, now) {
           const { phone, ...variables } = contact(k);
           c.ids.push(newId('call', now));
           c.lines.push(k + 2);
-          c.phones.push(phone);
+          c.phones.push(phoneOf ? phoneOf(k) : phone);
           c.timeZones.push(null);
           c.runAts.push(now);
           vars.push(variables);
@@ -84,13 +84,16 @@ function callRows(count, now) {
   };
 }
 
-/** Commits a batch of `count` due calls in one transaction; resolves once committed. */
-export async function commitBatch(db, { workspaceId, agentId }, count, now = Date.now()) {
+/**
+ * Commits a batch of `count` due calls in one transaction; resolves once committed. `phoneOf(k)`
+ * picks the numbers (as stored, E.164) instead of the ordinary ones.
+ */
+export async function commitBatch(db, { workspaceId, agentId }, count, now = Date.now(), phoneOf) {
   const batchId = newId('batch', now);
   await createBatch(
     db,
     { id: batchId, workspaceId, agentId, columns: COLUMNS, config: {}, createdAt: now },
-    callRows(count, now),
+    callRows(count, now, phoneOf),
   );
   return batchId;
 }

@@ -7,6 +7,7 @@ import { runDispatchBench } from './dispatch.js';
 import { runDispatchEmbedded } from './dispatch-embedded.js';
 import { runEmbeddedMemory } from './embedded-memory.js';
 import { note } from './figures.js';
+import { runInFlightCapacity } from './in-flight-capacity.js';
 import { runIngest } from './ingest.js';
 import { runIngestMemory } from './ingest-memory.js';
 import { BenchSetupError, createRunDatabase } from './postgres.js';
@@ -27,6 +28,11 @@ const BENCHES = [
     run: runDispatchBench,
   },
   { name: 'dispatch_embedded', figures: ['dispatch_embedded'], run: runDispatchEmbedded },
+  {
+    name: 'in_flight_capacity',
+    figures: ['in_flight_capacity', 'in_flight_memory'],
+    run: runInFlightCapacity,
+  },
   {
     name: 'embedded_memory',
     figures: ['embedded_memory', 'embedded_memory_first_start'],
