@@ -1,0 +1,108 @@
+import { isDelivered, nextRetryAt, WEBHOOK_FAILING_DISABLE_MS } from '../domain/webhook-retry.js';
+import { signWebhook } from '../domain/webhook-signature.js';
+import type { Runtime } from '../runtime.js';
+import type { SecretBox } from '../security/secret-box.js';
+import { type ClaimedDelivery, recordDeliveryTry } from '../storage/webhook-deliveries-repo.js';
+import {
+  disableWebhookEndpoint,
+  type SigningEndpoint,
+  setWebhookFailingSince,
+} from '../storage/webhook-endpoints-repo.js';
+import { signingSecrets } from './endpoint-secret.js';
+import { postWebhook } from './post.js';
+
+// One try of one claimed delivery: sign, POST, record the outcome under the claim. A 2xx is
+// delivered; anything else is retried on the §20 schedule, then failed. A 410 disables the
+// endpoint; so does failing without a success for five days.
+
+export interface TryResult {
+  statusCode?: number;
+  error?: string;
+  delivered: boolean;
+  durationMs: number;
+}
+
+export interface TryOptions {
+  owner: string;
+  timeoutMs?: number;
+}
+
+export async function tryDelivery(
+  rt: Runtime,
+  box: SecretBox,
+  d: ClaimedDelivery,
+  endpoint: SigningEndpoint,
+  opts: TryOptions,
+): Promise<TryResult> {
+  const sentAt = rt.clock.now();
+  const started = performance.now();
+  const timestamp = Math.floor(sentAt / 1000);
+  let signature: string;
+  try {
+    signature = signWebhook(signingSecrets(box, endpoint, sentAt), d.id, timestamp, d.body);
+  } catch (err) {
+    // A secret that does not open (sealed under another deployment secret): nothing can be sent.
+    rt.log.error({ endpointId: endpoint.id, err: String(err) }, 'webhook secret does not open');
+    return record(rt, d, endpoint, opts, { error: 'Signing secret unavailable' }, started);
+  }
+  const answer = await postWebhook({
+    url: endpoint.url,
+    body: d.body,
+    headers: {
+      'webhook-id': d.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    },
+    allowPrivate: rt.config.webhookAllowPrivate,
+    ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+  });
+  return record(rt, d, endpoint, opts, answer, started);
+}
+
+async function record(
+  rt: Runtime,
+  d: ClaimedDelivery,
+  endpoint: SigningEndpoint,
+  opts: TryOptions,
+  answer: { statusCode?: number; error?: string },
+  started: number,
+): Promise<TryResult> {
+  const now = rt.clock.now();
+  const delivered = answer.statusCode !== undefined && isDelivered(answer.statusCode);
+  const gone = answer.statusCode === 410;
+  const retryAt = delivered || gone ? undefined : nextRetryAt(d.attempts + 1, now);
+  const error =
+    answer.error ??
+    (delivered || answer.statusCode === undefined ? undefined : `HTTP ${answer.statusCode}`);
+  await rt.db.tx(async (q) => {
+    await recordDeliveryTry(q, {
+      id: d.id,
+      owner: opts.owner,
+      now,
+      delivered,
+      ...(answer.statusCode === undefined ? {} : { statusCode: answer.statusCode }),
+      ...(error === undefined ? {} : { error: error.slice(0, 500) }),
+      ...(retryAt === undefined ? {} : { retryAt }),
+    });
+    if (gone) {
+      await disableWebhookEndpoint(q, endpoint.id, 'The endpoint answered 410 Gone', now);
+    } else if (delivered) {
+      if (endpoint.failingSince !== undefined) await setWebhookFailingSince(q, endpoint.id, null);
+    } else if (endpoint.failingSince === undefined) {
+      await setWebhookFailingSince(q, endpoint.id, now);
+    } else if (now - endpoint.failingSince >= WEBHOOK_FAILING_DISABLE_MS) {
+      await disableWebhookEndpoint(
+        q,
+        endpoint.id,
+        'Every delivery failed for 5 days; enable it again once it answers 2xx',
+        now,
+      );
+    }
+  });
+  return {
+    delivered,
+    durationMs: performance.now() - started,
+    ...(answer.statusCode === undefined ? {} : { statusCode: answer.statusCode }),
+    ...(error === undefined ? {} : { error }),
+  };
+}
