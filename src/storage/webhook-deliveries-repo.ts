@@ -46,7 +46,7 @@ const toDelivery = (r: Row): WebhookDelivery => ({
   ...(r.delivered_at === null ? {} : { deliveredAt: r.delivered_at }),
 });
 
-const COLUMNS = `id, endpoint_id, event_type, status, attempts, last_status_code, last_error,
+const COLUMNS = `id, endpoint_id, event_type, delivery_status AS status, attempts, last_status_code, last_error,
   next_attempt_at, created_at, delivered_at`;
 
 export interface NewDelivery {
@@ -64,7 +64,7 @@ export interface NewDelivery {
 /** One delivery (the test event), already claimed by its sender. No locks. */
 export async function insertClaimedDelivery(q: Queryable, d: NewDelivery): Promise<void> {
   await q.query(
-    `INSERT INTO webhook_deliveries (id, endpoint_id, workspace_id, event_type, body, status,
+    `INSERT INTO webhook_deliveries (id, endpoint_id, workspace_id, event_type, body, delivery_status,
        next_attempt_at, lease_owner, created_at)
      VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)`,
     [d.id, d.endpointId, d.workspaceId, d.eventType, d.body, d.leaseUntil, d.owner, d.now],
@@ -84,13 +84,13 @@ export async function listDeliveries(
   const [rows, count] = await Promise.all([
     q.query<Row>(
       `SELECT ${COLUMNS} FROM webhook_deliveries
-       WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2)
+       WHERE endpoint_id = $1 AND ($2::text IS NULL OR delivery_status = $2)
        ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`,
       [endpointId, status, opts.limit, (opts.page - 1) * opts.limit],
     ),
     q.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM webhook_deliveries
-       WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2)`,
+       WHERE endpoint_id = $1 AND ($2::text IS NULL OR delivery_status = $2)`,
       [endpointId, status],
     ),
   ]);
@@ -108,7 +108,7 @@ export async function requeueDelivery(
   now: number,
 ): Promise<boolean> {
   const rows = await q.query<{ id: string }>(
-    `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $3,
+    `UPDATE webhook_deliveries SET delivery_status = 'pending', attempts = 0, next_attempt_at = $3,
        lease_owner = NULL, finished_at = NULL
      WHERE id = $1 AND endpoint_id = $2 RETURNING id`,
     [id, endpointId, now],
@@ -150,7 +150,7 @@ export async function claimDueDeliveries(
     `WITH due AS (
        SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
        JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-       WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+       WHERE d.delivery_status = 'pending' AND d.next_attempt_at <= $1
          AND NOT (d.endpoint_id = ANY($6::text[]))
          AND ($7::text IS NULL OR d.id = $7)
        ORDER BY d.next_attempt_at
@@ -201,11 +201,11 @@ export async function recordDeliveryTry(q: Queryable, o: DeliveryOutcome): Promi
       ? 'failed'
       : 'pending';
   const rows = await q.query<{ id: string }>(
-    `UPDATE webhook_deliveries SET attempts = attempts + 1, status = $3,
+    `UPDATE webhook_deliveries SET attempts = attempts + 1, delivery_status = $3,
        next_attempt_at = $4, lease_owner = NULL, last_status_code = $5, last_error = $6,
        delivered_at = CASE WHEN $3 = 'delivered' THEN $7::bigint ELSE delivered_at END,
        finished_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $7::bigint END
-     WHERE id = $1 AND lease_owner = $2 AND status = 'pending' RETURNING id`,
+     WHERE id = $1 AND lease_owner = $2 AND delivery_status = 'pending' RETURNING id`,
     [
       o.id,
       o.owner,
@@ -230,7 +230,7 @@ export async function deleteFinishedDeliveries(
 ): Promise<number> {
   const rows = await q.query<{ id: string }>(
     `DELETE FROM webhook_deliveries WHERE id IN (
-       SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND finished_at < $1 LIMIT $2)
+       SELECT id FROM webhook_deliveries WHERE delivery_status <> 'pending' AND finished_at < $1 LIMIT $2)
      RETURNING id`,
     [before, limit],
   );
@@ -243,6 +243,6 @@ export async function pendingDeliveriesByEndpoint(
 ): Promise<Array<{ endpointId: string; n: number }>> {
   return q.query<{ endpointId: string; n: number }>(
     `SELECT endpoint_id AS "endpointId", count(*)::int AS n FROM webhook_deliveries
-     WHERE status = 'pending' GROUP BY endpoint_id`,
+     WHERE delivery_status = 'pending' GROUP BY endpoint_id`,
   );
 }

@@ -19,6 +19,8 @@ export interface TryResult {
   statusCode?: number;
   error?: string;
   delivered: boolean;
+  /** Not delivered, and to be tried again (false with `delivered` false: failed for good). */
+  retry: boolean;
   durationMs: number;
 }
 
@@ -101,6 +103,7 @@ async function record(
   });
   return {
     delivered,
+    retry: retryAt !== undefined,
     durationMs: performance.now() - started,
     ...(answer.statusCode === undefined ? {} : { statusCode: answer.statusCode }),
     ...(error === undefined ? {} : { error }),

@@ -30,7 +30,7 @@ CREATE TABLE webhook_deliveries (
   workspace_id     text NOT NULL,
   event_type       text NOT NULL,
   body             text NOT NULL,
-  status           text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  delivery_status  text NOT NULL CHECK (delivery_status IN ('pending', 'delivered', 'failed')),
   -- Tries since it was last queued.
   attempts         integer NOT NULL DEFAULT 0,
   -- Pending: when it is due. A worker that claims it moves this past its lease, so a worker that
@@ -44,13 +44,13 @@ CREATE TABLE webhook_deliveries (
   -- Finished (delivered or failed): when retention may remove it.
   finished_at      bigint,
   CONSTRAINT webhook_deliveries_due_while_pending
-    CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL))
+    CHECK ((delivery_status = 'pending') = (next_attempt_at IS NOT NULL))
 );
 -- The claim: due pending deliveries in order.
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
-  WHERE status = 'pending';
+  WHERE delivery_status = 'pending';
 -- An endpoint's delivery log, newest first.
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at DESC, id DESC);
 -- Retention.
 CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished_at)
-  WHERE status <> 'pending';
+  WHERE delivery_status <> 'pending';

@@ -1,0 +1,138 @@
+import type { Runtime } from '../runtime.js';
+import { openSecretBox, type SecretBox } from '../security/secret-box.js';
+import { type ClaimedDelivery, claimDueDeliveries } from '../storage/webhook-deliveries-repo.js';
+import { getSigningEndpoints } from '../storage/webhook-endpoints-repo.js';
+import { type TryResult, tryDelivery } from './delivery.js';
+import { webhookMetrics } from './webhook-metrics.js';
+
+// The delivery workers: every `outdial serve` and `outdial worker` runs one. Each claims due
+// deliveries (SKIP LOCKED, so any number of them share the queue without waiting on each other)
+// under a lease and sends them concurrently, at most `perEndpoint` at a time to one endpoint: a
+// slow or dead receiver holds a few of its own tries, never the others' nor dispatch, which runs
+// on its own loop and never waits for a delivery.
+
+export interface DeliveryWorkerOptions {
+  /** This worker's name on the deliveries it holds. */
+  owner: string;
+  /** Tries in flight at once. */
+  concurrency?: number;
+  /** Tries in flight at once to one endpoint. */
+  perEndpoint?: number;
+  /** How long a claim holds a delivery; past it, another worker may send it again. */
+  leaseMs?: number;
+  /** Longest wait between looks at the queue while idle. */
+  pollMs?: number;
+  /** Per-try timeout (default 10 s). */
+  timeoutMs?: number;
+}
+
+export interface DeliveryWorker {
+  /** Waits for the tries in flight, then stops. */
+  stop(): Promise<void>;
+}
+
+const DEFAULTS = { concurrency: 32, perEndpoint: 4, leaseMs: 60_000 };
+
+/**
+ * One pass: claims what is due (up to the free capacity) and starts each try; resolves with the
+ * tries started, each a promise of its result. The worker loop and tests use it.
+ */
+export async function claimAndSend(
+  rt: Runtime,
+  box: SecretBox,
+  opts: DeliveryWorkerOptions & { inFlight?: Map<string, number>; limit: number },
+): Promise<Array<Promise<TryResult>>> {
+  const perEndpoint = opts.perEndpoint ?? DEFAULTS.perEndpoint;
+  const inFlight = opts.inFlight ?? new Map<string, number>();
+  const now = rt.clock.now();
+  const claimed: ClaimedDelivery[] = await rt.db.tx((q) =>
+    claimDueDeliveries(q, {
+      now,
+      leaseUntil: now + (opts.leaseMs ?? DEFAULTS.leaseMs),
+      owner: opts.owner,
+      limit: opts.limit,
+      perEndpoint,
+      skip: [...inFlight].filter(([, n]) => n >= perEndpoint).map(([id]) => id),
+    }),
+  );
+  if (claimed.length === 0) return [];
+  const endpoints = new Map(
+    (await getSigningEndpoints(rt.db, [...new Set(claimed.map((d) => d.endpointId))])).map((e) => [
+      e.id,
+      e,
+    ]),
+  );
+  const metrics = webhookMetrics(rt);
+  return claimed.flatMap((d) => {
+    const endpoint = endpoints.get(d.endpointId);
+    // Deleted since the claim: its deliveries went with it.
+    if (!endpoint) return [];
+    inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
+    const run = tryDelivery(rt, box, d, endpoint, {
+      owner: opts.owner,
+      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+    }).then(
+      (r) => {
+        const result = r.delivered ? 'delivered' : r.retry ? 'retry' : 'failed';
+        metrics.deliveries.inc({ result });
+        metrics.latency.observe({ result }, r.durationMs / 1000);
+        return r;
+      },
+      (err: unknown) => {
+        rt.log.warn({ err: String(err), deliveryId: d.id }, 'webhook delivery not recorded');
+        return { delivered: false, retry: true, durationMs: 0, error: String(err) } as TryResult;
+      },
+    );
+    return [
+      run.finally(() => {
+        const n = (inFlight.get(d.endpointId) ?? 1) - 1;
+        if (n <= 0) inFlight.delete(d.endpointId);
+        else inFlight.set(d.endpointId, n);
+      }),
+    ];
+  });
+}
+
+export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): DeliveryWorker {
+  const concurrency = opts.concurrency ?? DEFAULTS.concurrency;
+  const pollMs = opts.pollMs ?? rt.config.pollMs;
+  const inFlight = new Map<string, number>();
+  const running = new Set<Promise<TryResult>>();
+  const stopping = new AbortController();
+  let poke: AbortController = new AbortController();
+
+  const loop = async () => {
+    let box: SecretBox | undefined;
+    while (!stopping.signal.aborted) {
+      try {
+        // Without a key outside the database no endpoint can exist; look again now and then.
+        box ??= await openSecretBox(rt.db, rt.config);
+        const free = concurrency - running.size;
+        const started =
+          box && free > 0 ? await claimAndSend(rt, box, { ...opts, inFlight, limit: free }) : [];
+        for (const p of started) {
+          running.add(p);
+          void p.finally(() => {
+            running.delete(p);
+            poke.abort();
+          });
+        }
+        // Claimed a full batch: there may be more due at once.
+        if (started.length > 0 && started.length === free) continue;
+      } catch (err) {
+        rt.log.warn({ err: String(err) }, 'webhook delivery worker: claim failed');
+      }
+      poke = new AbortController();
+      const wake = AbortSignal.any([stopping.signal, poke.signal]);
+      await rt.clock.sleep(pollMs, wake);
+    }
+  };
+  const done = loop();
+  return {
+    async stop() {
+      stopping.abort();
+      await done;
+      await Promise.allSettled([...running]);
+    },
+  };
+}
