@@ -1,8 +1,10 @@
 import type { Runtime } from '../runtime.js';
+import { holdsSecretOutsideDatabase } from '../security/key-secret.js';
 import { openSecretBox, type SecretBox } from '../security/secret-box.js';
 import { type ClaimedDelivery, claimDueDeliveries } from '../storage/webhook-deliveries-repo.js';
 import { getSigningEndpoints } from '../storage/webhook-endpoints-repo.js';
 import { type TryResult, tryDelivery } from './delivery.js';
+import { WEBHOOK_TIMEOUT_MS } from './post.js';
 import { webhookMetrics } from './webhook-metrics.js';
 
 // The delivery workers: every `outdial serve` and `outdial worker` runs one. Each claims due
@@ -18,7 +20,10 @@ export interface DeliveryWorkerOptions {
   concurrency?: number;
   /** Tries in flight at once to one endpoint. */
   perEndpoint?: number;
-  /** How long a claim holds a delivery; past it, another worker may send it again. */
+  /**
+   * How long a claim holds a delivery; past it, another worker may send it again. Default: the
+   * engine's lease (OUTDIAL_LEASE_MS), at least 15 s.
+   */
   leaseMs?: number;
   /** Longest wait between looks at the queue while idle. */
   pollMs?: number;
@@ -31,7 +36,7 @@ export interface DeliveryWorker {
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { concurrency: 32, perEndpoint: 4, leaseMs: 60_000 };
+const DEFAULTS = { concurrency: 32, perEndpoint: 4 };
 
 /**
  * One pass: claims what is due (up to the free capacity) and starts each try; resolves with the
@@ -43,12 +48,14 @@ export async function claimAndSend(
   opts: DeliveryWorkerOptions & { inFlight?: Map<string, number>; limit: number },
 ): Promise<Array<Promise<TryResult>>> {
   const perEndpoint = opts.perEndpoint ?? DEFAULTS.perEndpoint;
+  // Never shorter than a try may take, so a live worker's delivery is not sent twice meanwhile.
+  const leaseMs = opts.leaseMs ?? Math.max(rt.config.leaseMs, WEBHOOK_TIMEOUT_MS + 5_000);
   const inFlight = opts.inFlight ?? new Map<string, number>();
   const now = rt.clock.now();
   const claimed: ClaimedDelivery[] = await rt.db.tx((q) =>
     claimDueDeliveries(q, {
       now,
-      leaseUntil: now + (opts.leaseMs ?? DEFAULTS.leaseMs),
+      leaseUntil: now + leaseMs,
       owner: opts.owner,
       limit: opts.limit,
       perEndpoint,
@@ -102,10 +109,12 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
   let poke: AbortController = new AbortController();
 
   const loop = async () => {
+    // Without a key outside the database no endpoint can be created, nor a secret opened: there is
+    // nothing this process could send.
+    if (!holdsSecretOutsideDatabase(rt.config)) return;
     let box: SecretBox | undefined;
     while (!stopping.signal.aborted) {
       try {
-        // Without a key outside the database no endpoint can exist; look again now and then.
         box ??= await openSecretBox(rt.db, rt.config);
         const free = concurrency - running.size;
         const started =

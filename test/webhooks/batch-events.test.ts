@@ -131,6 +131,52 @@ describeEachDb('webhook events of a batch', (backend) => {
     expect(log.json().pagination.total).toBe(events.length);
   });
 
+  it('cancels: one call.cancelled per waiting call and one batch.cancelled, bodies as the API', async () => {
+    h = await harness(backend, { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true });
+    const ws = await keyedWorkspace(h.rt);
+    app = await createTestApp(
+      h.db,
+      { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true },
+      h.clock,
+    );
+    rx = await startReceiver();
+    const created = await app.app.inject({
+      method: 'POST',
+      url: '/v1/api/webhooks',
+      headers: ws.headers,
+      payload: { url: rx.url, events: ['call.cancelled', 'batch.cancelled'] },
+    });
+    rx.secrets = [created.json().secret];
+    const phones = [reserved(0), reserved(1), reserved(2)];
+    const batch = await insertQueuedBatch(h.db, { ...ws, now: T0, runAt: T0 + 86_400_000, phones });
+    const one = batch.callIds[0]!;
+    const api = (method: 'GET' | 'DELETE', url: string) =>
+      app!.app.inject({
+        method,
+        url: `/v1/api/batch-calls/${batch.id}${url}`,
+        headers: ws.headers,
+      });
+    expect((await api('DELETE', `/calls/${one}`)).statusCode).toBe(200);
+    await h.clock.advance(1_000);
+    expect((await api('DELETE', '')).statusCode).toBe(200);
+
+    await drain(h.rt, (await openSecretBox(h.db, h.rt.config))!);
+    expect(rx.received.every((r) => r.verifiedBy === 0)).toBe(true);
+    const cancelled = rx.received.filter((r) => r.json.type === 'call.cancelled');
+    expect(cancelled.map((r) => r.json.data['jobId']).sort()).toEqual([...batch.callIds].sort());
+    for (const e of cancelled) {
+      const { batchId, ...data } = e.json.data;
+      expect(batchId).toBe(batch.id);
+      expect(data).toEqual((await api('GET', `/calls/${data['jobId']}`)).json());
+    }
+    const [done] = rx.received.filter((r) => r.json.type === 'batch.cancelled');
+    expect(rx.received).toHaveLength(4);
+    const { timestamp: _t1, ...eventBatch } = done!.json.data;
+    const { timestamp: _t2, ...apiBatch } = (await api('GET', '')).json();
+    expect(eventBatch).toEqual(apiBatch);
+    expect(eventBatch).toMatchObject({ status: 'cancelled' });
+  });
+
   it('nothing is written for a workspace without endpoints', async () => {
     h = await harness(backend, { keySecret: TEST_KEY_SECRET });
     const ws = await keyedWorkspace(h.rt);

@@ -1,6 +1,6 @@
 import { BATCH_CANCELLED_ERROR, CALL_CANCELLED_ERROR } from '../../domain/call-state.js';
 import type { Queryable } from '../db.js';
-import { addProgress } from '../progress-repo.js';
+import { addProgress, readProgress } from '../progress-repo.js';
 import { completeBatchIfDone } from './completion.js';
 import { guard, target } from './table.js';
 import { emitBatchEvents, emitCallEvents, wantsEvent } from './webhook-events.js';
@@ -107,7 +107,8 @@ export async function cancelWaitingCallsOfBatch(
 }
 
 /**
- * queued/processing → cancelled. False when the batch was already cancelled, completed or failed
+ * queued/processing → cancelled, complete at once when none of its calls is active; its
+ * batch.cancelled event then carries that completedTime. False when the batch was already cancelled, completed or failed
  * (the caller reads which). $1 batch id, $2 now. Locks: the batches row (last in the lock order).
  */
 export async function markBatchCancelled(
@@ -122,10 +123,13 @@ export async function markBatchCancelled(
     [batchId, now],
   );
   const ws = rows[0]?.workspace_id;
-  if (ws !== undefined) {
-    await emitBatchEvents(q, [{ type: 'batch.cancelled', batchId, workspaceId: ws }], now);
+  if (ws === undefined) return false;
+  // Exact: the cancel holds every active call of the batch (cancelWaitingCallsOfBatch).
+  if ((await readProgress(q, batchId)).active === 0) {
+    await stampCancelledBatchComplete(q, batchId, now);
   }
-  return ws !== undefined;
+  await emitBatchEvents(q, [{ type: 'batch.cancelled', batchId, workspaceId: ws }], now);
+  return true;
 }
 
 /**
