@@ -127,12 +127,14 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Takes up to `limit` due deliveries of enabled endpoints, at most `perEndpoint` of each, none of
- * the endpoints in `skip` (those this worker already has enough in flight for): their due time
- * moves past the lease, so no other worker takes them while this one tries, and a worker that
- * dies leaves them due again when the lease runs out.
- * Locks: the deliveries' rows (FOR UPDATE SKIP LOCKED, so workers never wait on each other).
- * Index: webhook_deliveries_due, webhook_endpoints pkey.
+ * Takes up to `limit` due deliveries of enabled endpoints, at most `perEndpoint` in flight to one
+ * endpoint counting the `busy` ones this worker already holds: their due time moves past the
+ * lease, so no other worker takes them while this one tries, and a worker that dies leaves them
+ * due again when the lease runs out. Candidates are picked without locks (the oldest due of
+ * enabled endpoints not at their cap, at most the cap's remainder per endpoint), then only those
+ * are locked, skipping any another worker holds.
+ * Locks: the claimed deliveries' rows (FOR UPDATE SKIP LOCKED: workers never wait on each other).
+ * Index: webhook_deliveries_due, then pkeys.
  */
 export async function claimDueDeliveries(
   q: Queryable,
@@ -142,29 +144,36 @@ export async function claimDueDeliveries(
     owner: string;
     limit: number;
     perEndpoint: number;
-    skip: readonly string[];
-    only?: string;
+    /** Tries this worker has in flight, by endpoint. */
+    busy: ReadonlyMap<string, number>;
   },
 ): Promise<ClaimedDelivery[]> {
   return q.query<ClaimedDelivery>(
     `WITH due AS (
        SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
-       JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-       WHERE d.delivery_status = 'pending' AND d.next_attempt_at <= $1
-         AND NOT (d.endpoint_id = ANY($6::text[]))
-         AND ($7::text IS NULL OR d.id = $7)
-       ORDER BY d.next_attempt_at
-       LIMIT $4 * 4
-       FOR UPDATE OF d SKIP LOCKED
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+        WHERE d.delivery_status = 'pending' AND d.next_attempt_at <= $1
+          AND NOT (d.endpoint_id = ANY($8::text[]))
+        ORDER BY d.next_attempt_at
+        LIMIT $4 * 4
      ), picked AS (
-       SELECT id FROM (
-         SELECT id, next_attempt_at,
-           row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS n
-         FROM due
-       ) ranked WHERE n <= $5 ORDER BY next_attempt_at LIMIT $4
+       SELECT r.id FROM (
+         SELECT due.id, due.endpoint_id, due.next_attempt_at,
+                row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at) AS n
+           FROM due
+       ) r
+       LEFT JOIN unnest($6::text[], $7::int[]) AS f(endpoint_id, busy) USING (endpoint_id)
+       WHERE r.n + coalesce(f.busy, 0) <= $5
+       ORDER BY r.next_attempt_at LIMIT $4
+     ), locked AS (
+       SELECT d.id FROM webhook_deliveries d
+         JOIN picked USING (id)
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+        WHERE d.delivery_status = 'pending' AND d.next_attempt_at <= $1
+        FOR UPDATE OF d SKIP LOCKED
      )
      UPDATE webhook_deliveries d SET next_attempt_at = $2, lease_owner = $3
-     FROM picked WHERE d.id = picked.id
+     FROM locked WHERE d.id = locked.id
      RETURNING d.id, d.endpoint_id AS "endpointId", d.workspace_id AS "workspaceId", d.body,
        d.attempts, d.created_at AS "createdAt"`,
     [
@@ -173,8 +182,11 @@ export async function claimDueDeliveries(
       opts.owner,
       opts.limit,
       opts.perEndpoint,
-      opts.skip,
-      opts.only ?? null,
+      [...opts.busy.keys()],
+      [...opts.busy.values()],
+      // At their cap: left out of the candidates, so an endpoint's backlog cannot crowd out the
+      // others' deliveries.
+      [...opts.busy].filter(([, n]) => n >= opts.perEndpoint).map(([id]) => id),
     ],
   );
 }

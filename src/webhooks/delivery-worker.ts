@@ -4,7 +4,7 @@ import { openSecretBox, type SecretBox } from '../security/secret-box.js';
 import { type ClaimedDelivery, claimDueDeliveries } from '../storage/webhook-deliveries-repo.js';
 import { getSigningEndpoints } from '../storage/webhook-endpoints-repo.js';
 import { type TryResult, tryDelivery } from './delivery.js';
-import { WEBHOOK_TIMEOUT_MS } from './post.js';
+import { WEBHOOK_TIMEOUT_MS, type WebhookAgents, webhookAgents } from './post.js';
 import { webhookMetrics } from './webhook-metrics.js';
 
 // The delivery workers: every `outdial serve` and `outdial worker` runs one. Each claims due
@@ -29,14 +29,19 @@ export interface DeliveryWorkerOptions {
   pollMs?: number;
   /** Per-try timeout (default 10 s). */
   timeoutMs?: number;
+  /** Keep-alive connections to reuse (the worker loop's); none: a connection per try. */
+  agents?: WebhookAgents;
 }
+
+/** One try's result, with the endpoint it went to. */
+export type SentTry = TryResult & { endpointId: string };
 
 export interface DeliveryWorker {
   /** Waits for the tries in flight, then stops. */
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { concurrency: 32, perEndpoint: 4 };
+const DEFAULTS = { concurrency: 64, perEndpoint: 16 };
 
 /**
  * One pass: claims what is due (up to the free capacity) and starts each try; resolves with the
@@ -46,7 +51,7 @@ export async function claimAndSend(
   rt: Runtime,
   box: SecretBox,
   opts: DeliveryWorkerOptions & { inFlight?: Map<string, number>; limit: number },
-): Promise<Array<Promise<TryResult>>> {
+): Promise<Array<Promise<SentTry>>> {
   const perEndpoint = opts.perEndpoint ?? DEFAULTS.perEndpoint;
   // Never shorter than a try may take, so a live worker's delivery is not sent twice meanwhile.
   const leaseMs = opts.leaseMs ?? Math.max(rt.config.leaseMs, WEBHOOK_TIMEOUT_MS + 5_000);
@@ -59,7 +64,7 @@ export async function claimAndSend(
       owner: opts.owner,
       limit: opts.limit,
       perEndpoint,
-      skip: [...inFlight].filter(([, n]) => n >= perEndpoint).map(([id]) => id),
+      busy: inFlight,
     }),
   );
   if (claimed.length === 0) return [];
@@ -78,16 +83,18 @@ export async function claimAndSend(
     const run = tryDelivery(rt, box, d, endpoint, {
       owner: opts.owner,
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(opts.agents === undefined ? {} : { agents: opts.agents }),
     }).then(
-      (r) => {
+      (r): SentTry => {
         const result = r.delivered ? 'delivered' : r.retry ? 'retry' : 'failed';
         metrics.deliveries.inc({ result });
         metrics.latency.observe({ result }, r.durationMs / 1000);
-        return r;
+        return { ...r, endpointId: d.endpointId };
       },
-      (err: unknown) => {
+      (err: unknown): SentTry => {
         rt.log.warn({ err: String(err), deliveryId: d.id }, 'webhook delivery not recorded');
-        return { delivered: false, retry: true, durationMs: 0, error: String(err) } as TryResult;
+        const error = String(err);
+        return { delivered: false, retry: true, durationMs: 0, error, endpointId: d.endpointId };
       },
     );
     return [
@@ -104,7 +111,9 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
   const concurrency = opts.concurrency ?? DEFAULTS.concurrency;
   const pollMs = opts.pollMs ?? rt.config.pollMs;
   const inFlight = new Map<string, number>();
-  const running = new Set<Promise<TryResult>>();
+  const perEndpoint = opts.perEndpoint ?? DEFAULTS.perEndpoint;
+  const agents = opts.agents ?? webhookAgents(perEndpoint);
+  const running = new Set<Promise<SentTry>>();
   const stopping = new AbortController();
   let poke: AbortController = new AbortController();
 
@@ -118,12 +127,16 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
         box ??= await openSecretBox(rt.db, rt.config);
         const free = concurrency - running.size;
         const started =
-          box && free > 0 ? await claimAndSend(rt, box, { ...opts, inFlight, limit: free }) : [];
+          box && free > 0
+            ? await claimAndSend(rt, box, { ...opts, agents, inFlight, limit: free })
+            : [];
         for (const p of started) {
           running.add(p);
-          void p.finally(() => {
+          void p.then((r) => {
             running.delete(p);
-            poke.abort();
+            // Claim again once there is room for several at this endpoint: a claim per finished
+            // try would cost a transaction per delivery.
+            if ((inFlight.get(r.endpointId) ?? 0) <= perEndpoint / 2) poke.abort();
           });
         }
         // Claimed a full batch: there may be more due at once.
@@ -142,6 +155,8 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
       stopping.abort();
       await done;
       await Promise.allSettled([...running]);
+      agents.http.destroy();
+      agents.https.destroy();
     },
   };
 }

@@ -9,7 +9,7 @@ import {
   setWebhookFailingSince,
 } from '../storage/webhook-endpoints-repo.js';
 import { signingSecrets } from './endpoint-secret.js';
-import { postWebhook } from './post.js';
+import { postWebhook, type WebhookAgents } from './post.js';
 
 // One try of one claimed delivery: sign, POST, record the outcome under the claim. A 2xx is
 // delivered; anything else is retried on the §20 schedule, then failed. A 410 disables the
@@ -27,6 +27,7 @@ export interface TryResult {
 export interface TryOptions {
   owner: string;
   timeoutMs?: number;
+  agents?: WebhookAgents;
 }
 
 export async function tryDelivery(
@@ -57,6 +58,7 @@ export async function tryDelivery(
     },
     allowPrivate: rt.config.webhookAllowPrivate,
     ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+    ...(opts.agents === undefined ? {} : { agents: opts.agents }),
   });
   return record(rt, d, endpoint, opts, answer, started);
 }
@@ -76,31 +78,36 @@ async function record(
   const error =
     answer.error ??
     (delivered || answer.statusCode === undefined ? undefined : `HTTP ${answer.statusCode}`);
-  await rt.db.tx(async (q) => {
-    await recordDeliveryTry(q, {
-      id: d.id,
-      owner: opts.owner,
-      now,
-      delivered,
-      ...(answer.statusCode === undefined ? {} : { statusCode: answer.statusCode }),
-      ...(error === undefined ? {} : { error: error.slice(0, 500) }),
-      ...(retryAt === undefined ? {} : { retryAt }),
+  const outcome = {
+    id: d.id,
+    owner: opts.owner,
+    now,
+    delivered,
+    ...(answer.statusCode === undefined ? {} : { statusCode: answer.statusCode }),
+    ...(error === undefined ? {} : { error: error.slice(0, 500) }),
+    ...(retryAt === undefined ? {} : { retryAt }),
+  };
+  // The usual case, a healthy endpoint's success, is one statement and needs no transaction.
+  const endpointChanges = gone || !delivered || endpoint.failingSince !== undefined;
+  if (!endpointChanges) await recordDeliveryTry(rt.db, outcome);
+  else
+    await rt.db.tx(async (q) => {
+      await recordDeliveryTry(q, outcome);
+      if (gone) {
+        await disableWebhookEndpoint(q, endpoint.id, 'The endpoint answered 410 Gone', now);
+      } else if (delivered) {
+        if (endpoint.failingSince !== undefined) await setWebhookFailingSince(q, endpoint.id, null);
+      } else if (endpoint.failingSince === undefined) {
+        await setWebhookFailingSince(q, endpoint.id, now);
+      } else if (now - endpoint.failingSince >= WEBHOOK_FAILING_DISABLE_MS) {
+        await disableWebhookEndpoint(
+          q,
+          endpoint.id,
+          'Every delivery failed for 5 days; enable it again once it answers 2xx',
+          now,
+        );
+      }
     });
-    if (gone) {
-      await disableWebhookEndpoint(q, endpoint.id, 'The endpoint answered 410 Gone', now);
-    } else if (delivered) {
-      if (endpoint.failingSince !== undefined) await setWebhookFailingSince(q, endpoint.id, null);
-    } else if (endpoint.failingSince === undefined) {
-      await setWebhookFailingSince(q, endpoint.id, now);
-    } else if (now - endpoint.failingSince >= WEBHOOK_FAILING_DISABLE_MS) {
-      await disableWebhookEndpoint(
-        q,
-        endpoint.id,
-        'Every delivery failed for 5 days; enable it again once it answers 2xx',
-        now,
-      );
-    }
-  });
   return {
     delivered,
     retry: retryAt !== undefined,

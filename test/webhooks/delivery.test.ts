@@ -237,6 +237,28 @@ describeEachDb('webhook delivery', (backend) => {
     expect(inFlight.size).toBe(0);
   });
 
+  it("an endpoint's backlog at its cap does not crowd out another endpoint's deliveries", async () => {
+    const busy = await endpoint();
+    const other = await endpoint();
+    for (let i = 0; i < 40; i++) await queue(busy);
+    await h.clock.advance(1);
+    const later = await queue(other);
+    const gate: Array<() => void> = [];
+    rx.answer = (_r, _req, res) => gate.push(() => res.writeHead(200).end());
+    const inFlight = new Map<string, number>();
+    const opts = { owner: 'w1', limit: 5, perEndpoint: 2, inFlight };
+    const first = await claimAndSend(h.rt, box, opts);
+    expect(first).toHaveLength(2);
+    expect(inFlight.get(busy)).toBe(2);
+    const second = await claimAndSend(h.rt, box, opts);
+    expect(second).toHaveLength(1);
+    expect(inFlight.get(other)).toBe(1);
+    while (gate.length < 3) await new Promise((r) => setTimeout(r, 10));
+    expect(rx.received.map((r) => r.id)).toContain(later);
+    for (const open of gate.splice(0)) open();
+    await Promise.all([...first, ...second]);
+  });
+
   it('the worker loop sends what is due and counts it in /metrics', async () => {
     const wh = await endpoint();
     const ids = [await queue(wh), await queue(wh)];
