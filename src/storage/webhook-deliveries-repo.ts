@@ -151,9 +151,10 @@ export async function claimDueDeliveries(
   return q.query<ClaimedDelivery>(
     `WITH due AS (
        SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
-         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
         WHERE d.delivery_status = 'pending' AND d.next_attempt_at <= $1
           AND NOT (d.endpoint_id = ANY($8::text[]))
+          -- A hashed filter, not a join: the scan stays the due index's order, cut by LIMIT.
+          AND d.endpoint_id NOT IN (SELECT id FROM webhook_endpoints WHERE NOT enabled)
         ORDER BY d.next_attempt_at
         LIMIT $4 * 4
      ), picked AS (
@@ -256,5 +257,28 @@ export async function pendingDeliveriesByEndpoint(
   return q.query<{ endpointId: string; n: number }>(
     `SELECT endpoint_id AS "endpointId", count(*)::int AS n FROM webhook_deliveries
      WHERE delivery_status = 'pending' GROUP BY endpoint_id`,
+  );
+}
+
+/**
+ * Records deliveries delivered, in one statement, each only if its worker still holds it (see
+ * recordDeliveryTry). $1 ids, $2 owners, $3 status codes, $4 times. Row locks. Index: pkey.
+ */
+export async function recordDeliveredGroup(
+  q: Queryable,
+  group: ReadonlyArray<{ id: string; owner: string; statusCode: number; now: number }>,
+): Promise<void> {
+  await q.query(
+    `UPDATE webhook_deliveries d SET attempts = d.attempts + 1, delivery_status = 'delivered',
+       next_attempt_at = NULL, lease_owner = NULL, last_status_code = t.code, last_error = NULL,
+       delivered_at = t.at, finished_at = t.at
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[]) AS t(id, owner, code, at)
+     WHERE d.id = t.id AND d.lease_owner = t.owner AND d.delivery_status = 'pending'`,
+    [
+      group.map((g) => g.id),
+      group.map((g) => g.owner),
+      group.map((g) => g.statusCode),
+      group.map((g) => g.now),
+    ],
   );
 }

@@ -3,6 +3,7 @@ import { holdsSecretOutsideDatabase } from '../security/key-secret.js';
 import { openSecretBox, type SecretBox } from '../security/secret-box.js';
 import { type ClaimedDelivery, claimDueDeliveries } from '../storage/webhook-deliveries-repo.js';
 import { getSigningEndpoints } from '../storage/webhook-endpoints-repo.js';
+import { DeliveredRecorder } from './delivered-recorder.js';
 import { type TryResult, tryDelivery } from './delivery.js';
 import { WEBHOOK_TIMEOUT_MS, type WebhookAgents, webhookAgents } from './post.js';
 import { webhookMetrics } from './webhook-metrics.js';
@@ -31,6 +32,8 @@ export interface DeliveryWorkerOptions {
   timeoutMs?: number;
   /** Keep-alive connections to reuse (the worker loop's); none: a connection per try. */
   agents?: WebhookAgents;
+  /** Writes successes in groups (the worker loop's); none: each on its own. */
+  delivered?: DeliveredRecorder;
 }
 
 /** One try's result, with the endpoint it went to. */
@@ -84,6 +87,7 @@ export async function claimAndSend(
       owner: opts.owner,
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
       ...(opts.agents === undefined ? {} : { agents: opts.agents }),
+      ...(opts.delivered === undefined ? {} : { delivered: opts.delivered }),
     }).then(
       (r): SentTry => {
         const result = r.delivered ? 'delivered' : r.retry ? 'retry' : 'failed';
@@ -113,6 +117,7 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
   const inFlight = new Map<string, number>();
   const perEndpoint = opts.perEndpoint ?? DEFAULTS.perEndpoint;
   const agents = opts.agents ?? webhookAgents(perEndpoint);
+  const delivered = opts.delivered ?? new DeliveredRecorder(rt.db);
   const running = new Set<Promise<SentTry>>();
   const stopping = new AbortController();
   let poke: AbortController = new AbortController();
@@ -123,12 +128,14 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
     if (!holdsSecretOutsideDatabase(rt.config)) return;
     let box: SecretBox | undefined;
     while (!stopping.signal.aborted) {
+      // Before the claim: a try that finishes while it runs wakes the sleep below at once.
+      poke = new AbortController();
       try {
         box ??= await openSecretBox(rt.db, rt.config);
         const free = concurrency - running.size;
         const started =
           box && free > 0
-            ? await claimAndSend(rt, box, { ...opts, agents, inFlight, limit: free })
+            ? await claimAndSend(rt, box, { ...opts, agents, delivered, inFlight, limit: free })
             : [];
         for (const p of started) {
           running.add(p);
@@ -144,7 +151,6 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
       } catch (err) {
         rt.log.warn({ err: String(err) }, 'webhook delivery worker: claim failed');
       }
-      poke = new AbortController();
       const wake = AbortSignal.any([stopping.signal, poke.signal]);
       await rt.clock.sleep(pollMs, wake);
     }

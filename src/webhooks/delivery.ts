@@ -8,6 +8,7 @@ import {
   type SigningEndpoint,
   setWebhookFailingSince,
 } from '../storage/webhook-endpoints-repo.js';
+import type { DeliveredRecorder } from './delivered-recorder.js';
 import { signingSecrets } from './endpoint-secret.js';
 import { postWebhook, type WebhookAgents } from './post.js';
 
@@ -28,6 +29,8 @@ export interface TryOptions {
   owner: string;
   timeoutMs?: number;
   agents?: WebhookAgents;
+  /** Writes successes in groups (the worker loop's); none: each on its own. */
+  delivered?: DeliveredRecorder;
 }
 
 export async function tryDelivery(
@@ -89,7 +92,14 @@ async function record(
   };
   // The usual case, a healthy endpoint's success, is one statement and needs no transaction.
   const endpointChanges = gone || !delivered || endpoint.failingSince !== undefined;
-  if (!endpointChanges) await recordDeliveryTry(rt.db, outcome);
+  if (!endpointChanges && opts.delivered && answer.statusCode !== undefined) {
+    await opts.delivered.record({
+      id: d.id,
+      owner: opts.owner,
+      statusCode: answer.statusCode,
+      now,
+    });
+  } else if (!endpointChanges) await recordDeliveryTry(rt.db, outcome);
   else
     await rt.db.tx(async (q) => {
       await recordDeliveryTry(q, outcome);

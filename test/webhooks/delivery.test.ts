@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { openSecretBox, type SecretBox } from '../../src/security/secret-box.js';
 import { insertClaimedDelivery } from '../../src/storage/webhook-deliveries-repo.js';
+import { DeliveredRecorder } from '../../src/webhooks/delivered-recorder.js';
 import { claimAndSend, startDeliveryWorker } from '../../src/webhooks/delivery-worker.js';
 import { webhookMetrics } from '../../src/webhooks/webhook-metrics.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
@@ -257,6 +258,27 @@ describeEachDb('webhook delivery', (backend) => {
     expect(rx.received.map((r) => r.id)).toContain(later);
     for (const open of gate.splice(0)) open();
     await Promise.all([...first, ...second]);
+  });
+
+  it('successes written in one group keep the claim guard: a delivery requeued meanwhile stays pending', async () => {
+    const wh = await endpoint();
+    const kept = await queue(wh);
+    const requeued = await queue(wh);
+    const now = h.clock.now();
+    await t.db.query(
+      "UPDATE webhook_deliveries SET lease_owner = 'w9', next_attempt_at = $2 WHERE id = ANY($1)",
+      [[kept, requeued], now + 60_000],
+    );
+    await t.db.query(
+      'UPDATE webhook_deliveries SET lease_owner = NULL, next_attempt_at = $2 WHERE id = $1',
+      [requeued, now],
+    );
+    const recorder = new DeliveredRecorder(t.db);
+    await Promise.all(
+      [kept, requeued].map((id) => recorder.record({ id, owner: 'w9', statusCode: 200, now })),
+    );
+    expect(await deliveryOf(wh, kept)).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(await deliveryOf(wh, requeued)).toMatchObject({ status: 'pending', attempts: 0 });
   });
 
   it('the worker loop sends what is due and counts it in /metrics', async () => {
