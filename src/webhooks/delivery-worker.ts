@@ -83,7 +83,18 @@ export async function claimAndSend(
     // Deleted since the claim: its deliveries went with it.
     if (!endpoint) return [];
     inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
+    // The endpoint's slot is its receiver's: it is free once the receiver has answered, while
+    // the outcome is still being written (the delivery stays claimed until then).
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const n = (inFlight.get(d.endpointId) ?? 1) - 1;
+      if (n <= 0) inFlight.delete(d.endpointId);
+      else inFlight.set(d.endpointId, n);
+    };
     const run = tryDelivery(rt, box, d, endpoint, {
+      onAnswered: release,
       owner: opts.owner,
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
       ...(opts.agents === undefined ? {} : { agents: opts.agents }),
@@ -101,13 +112,7 @@ export async function claimAndSend(
         return { delivered: false, retry: true, durationMs: 0, error, endpointId: d.endpointId };
       },
     );
-    return [
-      run.finally(() => {
-        const n = (inFlight.get(d.endpointId) ?? 1) - 1;
-        if (n <= 0) inFlight.delete(d.endpointId);
-        else inFlight.set(d.endpointId, n);
-      }),
-    ];
+    return [run.finally(release)];
   });
 }
 

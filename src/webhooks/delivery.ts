@@ -20,9 +20,10 @@ export interface TryResult {
   statusCode?: number;
   error?: string;
   delivered: boolean;
+  /** From sending to the receiver's answer (or the error). */
+  durationMs: number;
   /** Not delivered, and to be tried again (false with `delivered` false: failed for good). */
   retry: boolean;
-  durationMs: number;
 }
 
 export interface TryOptions {
@@ -31,6 +32,8 @@ export interface TryOptions {
   agents?: WebhookAgents;
   /** Writes successes in groups (the worker loop's); none: each on its own. */
   delivered?: DeliveredRecorder;
+  /** Called once the receiver has answered (or failed to), before the outcome is written. */
+  onAnswered?: () => void;
 }
 
 export async function tryDelivery(
@@ -49,7 +52,7 @@ export async function tryDelivery(
   } catch (err) {
     // A secret that does not open (sealed under another deployment secret): nothing can be sent.
     rt.log.error({ endpointId: endpoint.id, err: String(err) }, 'webhook secret does not open');
-    return record(rt, d, endpoint, opts, { error: 'Signing secret unavailable' }, started);
+    return record(rt, d, endpoint, opts, { error: 'Signing secret unavailable' }, 0);
   }
   const answer = await postWebhook({
     url: endpoint.url,
@@ -63,7 +66,9 @@ export async function tryDelivery(
     ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
     ...(opts.agents === undefined ? {} : { agents: opts.agents }),
   });
-  return record(rt, d, endpoint, opts, answer, started);
+  const durationMs = performance.now() - started;
+  opts.onAnswered?.();
+  return record(rt, d, endpoint, opts, answer, durationMs);
 }
 
 async function record(
@@ -72,7 +77,7 @@ async function record(
   endpoint: SigningEndpoint,
   opts: TryOptions,
   answer: { statusCode?: number; error?: string },
-  started: number,
+  durationMs: number,
 ): Promise<TryResult> {
   const now = rt.clock.now();
   const delivered = answer.statusCode !== undefined && isDelivered(answer.statusCode);
@@ -121,7 +126,7 @@ async function record(
   return {
     delivered,
     retry: retryAt !== undefined,
-    durationMs: performance.now() - started,
+    durationMs,
     ...(answer.statusCode === undefined ? {} : { statusCode: answer.statusCode }),
     ...(error === undefined ? {} : { error }),
   };
