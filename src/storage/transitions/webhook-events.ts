@@ -44,6 +44,40 @@ export interface BatchEvent {
   workspaceId: string;
 }
 
+/**
+ * A batch's CSV header never changes once it is stored, so each process keeps the recent ones:
+ * the call events of a busy batch then cost no read of its row. Bounded; the oldest go first.
+ */
+const COLUMNS_CACHE_MAX = 1_000;
+const columnsCache = new Map<string, string[]>();
+
+/** $1 batch ids (those not cached). No locks. Index: batches pkey. */
+async function batchColumns(
+  q: Queryable,
+  batchIds: Iterable<string>,
+): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const missing: string[] = [];
+  for (const id of new Set(batchIds)) {
+    const cached = columnsCache.get(id);
+    if (cached) out.set(id, cached);
+    else missing.push(id);
+  }
+  if (missing.length === 0) return out;
+  const rows = await q.query<{ id: string; columns: string[] }>(
+    'SELECT id, columns FROM batches WHERE id = ANY($1::text[])',
+    [missing],
+  );
+  for (const r of rows) {
+    out.set(r.id, r.columns);
+    if (columnsCache.size >= COLUMNS_CACHE_MAX) {
+      columnsCache.delete(columnsCache.keys().next().value as string);
+    }
+    columnsCache.set(r.id, r.columns);
+  }
+  return out;
+}
+
 interface Subscriber {
   id: string;
   events: string[];
@@ -151,10 +185,9 @@ export async function emitCallEvents(
   const calls = new Map(
     (await findCallsByIds(q, [...new Set(due.map((e) => e.callId))])).map((c) => [c.id, c]),
   );
-  const batches = new Map(
-    (await findBatchesByIds(q, [...new Set([...calls.values()].map((c) => c.batchId))])).map(
-      (b) => [b.id, b],
-    ),
+  const columns = await batchColumns(
+    q,
+    [...calls.values()].map((c) => c.batchId),
   );
   const attemptIds = due.flatMap((e) => (e.attemptId === undefined ? [] : [e.attemptId]));
   const attempts = new Map(
@@ -178,11 +211,11 @@ export async function emitCallEvents(
   const messages: Message[] = [];
   for (const e of due) {
     const call = calls.get(e.callId);
-    const batch = call && batches.get(call.batchId);
-    if (!call || !batch) continue;
+    const cols = call && columns.get(call.batchId);
+    if (!call || !cols) continue;
     const a = e.attemptId === undefined ? undefined : attempts.get(e.attemptId);
     const data = {
-      ...presentCallDetail(call, batch.columns),
+      ...presentCallDetail(call, cols),
       batchId: call.batchId,
       ...(a === undefined
         ? {}
