@@ -6,6 +6,12 @@ import { onCleanup, trackChild } from './cleanup.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
+/**
+ * Every child of a run holds this deployment secret from its first start, so webhook secrets can
+ * be sealed (the webhook figures) and every process agrees on it.
+ */
+export const BENCH_KEY_SECRET = 'outdial-bench-key-secret-0123456789abcdef';
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -25,7 +31,7 @@ function childEnv(extra) {
       delete env[k];
     }
   }
-  return { ...env, ...extra };
+  return { ...env, OUTDIAL_KEY_SECRET: BENCH_KEY_SECRET, ...extra };
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -28,14 +28,14 @@ export function workerEnvironment(url) {
   };
 }
 
-async function startWorkers(url, count) {
+async function startWorkers(url, count, extraEnv = {}) {
   const workers = [];
   for (let i = 0; i < count; i++) {
     workers.push(
       await startNodeWorker({
         label: `outdial worker ${i + 1}`,
         args: ['bin/outdial.js', 'worker'],
-        env: workerEnvironment(url),
+        env: { ...workerEnvironment(url), ...extraEnv },
         ready: /Outdial worker running/,
       }),
     );
@@ -88,8 +88,9 @@ export async function runDispatch({
   calls,
   pollMs,
   alongside,
+  env,
 }) {
-  const workers = await startWorkers(url, count);
+  const workers = await startWorkers(url, count, env);
   let batchId;
   try {
     // Started, reaped, subscribed, and their first claim found nothing.

@@ -1,12 +1,14 @@
 // Figures `dispatch_baseline`, `dispatch_1w`, `dispatch_3w` and `dispatch_memory`: calls/s through
 // claim → instant simulated call → finish with 1 and 3 `outdial worker` processes on PostgreSQL,
 // against graphile-worker running as many no-op jobs on the same server in the same run; and the
-// peak RSS of the single worker during its run.
+// peak RSS of the single worker during its run. Then `dispatch_with_webhooks` and
+// `webhook_delivery`: the single-worker run again with a webhook endpoint taking every event.
 import { openDatabase } from '../dist/storage/open-database.js';
 import { runGraphileBaseline } from './dispatch-baseline.js';
 import { runDispatch } from './dispatch-run.js';
 import { benchSessionUrl, createDispatchWorkspace } from './dispatch-setup.js';
 import { emitFigure, note } from './figures.js';
+import { addEndpoint, removeEndpoint, startReceiver, untilDelivered } from './webhooks.js';
 
 const POLL_MS = 10;
 
@@ -46,6 +48,44 @@ export async function runDispatchBench({ quick, database }) {
       unit: 'calls/s',
       baseline: baseline.jobsPerSecond,
     });
+
+    // The same single-worker run with an endpoint taking every event (about two per call), sent
+    // by the worker's own delivery loop to a local receiver that answers at once.
+    const receiver = await startReceiver();
+    const endpointId = await addEndpoint(db, workspace.workspaceId, receiver.url);
+    try {
+      const hooked = await runDispatch({
+        ...common,
+        label: 'dispatch_with_webhooks',
+        workers: 1,
+        env: { OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true' },
+        alongside: async (settled) => {
+          const started = performance.now();
+          await settled;
+          return untilDelivered(db, endpointId, started, POLL_MS);
+        },
+      });
+      emitFigure({
+        bench: 'dispatch_with_webhooks',
+        value: hooked.callsPerSecond,
+        unit: 'calls/s',
+        baseline: one.callsPerSecond,
+      });
+      const { delivered, seconds } = hooked.alongside;
+      note(
+        `webhook_delivery: ${delivered} events delivered in ${seconds.toFixed(2)} s from the commit ` +
+          `(receiver saw ${receiver.received()} requests)`,
+      );
+      emitFigure({
+        bench: 'webhook_delivery',
+        value: delivered / seconds,
+        unit: 'events/s',
+        baseline: one.callsPerSecond,
+      });
+    } finally {
+      await removeEndpoint(db, endpointId);
+      await receiver.close();
+    }
   } finally {
     await db.close();
   }

@@ -24,7 +24,14 @@ const BENCHES = [
   },
   {
     name: 'dispatch',
-    figures: ['dispatch_baseline', 'dispatch_1w', 'dispatch_3w', 'dispatch_memory'],
+    figures: [
+      'dispatch_baseline',
+      'dispatch_1w',
+      'dispatch_3w',
+      'dispatch_memory',
+      'dispatch_with_webhooks',
+      'webhook_delivery',
+    ],
     run: runDispatchBench,
   },
   { name: 'dispatch_embedded', figures: ['dispatch_embedded'], run: runDispatchEmbedded },

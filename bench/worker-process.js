@@ -1,7 +1,7 @@
 // Worker processes (no HTTP port to probe): started as a user starts them, ready once they print
 // a line that says so, killed when the run ends however it ends.
 import { spawn } from 'node:child_process';
-import { ROOT, supervise } from './child-process.js';
+import { BENCH_KEY_SECRET, ROOT, supervise } from './child-process.js';
 import { trackChild } from './cleanup.js';
 
 /** Our environment minus anything that would change the child's database or identity. */
@@ -12,7 +12,7 @@ function workerEnv(extra) {
       delete env[k];
     }
   }
-  return { ...env, ...extra };
+  return { ...env, OUTDIAL_KEY_SECRET: BENCH_KEY_SECRET, ...extra };
 }
 
 /**

@@ -74,6 +74,10 @@ export interface Config {
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
   bootstrap: { workspaceId?: string; apiKey?: string; agentId?: string };
+  /** Webhooks may target loopback, private and link-local addresses (tests, private networks). */
+  webhookAllowPrivate: boolean;
+  /** Days a finished webhook delivery is kept in the log before maintenance removes it. */
+  webhookRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -254,5 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     ...optional('metricsToken', env['OUTDIAL_METRICS_TOKEN'] || undefined),
     bootstrap,
+    webhookAllowPrivate: env['OUTDIAL_WEBHOOK_ALLOW_PRIVATE']?.trim() === 'true',
+    webhookRetentionDays: int(env, 'OUTDIAL_WEBHOOK_RETENTION_DAYS', 30, 1),
   };
 }

@@ -11,7 +11,6 @@ import {
   cancelWaitingCallsOfBatch,
   cancelWaitingCallsOfPhone,
   markBatchCancelled,
-  stampCancelledBatchComplete,
 } from '../storage/transitions/cancel.js';
 
 // Contract §6–§8. Each cancel is one transaction (retried whole on a deadlock or serialization
@@ -60,8 +59,6 @@ export function cancelBatch(
       if (status === 'failed') throw conflict('Batch already failed');
     }
     const p = await readProgress(q, batchId);
-    // Exact: this transaction holds every active call of the batch (cancelWaitingCallsOfBatch).
-    if (p.active === 0) await stampCancelledBatchComplete(q, batchId, now);
     return {
       batchId,
       status: 'cancelled',

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { engineMetrics } from '../engine/engine-metrics.js';
 import { METRICS_UNAUTHORIZED, metricsAllowed, processMetrics } from '../http/metrics.js';
 import type { Runtime } from '../runtime.js';
+import { webhookMetrics } from '../webhooks/webhook-metrics.js';
 
 // `outdial worker` has no API port, yet its engines are what dial: this small listener gives
 // Prometheus their metrics (and a liveness probe) on OUTDIAL_METRICS_PORT. Plain node:http keeps
@@ -25,9 +26,13 @@ export async function startMetricsServer(rt: Runtime, port: number): Promise<Ser
       return;
     }
     const registry = engineMetrics(rt).registry;
-    Promise.all([registry.metrics(), processMetrics().metrics()])
-      .then(([engine, proc]) => {
-        res.writeHead(200, { 'content-type': registry.contentType }).end(engine + proc);
+    Promise.all([
+      registry.metrics(),
+      webhookMetrics(rt).registry.metrics(),
+      processMetrics().metrics(),
+    ])
+      .then(([engine, webhooks, proc]) => {
+        res.writeHead(200, { 'content-type': registry.contentType }).end(engine + webhooks + proc);
       })
       .catch((err) => {
         rt.log.warn({ err }, 'metrics: could not render');

@@ -7,6 +7,7 @@ import { buildApp } from '../http/app.js';
 import { resolveKeySecret } from '../security/key-secret.js';
 import { DatabaseFailedError } from '../storage/db.js';
 import { watchDiskSpace } from '../storage/disk-space.js';
+import { startDeliveryWorker } from '../webhooks/delivery-worker.js';
 import { type AdminSocket, serveAdminSocket } from './admin-socket-server.js';
 import { bootstrap, firstRunBanner } from './bootstrap.js';
 import {
@@ -136,6 +137,11 @@ async function start(
       await startEngine(rt, { workerId: newId('key', rt.clock.now()).replace('key_', 'wrk_') }),
     );
   }
+  // Webhooks go out wherever calls are dispatched, on a loop of their own.
+  const webhooks =
+    opts.workers > 0
+      ? startDeliveryWorker(rt, { owner: newId('key', rt.clock.now()).replace('key_', 'whw_') })
+      : undefined;
 
   const { app, metricsServer, adminSocket } = l;
   const apiPort = app ? portOf(app.server) : undefined;
@@ -169,7 +175,7 @@ async function start(
     async () => {
       // Stop taking requests first, then let the calls in progress end, then close the database.
       await closeListeners();
-      await Promise.all(engines.map((e) => e.stop(config.shutdownGraceMs)));
+      await Promise.all([...engines.map((e) => e.stop(config.shutdownGraceMs)), webhooks?.stop()]);
       await rt.db.close();
     },
     {

@@ -132,6 +132,7 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
       workspaceId: ws.id,
       workerId: opts.workerId,
       leaseMs: rt.config.leaseMs,
+      now,
       starts: plan.starts.map((s) => ({
         ...refOf(byBatch.get(s.batchId)!, s.callId, newId('att', now)),
         startedAt: s.startedAt,

@@ -6,6 +6,7 @@ import { engineMetrics } from '../engine/engine-metrics.js';
 import type { Runtime } from '../runtime.js';
 import { readDiskSpace } from '../storage/disk-space.js';
 import { activeCallsByWorkspace, liveCallCountsByWorkspace } from '../storage/metrics-repo.js';
+import { webhookMetrics } from '../webhooks/webhook-metrics.js';
 
 // Prometheus metrics. Each app has its own registry (tests build many apps in one process); the
 // process metrics (CPU, memory, event loop, GC) describe the process, not an app, so they live in
@@ -145,6 +146,7 @@ export function installMetrics(app: FastifyInstance, rt: Runtime): void {
     const text =
       (await registry.metrics()) +
       (await engineMetrics(rt).registry.metrics()) +
+      (await webhookMetrics(rt).registry.metrics()) +
       (await processMetrics().metrics());
     return reply.type(registry.contentType).send(text);
   });

@@ -110,3 +110,15 @@ export async function recentTerminalCalls(
     ...(r.error === null ? {} : { error: r.error }),
   }));
 }
+
+/** Batches by id, whatever their workspace. $1 batch ids. No locks. Index: batches pkey. */
+export async function findBatchesByIds(q: Queryable, ids: readonly string[]): Promise<Batch[]> {
+  if (ids.length === 0) return [];
+  const rows = await q.query<BatchRow>(
+    `SELECT id, workspace_id, agent_id, name, status, total_calls, columns, config, scheduled_at,
+            created_at, start_time, completed_time
+       FROM batches WHERE id = ANY($1::text[])`,
+    [ids],
+  );
+  return rows.map(toBatch);
+}

@@ -152,3 +152,15 @@ export async function findBatchCall(
   );
   return rows[0] && toCall(rows[0]);
 }
+
+/**
+ * Calls by id, whatever their batch (webhook events of a transition, which holds their rows).
+ * $1 call ids. No locks. Index: calls primary key.
+ */
+export async function findCallsByIds(q: Queryable, ids: readonly string[]): Promise<CallRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await q.query<CallRow>(`SELECT ${COLUMNS} FROM calls WHERE id = ANY($1::text[])`, [
+    ids,
+  ]);
+  return rows.map(toCall);
+}

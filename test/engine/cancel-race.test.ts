@@ -270,6 +270,7 @@ function gate() {
         workspaceId: a.workspaceId,
         workerId: 'wrk_test',
         leaseMs: 60_000,
+        now,
         starts: [
           {
             callId: first,

@@ -490,6 +490,85 @@ const MATRIX: Record<string, Probe[]> = {
       status: 400,
     },
   ],
+  'POST /webhooks': [
+    {
+      what: "a body naming B's endpoint and workspace: A's own create, refused here for want of a key",
+      call: (t) => ({
+        method: 'POST',
+        path: '/webhooks',
+        json: { url: 'https://aurora.example/hooks', events: ['*'], id: t.webhook },
+      }),
+      status: 409,
+      check: (res) => expect(res.json().error).toBe('No encryption key'),
+    },
+  ],
+  'GET /webhooks': [
+    {
+      what: "lists A's endpoints only",
+      call: () => ({ method: 'GET', path: '/webhooks' }),
+      status: 200,
+      check: (res) => expect(res.json().webhooks).toEqual([]),
+    },
+  ],
+  'GET /webhooks/:webhookId': [
+    {
+      what: "B's endpoint",
+      call: (t) => ({ method: 'GET', path: `/webhooks/${t.webhook}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'PATCH /webhooks/:webhookId': [
+    {
+      what: "B's endpoint",
+      call: (t) => ({ method: 'PATCH', path: `/webhooks/${t.webhook}`, json: { enabled: false } }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'DELETE /webhooks/:webhookId': [
+    {
+      what: "B's endpoint",
+      call: (t) => ({ method: 'DELETE', path: `/webhooks/${t.webhook}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'POST /webhooks/:webhookId/rotate-secret': [
+    {
+      what: "B's endpoint",
+      call: (t) => ({ method: 'POST', path: `/webhooks/${t.webhook}/rotate-secret` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'POST /webhooks/:webhookId/test': [
+    {
+      what: "B's endpoint",
+      call: (t) => ({ method: 'POST', path: `/webhooks/${t.webhook}/test` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'GET /webhooks/:webhookId/deliveries': [
+    {
+      what: "B's endpoint",
+      call: (t) => ({ method: 'GET', path: `/webhooks/${t.webhook}/deliveries` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'POST /webhooks/:webhookId/deliveries/:deliveryId/redeliver': [
+    {
+      what: "B's endpoint and delivery",
+      call: (t) => ({
+        method: 'POST',
+        path: `/webhooks/${t.webhook}/deliveries/${t.delivery}/redeliver`,
+      }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
 };
 
 const isPublic = (url: string) =>

@@ -2,6 +2,8 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { listApiKeys } from '../../src/storage/api-keys-repo.js';
+import { insertClaimedDelivery } from '../../src/storage/webhook-deliveries-repo.js';
+import { insertWebhookEndpoint } from '../../src/storage/webhook-endpoints-repo.js';
 import { attemptIdOf, insertBatch } from '../support/batch-fixtures.js';
 import type { TestDb } from '../support/databases.js';
 import { multipart, seedTenant, type Tenant, type TestApp } from '../support/http.js';
@@ -43,6 +45,10 @@ export interface Target {
   idemKey: string;
   /** The Idempotency-Key cancelledBatch was created with. */
   otherIdemKey: string;
+  /** A webhook endpoint. */
+  webhook: string;
+  /** A delivery to it. */
+  delivery: string;
 }
 
 /** A's own ids, for probes that mix A's batch with B's job or number. */
@@ -97,6 +103,36 @@ const B_AGENT = {
   fromNumber: '+15005550177',
   variables: ['bravo_loyalty_tier'],
 };
+
+const B_WEBHOOK_URL = 'https://hooks.borealis-bank.example/outdial';
+
+/**
+ * B's webhook endpoint and one delivery to it, written to the tables: the API stores webhook
+ * secrets only when it can seal them under a key outside the database, which this app has not.
+ */
+async function seedWebhook(t: TestDb, workspaceId: string, now: number) {
+  const endpoint = await insertWebhookEndpoint(t.db, {
+    id: newId('wh', now),
+    workspaceId,
+    url: B_WEBHOOK_URL,
+    events: ['*'],
+    description: 'Borealis CRM hook',
+    secretSealed: 'v1.none.none.none',
+    now,
+  });
+  const delivery = newId('msg', now);
+  await insertClaimedDelivery(t.db, {
+    id: delivery,
+    endpointId: endpoint.id,
+    workspaceId,
+    eventType: 'webhook.test',
+    body: '{"type":"webhook.test"}',
+    now,
+    owner: 'tenant-world',
+    leaseUntil: now,
+  });
+  return { webhook: endpoint.id, delivery };
+}
 
 /** Builds workspaces A and B (names distinctive too) and B's data; returns what the matrix needs. */
 export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
@@ -264,6 +300,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     activePhone: B_PHONES.processing[0]!,
     idemKey,
     otherIdemKey,
+    ...(await seedWebhook(t, b.workspaceId, now)),
   };
   const never: Target = {
     workspace: newId('ws', now),
@@ -281,6 +318,8 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     activePhone: '+15005550992',
     idemKey: 'never-used-idempotency-key-1',
     otherIdemKey: 'never-used-idempotency-key-2',
+    webhook: newId('wh', now),
+    delivery: newId('msg', now),
   };
   const [bKey] = await listApiKeys(t.db, b.workspaceId);
   const bStrings = [
@@ -321,6 +360,8 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     'titanium-b',
     'obsidian-b',
     'graphite-b',
+    B_WEBHOOK_URL,
+    'Borealis CRM hook',
   ];
   return {
     a,
@@ -346,6 +387,9 @@ export async function snapshotOf(h: TestApp, tenant: Tenant, ids: Target): Promi
     workspace: await get('/v1/api/workspace'),
     agents: await get('/v1/api/agents'),
     batches: await get('/v1/api/batch-calls?limit=100'),
+    webhooks: await get('/v1/api/webhooks'),
+    [ids.webhook]: await get(`/v1/api/webhooks/${ids.webhook}`),
+    deliveries: await get(`/v1/api/webhooks/${ids.webhook}/deliveries`),
   };
   for (const id of [ids.agentInUse, ids.idleAgent, ids.deletedAgent]) {
     out[id] = await get(`/v1/api/agents/${id}`);

@@ -5,6 +5,7 @@
 // and leave the target as it was.
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/domain/ids.js';
 import type { Db } from '../../src/storage/db.js';
 import { DumpFormatError, dumpLines } from '../../src/storage/dump-format.js';
 import {
@@ -15,6 +16,7 @@ import {
   quoteIdent,
   TargetNotEmptyError,
 } from '../../src/storage/dump-repo.js';
+import { insertWebhookEndpoint } from '../../src/storage/webhook-endpoints-repo.js';
 import { type Harness, harness, T0 } from '../engine/harness.js';
 import {
   type Backend,
@@ -214,6 +216,17 @@ async function seed(h: Harness): Promise<{ batches: string[] }> {
       json,
     );
 
+    // A webhook endpoint of A's, so the batches' events leave delivery rows (its secret as
+    // stored: sealed, the dump carries it as it is).
+    await insertWebhookEndpoint(h.db, {
+      id: newId('wh', T0),
+      workspaceId: a.workspaceId,
+      url: 'https://hooks.example/outdial',
+      events: ['call.completed', 'batch.completed'],
+      description: 'CRM, "quoted"',
+      secretSealed: 'v1.keyid.iv.body',
+      now: T0,
+    });
     await h.start();
     const batches = [jsonBatch.batchId, csvBatch.batchId];
     await h.clock.runUntil(async () => {

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../../runtime.js';
 import { activeCallCounts, listBatchesPage } from '../../storage/batch-list-repo.js';
-import { isBatchComplete } from '../presenters/batch-progress.js';
+import { isBatchComplete } from '../../storage/views/batch-view.js';
 import {
   CALLS_LIMIT_DEFAULT,
   CALLS_LIMIT_MAX,

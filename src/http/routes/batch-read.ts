@@ -10,13 +10,17 @@ import { findWorkspaceBatch, recentTerminalCalls } from '../../storage/batch-rea
 import { listCallAttempts } from '../../storage/call-attempts-read-repo.js';
 import { countCalls, findBatchCall, listCallsPage } from '../../storage/calls-read-repo.js';
 import { readProgress } from '../../storage/progress-repo.js';
-import { BatchColumnsCache } from '../batch-columns-cache.js';
 import {
   presentBatchProgress,
   presentBatchStatus,
   RECENT_CALLS_LIMIT,
-} from '../presenters/batch-progress.js';
-import { presentAttempt, presentCallDetail, presentCallItem } from '../presenters/call-view.js';
+} from '../../storage/views/batch-view.js';
+import {
+  presentAttempt,
+  presentCallDetail,
+  presentCallItem,
+} from '../../storage/views/call-view.js';
+import { BatchColumnsCache } from '../batch-columns-cache.js';
 import {
   CALLS_LIMIT_DEFAULT,
   CALLS_LIMIT_MAX,

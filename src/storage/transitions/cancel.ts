@@ -1,8 +1,9 @@
 import { BATCH_CANCELLED_ERROR, CALL_CANCELLED_ERROR } from '../../domain/call-state.js';
 import type { Queryable } from '../db.js';
-import { addProgress } from '../progress-repo.js';
+import { addProgress, readProgress } from '../progress-repo.js';
 import { completeBatchIfDone } from './completion.js';
 import { guard, target } from './table.js';
+import { emitBatchEvents, emitCallEvents, wantsEvent } from './webhook-events.js';
 
 // Cancels (contract §6–§8): waiting → cancelled, never active → cancelled. Every UPDATE re-checks
 // the guard; under READ COMMITTED a row a claim holds is waited for and then re-checked, so a
@@ -14,6 +15,18 @@ const CANCEL_SET = `state = ${target('cancelCall')}, terminal_at = $2::bigint, e
   end_time = CASE WHEN attempts > 0 THEN $2::bigint END, current_attempt_id = NULL`;
 
 const WAITING = guard('cancelCall', 'state');
+
+const cancelledEvents = (rows: ReadonlyArray<{ id: string }>, workspaceId: string) =>
+  rows.map((r) => ({ type: 'call.cancelled' as const, callId: r.id, workspaceId }));
+
+/** $1 batch id. No locks. Index: batches pkey. */
+async function workspaceOfBatch(q: Queryable, batchId: string): Promise<string | undefined> {
+  const rows = await q.query<{ workspace_id: string }>(
+    'SELECT workspace_id FROM batches WHERE id = $1',
+    [batchId],
+  );
+  return rows[0]?.workspace_id;
+}
 
 async function counted(
   q: Queryable,
@@ -48,15 +61,28 @@ export async function cancelWaitingCallsOfBatch(
   now: number,
   laterNow: () => number,
 ): Promise<number> {
-  const [first] = await q.query<{ n: number }>(
-    `WITH done AS (
-       UPDATE calls SET ${CANCEL_SET}
-        WHERE batch_id = $1 AND ${WAITING}
-        RETURNING 1)
-     SELECT count(*)::int AS n FROM done`,
-    [batchId, now, BATCH_CANCELLED_ERROR],
-  );
-  let n = first!.n;
+  const workspaceId = await workspaceOfBatch(q, batchId);
+  // The ids travel only when an endpoint of the workspace takes call.cancelled.
+  const events = workspaceId !== undefined && (await wantsEvent(q, workspaceId, 'call.cancelled'));
+  let n: number;
+  if (events) {
+    const ids = await q.query<{ id: string }>(
+      `UPDATE calls SET ${CANCEL_SET} WHERE batch_id = $1 AND ${WAITING} RETURNING id`,
+      [batchId, now, BATCH_CANCELLED_ERROR],
+    );
+    n = ids.length;
+    await emitCallEvents(q, cancelledEvents(ids, workspaceId), now);
+  } else {
+    const [first] = await q.query<{ n: number }>(
+      `WITH done AS (
+         UPDATE calls SET ${CANCEL_SET}
+          WHERE batch_id = $1 AND ${WAITING}
+          RETURNING 1)
+       SELECT count(*)::int AS n FROM done`,
+      [batchId, now, BATCH_CANCELLED_ERROR],
+    );
+    n = first!.n;
+  }
   const unfinished = await q.query<{ id: string; state: string }>(
     `SELECT id, state FROM calls
       WHERE batch_id = $1 AND state IN ('waiting', 'active')
@@ -66,18 +92,23 @@ export async function cancelWaitingCallsOfBatch(
   );
   const late = unfinished.filter((c) => c.state === 'waiting').map((c) => c.id);
   if (late.length > 0) {
-    const rows = await q.query(
+    const at = Math.max(now, laterNow());
+    const rows = await q.query<{ id: string }>(
       `UPDATE calls SET ${CANCEL_SET} WHERE id = ANY($1::text[]) AND ${WAITING} RETURNING id`,
-      [late, Math.max(now, laterNow()), BATCH_CANCELLED_ERROR],
+      [late, at, BATCH_CANCELLED_ERROR],
     );
     n += rows.length;
+    if (workspaceId !== undefined) {
+      await emitCallEvents(q, cancelledEvents(rows, workspaceId), at);
+    }
   }
   // The batch's own status changes next (markBatchCancelled), which decides its completion.
   return counted(q, batchId, n, now, false);
 }
 
 /**
- * queued/processing → cancelled. False when the batch was already cancelled, completed or failed
+ * queued/processing → cancelled, complete at once when none of its calls is active; its
+ * batch.cancelled event then carries that completedTime. False when the batch was already cancelled, completed or failed
  * (the caller reads which). $1 batch id, $2 now. Locks: the batches row (last in the lock order).
  */
 export async function markBatchCancelled(
@@ -85,13 +116,20 @@ export async function markBatchCancelled(
   batchId: string,
   now: number,
 ): Promise<boolean> {
-  const rows = await q.query(
+  const rows = await q.query<{ workspace_id: string }>(
     `UPDATE batches SET status = ${target('cancelBatch')}, cancelled_at = $2
       WHERE id = $1 AND ${guard('cancelBatch', 'status')}
-      RETURNING 1`,
+      RETURNING workspace_id`,
     [batchId, now],
   );
-  return rows.length > 0;
+  const ws = rows[0]?.workspace_id;
+  if (ws === undefined) return false;
+  // Exact: the cancel holds every active call of the batch (cancelWaitingCallsOfBatch).
+  if ((await readProgress(q, batchId)).active === 0) {
+    await stampCancelledBatchComplete(q, batchId, now);
+  }
+  await emitBatchEvents(q, [{ type: 'batch.cancelled', batchId, workspaceId: ws }], now);
+  return true;
 }
 
 /**
@@ -126,12 +164,13 @@ export async function cancelWaitingCall(
   scope: { workspaceId: string; batchId: string; callId: string },
   now: number,
 ): Promise<boolean> {
-  const rows = await q.query(
+  const rows = await q.query<{ id: string }>(
     `UPDATE calls SET ${CANCEL_SET}
       WHERE id = $1 AND batch_id = $4 AND workspace_id = $5 AND ${WAITING}
-      RETURNING 1`,
+      RETURNING id`,
     [scope.callId, now, CALL_CANCELLED_ERROR, scope.batchId, scope.workspaceId],
   );
+  await emitCallEvents(q, cancelledEvents(rows, scope.workspaceId), now);
   return (await counted(q, scope.batchId, rows.length, now, true)) > 0;
 }
 
@@ -146,11 +185,13 @@ export async function cancelWaitingCallsOfPhone(
   phone: string,
   now: number,
 ): Promise<number> {
-  const rows = await q.query(
+  const rows = await q.query<{ id: string; workspace_id: string }>(
     `UPDATE calls SET ${CANCEL_SET}
       WHERE batch_id = $1 AND phone_number = $4 AND ${WAITING}
-      RETURNING 1`,
+      RETURNING id, workspace_id`,
     [batchId, now, CALL_CANCELLED_ERROR, phone],
   );
+  const ws = rows[0]?.workspace_id;
+  if (ws !== undefined) await emitCallEvents(q, cancelledEvents(rows, ws), now);
   return counted(q, batchId, rows.length, now, true);
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db.js';
 import { addProgress } from '../progress-repo.js';
 import { guard, target } from './table.js';
+import { emitBatchEvents } from './webhook-events.js';
 
 // The writes of a claim: waiting → active for each call that starts, its attempt row written as
 // claimed under the worker's lease, the progress deltas, and queued → processing for a batch's
@@ -53,11 +54,18 @@ const START_BATCHES = `
   UPDATE batches b SET status = ${target('startBatch')},
          start_time = COALESCE(b.start_time, t.started)
     FROM unnest($1::text[], $2::bigint[]) AS t(id, started)
-   WHERE b.id = t.id AND ${guard('startBatch', 'b.status')}`;
+   WHERE b.id = t.id AND ${guard('startBatch', 'b.status')}
+  RETURNING b.id`;
 
 export async function startAttempts(
   q: Queryable,
-  opts: { workspaceId: string; workerId: string; leaseMs: number; starts: readonly AttemptStart[] },
+  opts: {
+    workspaceId: string;
+    workerId: string;
+    leaseMs: number;
+    starts: readonly AttemptStart[];
+    now: number;
+  },
 ): Promise<StartedAttempt[]> {
   if (opts.starts.length === 0) return [];
   const rows = await q.query<{ id: string; attempts: number }>(ACTIVATE, [
@@ -95,6 +103,14 @@ export async function startAttempts(
     [...perBatch].map(([batchId, b]) => ({ batchId, delta: { waiting: -b.n, active: b.n } })),
   );
   const batches = [...perBatch].sort(([a], [b]) => (a < b ? -1 : 1));
-  await q.query(START_BATCHES, [batches.map(([id]) => id), batches.map(([, b]) => b.first)]);
+  const begun = await q.query<{ id: string }>(START_BATCHES, [
+    batches.map(([id]) => id),
+    batches.map(([, b]) => b.first),
+  ]);
+  await emitBatchEvents(
+    q,
+    begun.map((b) => ({ type: 'batch.started', batchId: b.id, workspaceId: opts.workspaceId })),
+    opts.now,
+  );
   return started;
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db.js';
 import { readProgress } from '../progress-repo.js';
-import { guard, target } from './table.js';
+import { guard, TRANSITIONS, target } from './table.js';
+import { emitBatchEvents } from './webhook-events.js';
 
 /**
  * Marks the batch completed when none of its calls is waiting or active. Called by every
@@ -31,7 +32,7 @@ export async function completeBatchIfDone(
   await q.query('SELECT 1 FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
   const settled = await readProgress(q, batchId);
   if (settled.waiting + settled.active > 0) return false;
-  const rows = await q.query(
+  const rows = await q.query<{ workspace_id: string; status: string }>(
     `UPDATE batches
         SET status = CASE WHEN status = ${target('cancelBatch')} THEN status
                           ELSE ${target('completeBatch')} END,
@@ -39,10 +40,19 @@ export async function completeBatchIfDone(
       WHERE id = $1
         AND (${guard('completeBatch', 'status')}
              OR (status = ${target('cancelBatch')} AND completed_time IS NULL))
-      RETURNING id`,
+      RETURNING workspace_id, status`,
     [batchId, now],
   );
-  return rows.length > 0;
+  const done = rows[0];
+  // A cancelled batch only gets its completedTime here: its event was the cancel's.
+  if (done?.status === TRANSITIONS.completeBatch.to) {
+    await emitBatchEvents(
+      q,
+      [{ type: 'batch.completed', batchId, workspaceId: done.workspace_id }],
+      now,
+    );
+  }
+  return done !== undefined;
 }
 
 /** Batches whose calls left waiting/active for good in this transaction, in lock order. */

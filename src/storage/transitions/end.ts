@@ -10,6 +10,7 @@ import type { Queryable } from '../db.js';
 import { addProgress, type ProgressDelta } from '../progress-repo.js';
 import { completeBatchesIfDone } from './completion.js';
 import { guard, target } from './table.js';
+import { type CallEvent, emitCallEvents } from './webhook-events.js';
 
 // The end of attempts: each attempt row ended, its call completed, failed or waiting for its next
 // attempt, the progress deltas and the batches' completion — for a whole group of attempts, one
@@ -166,6 +167,17 @@ export async function writeEnds(
       retried.map((x) => x.c.reason),
     ]);
   }
+  await emitCallEvents(
+    q,
+    settled.flatMap((x): CallEvent[] => {
+      const ref = { callId: x.e.callId, workspaceId: x.e.workspaceId };
+      const ended: CallEvent = { ...ref, type: 'call.attempt_ended', attemptId: x.e.attemptId };
+      if (x.call.kind === 'complete') return [ended, { ...ref, type: 'call.completed' }];
+      if (x.call.kind === 'fail') return [ended, { ...ref, type: 'call.failed' }];
+      return [ended];
+    }),
+    ctx.now,
+  );
   for (const x of settled) {
     const c = x.call;
     if (c.kind === 'complete') {

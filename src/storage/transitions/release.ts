@@ -3,6 +3,7 @@ import type { Queryable } from '../db.js';
 import { addProgress } from '../progress-repo.js';
 import { completeBatchesIfDone } from './completion.js';
 import { guard, sqlState, target } from './table.js';
+import { emitCallEvents } from './webhook-events.js';
 
 // Releasing attempts that were never sent: a claimed one (its worker stopped or died before
 // asking the carrier), or a placing one whose provider proved it never had the call. The attempt
@@ -50,7 +51,7 @@ const CANCEL_RELEASED = `
     FROM batches b
    WHERE c.id = ANY($1::text[]) AND ${guard('cancelCall', 'c.state')} AND b.id = c.batch_id
      AND b.status IN (${target('cancelBatch')}, ${sqlState('failed')})
-  RETURNING c.id, c.batch_id`;
+  RETURNING c.id, c.batch_id, c.workspace_id`;
 
 export interface Released {
   attemptId: string;
@@ -76,11 +77,15 @@ export async function releaseAttempts(
     gone.map((g) => g.call_id),
     gone.map((g) => g.id),
   ]);
-  const cancelled = await q.query<{ id: string; batch_id: string }>(CANCEL_RELEASED, [
-    waiting.map((w) => w.id),
+  const cancelled = await q.query<{ id: string; batch_id: string; workspace_id: string }>(
+    CANCEL_RELEASED,
+    [waiting.map((w) => w.id), opts.now, BATCH_CANCELLED_ERROR],
+  );
+  await emitCallEvents(
+    q,
+    cancelled.map((c) => ({ type: 'call.cancelled', callId: c.id, workspaceId: c.workspace_id })),
     opts.now,
-    BATCH_CANCELLED_ERROR,
-  ]);
+  );
   const perBatch = new Map<string, { released: number; cancelled: number }>();
   const count = (batchId: string) => {
     let c = perBatch.get(batchId);

@@ -1,12 +1,10 @@
 import type { Batch, BatchStatus } from '../../domain/types.js';
-import type { TerminalCall } from '../../storage/batch-read-repo.js';
-import type { Progress } from '../../storage/progress-repo.js';
-import type {
-  BatchProgress,
-  BatchProgressBody,
-  BatchStatusBody,
-  RecentCall,
-} from '../schemas/batch-status.js';
+import type { TerminalCall } from '../batch-read-repo.js';
+import type { Progress } from '../progress-repo.js';
+
+// How the API shows a batch (§2, §3). Kept below the HTTP layer because webhook events carry the
+// very same body, built in the transaction of the state change; the routes' schemas check these
+// shapes.
 
 /** How many finished calls the batch status lists. */
 export const RECENT_CALLS_LIMIT = 10;
@@ -18,7 +16,7 @@ export function isBatchComplete(status: BatchStatus, active: number): boolean {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-export function presentRecentCall(c: TerminalCall): RecentCall {
+export function presentRecentCall(c: TerminalCall) {
   const base = { jobId: c.jobId, status: c.state, phone_number: c.phoneNumber };
   switch (c.state) {
     case 'completed':
@@ -46,11 +44,7 @@ export function presentRecentCall(c: TerminalCall): RecentCall {
  * The `progress` object of §2. `recent` must be newest first (recentTerminalCalls), so its first
  * entry is the latest terminal call and gives lastCompletedTime.
  */
-export function presentProgress(
-  batch: Batch,
-  progress: Progress,
-  recent: readonly TerminalCall[],
-): BatchProgress {
+export function presentProgress(batch: Batch, progress: Progress, recent: readonly TerminalCall[]) {
   const last = recent[0];
   return {
     waiting: progress.waiting,
@@ -74,7 +68,7 @@ export function presentBatchStatus(
   progress: Progress,
   recent: readonly TerminalCall[],
   now: number,
-): BatchStatusBody {
+) {
   return {
     id: batch.id,
     status: batch.status,
@@ -94,7 +88,7 @@ export function presentBatchProgress(
   batch: Batch,
   progress: Progress,
   recent: readonly TerminalCall[],
-): BatchProgressBody {
+) {
   return {
     status: batch.status,
     isComplete: isBatchComplete(batch.status, progress.active),

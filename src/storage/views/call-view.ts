@@ -1,7 +1,10 @@
 import type { RowVariables } from '../../domain/types.js';
-import type { AttemptRecord } from '../../storage/call-attempts-read-repo.js';
-import type { CallRecord } from '../../storage/calls-read-repo.js';
-import type { AttemptItem, CallDetailBody, CallListItem } from '../schemas/batch-calls.js';
+import type { AttemptRecord } from '../call-attempts-read-repo.js';
+import type { CallRecord } from '../calls-read-repo.js';
+
+// How the API shows a call (§4, §5) and its attempts. Kept below the HTTP layer because webhook
+// events (src/storage/transitions/webhook-events.ts) carry the very same body, built in the
+// transaction of the state change; the routes' schemas check these shapes.
 
 /**
  * The row's variables in the file's column order. jsonb keeps keys in its own order, so the batch's
@@ -39,7 +42,7 @@ function callFields(c: CallRecord) {
 }
 
 /** One item of §4's list. */
-export function presentCallItem(c: CallRecord, columns: readonly string[]): CallListItem {
+export function presentCallItem(c: CallRecord, columns: readonly string[]) {
   return {
     ...callFields(c),
     metadata: orderedVariables(c.variables, columns),
@@ -48,7 +51,7 @@ export function presentCallItem(c: CallRecord, columns: readonly string[]): Call
 }
 
 /** §5: one call with its result once completed. */
-export function presentCallDetail(c: CallRecord, columns: readonly string[]): CallDetailBody {
+export function presentCallDetail(c: CallRecord, columns: readonly string[]) {
   return {
     ...callFields(c),
     ...(c.state === 'completed'
@@ -67,7 +70,7 @@ export function presentCallDetail(c: CallRecord, columns: readonly string[]): Ca
 }
 
 /** One attempt of `?include=attempts`; durations in seconds, like the call's. */
-export function presentAttempt(a: AttemptRecord): AttemptItem {
+export function presentAttempt(a: AttemptRecord) {
   return {
     attemptId: a.id,
     attempt: a.attemptNo,

@@ -1,0 +1,26 @@
+// §20: the events an endpoint may subscribe to. `batch.paused` and `batch.resumed` are emitted
+// once batches can be paused; `webhook.test` goes only to the endpoint a test was asked for.
+export const WEBHOOK_EVENT_TYPES = [
+  'batch.started',
+  'batch.paused',
+  'batch.resumed',
+  'batch.completed',
+  'batch.cancelled',
+  'call.attempt_ended',
+  'call.completed',
+  'call.failed',
+  'call.cancelled',
+  'call.result_updated',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const WEBHOOK_TEST_EVENT = 'webhook.test';
+
+/** Whether an endpoint subscribed to `events` receives `type`. */
+export const subscribes = (events: readonly string[], type: string): boolean =>
+  events.includes('*') || events.includes(type);
+
+/** The body of every event (§20), as the exact text that is signed and sent. */
+export const webhookBody = (type: string, at: number, data: unknown): string =>
+  JSON.stringify({ type, timestamp: new Date(at).toISOString(), data });
