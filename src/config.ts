@@ -74,6 +74,10 @@ export interface Config {
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
   bootstrap: { workspaceId?: string; apiKey?: string; agentId?: string };
+  /** OUTDIAL_PUBLIC_URL: the base address carriers call back (no trailing slash); unset = none. */
+  publicUrl?: string;
+  /** OUTDIAL_TWILIO_API_BASE_URL: where Twilio's REST API is (a regional edge, a test stand-in). */
+  twilioApiBaseUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -209,6 +213,27 @@ export function loadClientConfig(env: Env = process.env): ClientConfig {
   };
 }
 
+/** An http(s) base address from the environment variable `name`, without its trailing slash. */
+function baseUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http:// or https:// address, got "${raw}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(`${name} must be an http:// or https:// address, got "${raw}"`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(`${name} must not hold a user name or password`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+export const DEFAULT_TWILIO_API_BASE_URL = 'https://api.twilio.com';
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env['OUTDIAL_DATA_DIR'] || './data');
   const leaseMs = int(env, 'OUTDIAL_LEASE_MS', 60_000, 1_000);
@@ -254,5 +279,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     ...optional('metricsToken', env['OUTDIAL_METRICS_TOKEN'] || undefined),
     bootstrap,
+    ...optional('publicUrl', baseUrl(env, 'OUTDIAL_PUBLIC_URL')),
+    twilioApiBaseUrl: baseUrl(env, 'OUTDIAL_TWILIO_API_BASE_URL') ?? DEFAULT_TWILIO_API_BASE_URL,
   };
 }

@@ -30,6 +30,7 @@ import { batchListRoutes } from './routes/batch-list.js';
 import { batchReadRoutes } from './routes/batch-read.js';
 import { csvToolsRoutes } from './routes/csv-tools.js';
 import { healthRoutes } from './routes/health.js';
+import { telephonyConnectionsRoutes } from './routes/telephony-connections.js';
 import { workspaceRoutes } from './routes/workspace.js';
 
 // The contract's documents use both prefixes; they route to the same handlers.
@@ -187,6 +188,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(batchExportRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(csvToolsRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(workspaceRoutes, { rt, prefix: '/workspace' });
+        await v1.register(telephonyConnectionsRoutes, { rt, prefix: '/telephony/connections' });
       },
       { prefix },
     );

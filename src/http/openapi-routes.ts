@@ -41,6 +41,7 @@ export const TAGS = [
   { name: 'CSV tools', description: 'Templates, validation and previews of contact files' },
   { name: 'Agents', description: 'The AI voice agents that make the calls' },
   { name: 'Workspace', description: 'Limits and defaults of the workspace (ext)' },
+  { name: 'Telephony', description: "The workspace's carrier accounts (connections)" },
   { name: 'Operations', description: 'Health, readiness, metrics and this document (no key)' },
 ];
 
@@ -348,5 +349,55 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: "Change the workspace's limits or timezone, for calls started from now on",
     operationId: 'updateWorkspace',
     answers: { 400: 'An unknown field, an invalid value, or an empty body; nothing changed' },
+  },
+  'POST /telephony/connections': {
+    tag: 'Telephony',
+    summary: 'Connect a carrier account',
+    operationId: 'createConnection',
+    description:
+      'The credentials are checked with the carrier, stored encrypted and never returned; every ' +
+      'fromNumber must be an incoming number or verified caller ID of the account. Unknown ' +
+      'top-level fields are ignored and never stored.',
+    answers: {
+      201: 'The connection as stored, without its credentials',
+      400: 'An invalid field, credentials the carrier refuses, a number not in the account, or OUTDIAL_PUBLIC_URL unset; nothing stored',
+      409: 'No encryption key outside the database (set OUTDIAL_KEY_SECRET)',
+      502: 'The carrier could not be asked; nothing stored',
+    },
+  },
+  'GET /telephony/connections': {
+    tag: 'Telephony',
+    summary: "List the workspace's connections",
+    operationId: 'listConnections',
+  },
+  'GET /telephony/connections/{}': {
+    tag: 'Telephony',
+    summary: 'Get a connection',
+    operationId: 'getConnection',
+    answers: { 404: 'No such connection in this workspace' },
+  },
+  'PATCH /telephony/connections/{}': {
+    tag: 'Telephony',
+    summary: 'Change the given fields of a connection',
+    operationId: 'updateConnection',
+    description:
+      'New credentials or numbers are checked with the carrier first. Unknown top-level fields ' +
+      'are ignored.',
+    answers: {
+      200: 'The connection as stored, without its credentials',
+      400: 'An invalid field, nothing to change, credentials the carrier refuses or a number not in the account; nothing changed',
+      404: 'No such connection in this workspace',
+      409: 'No encryption key outside the database, or stored credentials it cannot open',
+      502: 'The carrier could not be asked; nothing changed',
+    },
+  },
+  'DELETE /telephony/connections/{}': {
+    tag: 'Telephony',
+    summary: 'Delete a connection; its credentials are erased',
+    operationId: 'deleteConnection',
+    answers: {
+      404: 'No such connection in this workspace',
+      409: 'An agent with a queued or processing batch uses it',
+    },
   },
 };

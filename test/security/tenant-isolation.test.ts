@@ -76,6 +76,73 @@ const idsOf = (res: Response, list: string) =>
  * fails the first test: a new route must say how it keeps B's data from A.
  */
 const MATRIX: Record<string, Probe[]> = {
+  'POST /telephony/connections': [
+    {
+      // This app has no OUTDIAL_PUBLIC_URL: refused before anything is looked up or stored.
+      what: "a body naming B's connection and workspace",
+      call: (t) => ({
+        method: 'POST',
+        path: '/telephony/connections',
+        json: {
+          id: t.connection,
+          workspaceId: t.workspace,
+          provider: 'twilio',
+          name: 'Aurora line',
+          credentials: { accountSid: `AC${'a0'.repeat(16)}`, authToken: 'aurora-token' },
+          fromNumbers: ['+15005550861'],
+        },
+      }),
+      status: 400,
+      asIfMissing: true,
+    },
+  ],
+  'GET /telephony/connections': [
+    {
+      what: "lists A's connections only",
+      call: () => ({ method: 'GET', path: '/telephony/connections' }),
+      status: 200,
+      check: (res, w) => expect(idsOf(res, 'connections')).not.toContain(w.bIds.connection),
+    },
+  ],
+  'GET /telephony/connections/:connectionId': [
+    {
+      what: "B's connection",
+      call: (t) => ({ method: 'GET', path: `/telephony/connections/${t.connection}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'PATCH /telephony/connections/:connectionId': [
+    {
+      what: "renaming and re-pacing B's connection",
+      call: (t) => ({
+        method: 'PATCH',
+        path: `/telephony/connections/${t.connection}`,
+        json: { name: 'Hijacked by Aurora', callsPerSecond: 50 },
+      }),
+      status: 404,
+      asIfMissing: true,
+    },
+    {
+      what: "pointing B's connection at A's numbers",
+      call: (t) => ({
+        method: 'PATCH',
+        path: `/telephony/connections/${t.connection}`,
+        json: { fromNumbers: ['+15005550861'] },
+      }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'DELETE /telephony/connections/:connectionId': [
+    {
+      // B gets 409 here (its agent in use has live batches): a 409 for A would say it exists.
+      what: "deleting B's connection in use",
+      call: (t) => ({ method: 'DELETE', path: `/telephony/connections/${t.connection}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
   'POST /agents': [
     {
       what: "a body naming B's agent and workspace creates A's own agent",

@@ -1,7 +1,10 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
+import { credentialsContext } from '../../src/domain/connection.js';
 import { newId } from '../../src/domain/ids.js';
+import { SecretBox } from '../../src/security/secret-box.js';
 import { listApiKeys } from '../../src/storage/api-keys-repo.js';
+import { insertConnection } from '../../src/storage/connections-repo.js';
 import { attemptIdOf, insertBatch } from '../support/batch-fixtures.js';
 import type { TestDb } from '../support/databases.js';
 import { multipart, seedTenant, type Tenant, type TestApp } from '../support/http.js';
@@ -43,6 +46,8 @@ export interface Target {
   idemKey: string;
   /** The Idempotency-Key cancelledBatch was created with. */
   otherIdemKey: string;
+  /** A telephony connection, used by agentInUse: deleting it is a 409 for B. */
+  connection: string;
 }
 
 /** A's own ids, for probes that mix A's batch with B's job or number. */
@@ -90,6 +95,9 @@ export const A_PHONES = ['+15005550001', '+15005550002'];
 /** Valid numbers that no workspace has, and that A may send in its own requests. */
 export const A_SPARE_PHONES = ['+15005550011', '+15005550012'];
 
+const B_TWILIO_ACCOUNT = `AC${'b0'.repeat(16)}`;
+const B_CONNECTION_NUMBER = '+15005550871';
+
 const B_AGENT = {
   name: 'Bellatrix Vantablack',
   greeting: 'Hello {first_name}, Bellatrix here from Borealis Bank.',
@@ -120,6 +128,23 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     201,
   ).id as string;
   ok(await asB({ method: 'DELETE', url: `/v1/api/agents/${deletedAgent}` }));
+  // Stored directly: creating one through the API asks Twilio, which this app does not reach.
+  const connection = newId('conn', now);
+  await insertConnection(t.db, {
+    id: connection,
+    workspaceId: b.workspaceId,
+    provider: 'twilio',
+    name: 'Borealis trunk line',
+    account: B_TWILIO_ACCOUNT,
+    credentialsSealed: new SecretBox(Buffer.alloc(32, 7)).seal(
+      JSON.stringify({ accountSid: B_TWILIO_ACCOUNT, authToken: 'borealis-auth-token' }),
+      credentialsContext(connection),
+    ),
+    fromNumbers: [B_CONNECTION_NUMBER],
+    callsPerSecond: 3,
+    now,
+  });
+  await t.db.query('UPDATE agents SET connection_id = $1 WHERE id = $2', [connection, agentInUse]);
 
   const idemKey = 'borealis-idempotency-key-1';
   const queued = ok(
@@ -264,6 +289,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     activePhone: B_PHONES.processing[0]!,
     idemKey,
     otherIdemKey,
+    connection,
   };
   const never: Target = {
     workspace: newId('ws', now),
@@ -281,6 +307,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     activePhone: '+15005550992',
     idemKey: 'never-used-idempotency-key-1',
     otherIdemKey: 'never-used-idempotency-key-2',
+    connection: newId('conn', now),
   };
   const [bKey] = await listApiKeys(t.db, b.workspaceId);
   const bStrings = [
@@ -321,6 +348,10 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     'titanium-b',
     'obsidian-b',
     'graphite-b',
+    'Borealis trunk line',
+    B_TWILIO_ACCOUNT,
+    'borealis-auth-token',
+    B_CONNECTION_NUMBER,
   ];
   return {
     a,
@@ -346,6 +377,8 @@ export async function snapshotOf(h: TestApp, tenant: Tenant, ids: Target): Promi
     workspace: await get('/v1/api/workspace'),
     agents: await get('/v1/api/agents'),
     batches: await get('/v1/api/batch-calls?limit=100'),
+    connections: await get('/v1/api/telephony/connections'),
+    [ids.connection]: await get(`/v1/api/telephony/connections/${ids.connection}`),
   };
   for (const id of [ids.agentInUse, ids.idleAgent, ids.deletedAgent]) {
     out[id] = await get(`/v1/api/agents/${id}`);
