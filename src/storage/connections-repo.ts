@@ -178,3 +178,21 @@ export async function deleteConnection(
   );
   return 'deleted';
 }
+
+/**
+ * The provider of a live connection of `workspaceId`, for an agent about to name it. Locks: the
+ * connection row FOR SHARE until the agent's transaction ends, so a concurrent delete (FOR UPDATE)
+ * waits and then sees the agent. Index: the primary key.
+ */
+export async function lockConnectionForAgent(
+  q: Queryable,
+  workspaceId: string,
+  id: string,
+): Promise<ConnectionProvider | undefined> {
+  const rows = await q.query<{ provider: ConnectionProvider }>(
+    `SELECT provider FROM telephony_connections
+      WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL FOR SHARE`,
+    [id, workspaceId],
+  );
+  return rows[0]?.provider;
+}

@@ -157,6 +157,20 @@ const MATRIX: Record<string, Probe[]> = {
         expect(res.json().name).toBe('Aurora helper');
       },
     },
+    {
+      what: "an agent of A's placing its calls through B's connection",
+      call: (t) => ({
+        method: 'POST',
+        path: '/agents',
+        json: {
+          name: 'Aurora caller',
+          connectionId: t.connection,
+          transport: { type: 'stream', url: 'wss://aurora.example.com/media' },
+        },
+      }),
+      status: 400,
+      asIfMissing: true,
+    },
   ],
   'GET /agents': [
     {
@@ -201,6 +215,19 @@ const MATRIX: Record<string, Probe[]> = {
       what: "restoring B's deleted agent",
       call: (t) => ({ method: 'PUT', path: `/agents/${t.deletedAgent}`, json: { name: 'Back' } }),
       status: 404,
+      asIfMissing: true,
+    },
+    {
+      what: "pointing A's own agent at B's connection",
+      call: (t, own) => ({
+        method: 'PUT',
+        path: `/agents/${own.agentId}`,
+        json: {
+          connectionId: t.connection,
+          transport: { type: 'sip', uri: 'sip:aurora@sip.example.com' },
+        },
+      }),
+      status: 400,
       asIfMissing: true,
     },
   ],

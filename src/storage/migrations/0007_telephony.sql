@@ -27,3 +27,14 @@ CREATE INDEX telephony_connections_workspace ON telephony_connections (workspace
 -- for the agents that use it.
 ALTER TABLE agents ADD COLUMN connection_id text REFERENCES telephony_connections (id);
 CREATE INDEX agents_connection ON agents (connection_id) WHERE connection_id IS NOT NULL;
+
+-- How an agent's answered calls reach it and how they are placed (§21). NULL is the documented
+-- default (ring 30 s, at most 900 s, machine detection off, a short apology as fallback); the
+-- transport is {"type":"stream","url"}, {"type":"sip","uri"} or {"type":"twiml","url"}.
+ALTER TABLE agents ADD COLUMN transport jsonb;
+ALTER TABLE agents ADD COLUMN machine_detection text CHECK (machine_detection IN ('off', 'detect'));
+ALTER TABLE agents ADD COLUMN ring_timeout_sec integer
+  CHECK (ring_timeout_sec BETWEEN 5 AND 120);
+ALTER TABLE agents ADD COLUMN max_call_duration_sec integer
+  CHECK (max_call_duration_sec BETWEEN 30 AND 14400);
+ALTER TABLE agents ADD COLUMN fallback_message text;
