@@ -400,4 +400,25 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       409: 'An agent with a queued or processing batch uses it',
     },
   },
+  'POST /telephony/twilio/events/{}': {
+    tag: 'Telephony',
+    summary: "Twilio's status callbacks for one attempt (no API key: Twilio's signature)",
+    operationId: 'twilioEvents',
+    description:
+      'Called by Twilio, never by clients: the URL is given to Twilio with each call. The body ' +
+      "is Twilio's form-encoded callback; X-Twilio-Signature must be Twilio's signature of it " +
+      "under the connection's auth token, over OUTDIAL_PUBLIC_URL and this path.",
+    security: [],
+    bodies: {
+      'application/x-www-form-urlencoded': {
+        type: 'object',
+        description: "Twilio's callback fields (CallSid, CallStatus, SipResponseCode, AnsweredBy…)",
+        additionalProperties: { type: 'string' },
+      },
+    },
+    answers: {
+      204: 'Recorded (or already known)',
+      403: 'Not a genuine callback of a call this deployment placed; nothing recorded',
+    },
+  },
 };

@@ -152,7 +152,10 @@ export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions
       const doc = DOCS[key];
       // Swagger UI's own routes stay hidden, but for the page itself (a route doc names it).
       if (given['hide'] === true && doc === undefined) return { schema: given, url };
-      return { schema: documented(given, doc, method, prefix !== undefined), url };
+      // A route under the prefixes that declares its own security (a carrier's signed callback)
+      // takes no API key.
+      const api = prefix !== undefined && doc?.security === undefined;
+      return { schema: documented(given, doc, method, api), url };
     },
   });
   await app.register(swaggerUi, {

@@ -63,6 +63,9 @@ const PUBLIC_ROUTES = [
   '/assets/*',
 ];
 
+/** Routes under the API prefixes that take no API key (carrier callbacks, checked by signature). */
+const KEYLESS = new Set(['POST /telephony/twilio/events/:token']);
+
 const csvOf = (phones: string[]) =>
   `phone_number,first_name\n${phones.map((p) => `${p},Amadeo`).join('\n')}\n`;
 const recipientsOf = (phones: string[]) => phones.map((p) => ({ phone_number: p }));
@@ -76,6 +79,20 @@ const idsOf = (res: Response, list: string) =>
  * fails the first test: a new route must say how it keeps B's data from A.
  */
 const MATRIX: Record<string, Probe[]> = {
+  'POST /telephony/twilio/events/:token': [
+    {
+      // Takes no API key: the URL's token and Twilio's signature decide, and B's attempt is
+      // reached by neither (its callback token is an HMAC this request cannot make).
+      what: "a forged Twilio callback about B's job",
+      call: (t) => ({
+        method: 'POST',
+        path: `/telephony/twilio/events/${t.activeJob}.zz.${'A'.repeat(43)}`,
+        json: { CallSid: `CA${'0'.repeat(32)}`, CallStatus: 'completed' },
+      }),
+      status: 403,
+      asIfMissing: true,
+    },
+  ],
   'POST /telephony/connections': [
     {
       // This app has no OUTDIAL_PUBLIC_URL: refused before anything is looked up or stored.
@@ -836,6 +853,7 @@ describeEachDb('tenant isolation matrix (issue 5 §1)', (backend) => {
     const prefix = API_PREFIXES[0];
     let routes = 0;
     for (const [k, probes] of Object.entries(MATRIX)) {
+      if (KEYLESS.has(k)) continue;
       const call = probes[0]!.call(w.bIds, w.own);
       const methods = call.method === 'GET' ? (['GET', 'HEAD'] as const) : [call.method];
       for (const method of methods) {

@@ -117,8 +117,10 @@ export type FinalStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'cance
 
 /** How the stand-in plays the call to one number. */
 export interface Scenario {
-  /** The create is refused with this Twilio error (no call exists). */
+  /** The create is refused with this Twilio error (no call exists)… */
   refuse?: { status: number; code: number; message: string };
+  /** …this many times (default: every time), then the call is taken. */
+  refuseTimes?: number;
   /** How the call ends (default completed: answered, then hung up). */
   outcome?: FinalStatus;
   /** Answering machine detection's verdict (human, machine_start, fax…) when it was asked for. */
@@ -476,7 +478,8 @@ export async function startTwilioStandIn(
           );
         }
         const scenario = state.scenarios.get(to) ?? {};
-        if (scenario.refuse) {
+        if (scenario.refuse && (scenario.refuseTimes ?? Number.POSITIVE_INFINITY) > 0) {
+          if (scenario.refuseTimes !== undefined) scenario.refuseTimes--;
           const r = scenario.refuse;
           return twilioError(res, r.status, r.code, r.message);
         }
