@@ -22,6 +22,7 @@ import { installMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { workspaceRateLimit } from './rate-limit.js';
 import { OneLineRequestLog } from './request-log.js';
+import { agentAttemptsRoutes } from './routes/agent-attempts.js';
 import { agentsRoutes } from './routes/agents.js';
 import { batchActivityRoutes } from './routes/batch-activity.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
@@ -186,6 +187,12 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
       events,
       keys: keysOnce,
       prefix: `${prefix}/telephony`,
+    });
+    // The user's agent, with its attempt's report token (§21): no API key either.
+    await app.register(agentAttemptsRoutes, {
+      rt,
+      keys: keysOnce,
+      prefix: `${prefix}/agent/attempts`,
     });
   }
   for (const prefix of API_PREFIXES) {

@@ -421,4 +421,15 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       403: 'Not a genuine callback of a call this deployment placed; nothing recorded',
     },
   },
+  'GET /agent/attempts/{}': {
+    tag: 'Telephony',
+    summary: "What the agent on a call reads about it (Bearer: the attempt's report token)",
+    operationId: 'getAgentAttempt',
+    description:
+      "For the user's voice agent, not API clients: `Authorization: Bearer <reportToken>`, the " +
+      "token it received with the call (good for this attempt only, for 24 hours). The row's " +
+      'variables, and the greeting and prompt with them filled in.',
+    security: [{ reportToken: [] }],
+    answers: { 401: 'No token, a wrong or expired one, or one of another attempt' },
+  },
 };

@@ -36,6 +36,13 @@ const SECURITY_SCHEMES = {
       'The workspace (ws_…) the API key belongs to; sent with x-api-key on every /v1 request. ' +
       'Missing: 400 {"error":"Missing x-workspace-id header"}; another workspace: 403.',
   } as const,
+  reportToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "An attempt's report token, which its agent receives with the call: good for that " +
+      'attempt only, for 24 hours.',
+  } as const,
   metricsToken: {
     type: 'http',
     scheme: 'bearer',

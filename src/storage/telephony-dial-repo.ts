@@ -46,3 +46,36 @@ export async function getDialContext(
   );
   return rows[0];
 }
+
+export interface AgentAttemptContext {
+  attemptId: string;
+  attemptNo: number;
+  jobId: string;
+  batchId: string;
+  phoneNumber: string;
+  variables: Record<string, string>;
+  greeting: string;
+  prompt: string;
+}
+
+/**
+ * What the agent of one attempt may read about its call (§21). Locks: none. Index: the primary
+ * keys of call_attempts, calls, batches and agents.
+ */
+export async function getAgentAttemptContext(
+  q: Queryable,
+  attemptId: string,
+): Promise<AgentAttemptContext | undefined> {
+  const rows = await q.query<AgentAttemptContext>(
+    `SELECT a.id AS "attemptId", a.attempt_no AS "attemptNo", c.id AS "jobId",
+            c.batch_id AS "batchId", c.phone_number AS "phoneNumber", c.variables,
+            ag.greeting, ag.prompt
+       FROM call_attempts a
+       JOIN calls c ON c.id = a.call_id
+       JOIN batches b ON b.id = c.batch_id
+       JOIN agents ag ON ag.id = b.agent_id
+      WHERE a.id = $1`,
+    [attemptId],
+  );
+  return rows[0];
+}

@@ -32,7 +32,7 @@ const N = {
 
 /** Waits in real time (the stand-in and the route are real servers) for `ok`, briefly. */
 async function until(ok: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 2_000; i++) {
     if (await ok()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -193,7 +193,24 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
       StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
     });
     expect(create['Twiml']).toContain('<Parameter name="first_name" value="Ann"/>');
+    // The agent reads its call with the report token it received in the stream's parameters.
+    const param = (name: string) =>
+      new RegExp(`<Parameter name="${name}" value="([^"]+)"/>`).exec(
+        create['Twiml'] as string,
+      )![1]!;
+    const context = await api.app.inject({
+      method: 'GET',
+      url: `/v1/agent/attempts/${param('attemptId')}`,
+      headers: { authorization: `Bearer ${param('reportToken')}` },
+    });
+    expect(context.statusCode, context.body).toBe(200);
+    expect(context.json()).toMatchObject({
+      jobId: param('jobId'),
+      batchId: batch.batchId,
+      phone_number: N.answered,
+      variables: { first_name: 'Ann' },
+    });
     expect(standIn.sent.every((s) => s.status === 204)).toBe(true);
     expect(standIn.violations).toEqual([]);
-  });
+  }, 240_000);
 });

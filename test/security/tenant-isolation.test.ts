@@ -64,7 +64,7 @@ const PUBLIC_ROUTES = [
 ];
 
 /** Routes under the API prefixes that take no API key (carrier callbacks, checked by signature). */
-const KEYLESS = new Set(['POST /telephony/twilio/events/:token']);
+const KEYLESS = new Set(['POST /telephony/twilio/events/:token', 'GET /agent/attempts/:attemptId']);
 
 const csvOf = (phones: string[]) =>
   `phone_number,first_name\n${phones.map((p) => `${p},Amadeo`).join('\n')}\n`;
@@ -79,6 +79,19 @@ const idsOf = (res: Response, list: string) =>
  * fails the first test: a new route must say how it keeps B's data from A.
  */
 const MATRIX: Record<string, Probe[]> = {
+  'GET /agent/attempts/:attemptId': [
+    {
+      // Takes no API key: only the attempt's report token, which A cannot make for B's attempt.
+      what: "B's job read with A's key and a forged report token",
+      call: (t) => ({
+        method: 'GET',
+        path: `/agent/attempts/${t.activeJob}`,
+        headers: { authorization: `Bearer ${t.activeJob}.zz.${'A'.repeat(43)}` },
+      }),
+      status: 401,
+      asIfMissing: true,
+    },
+  ],
   'POST /telephony/twilio/events/:token': [
     {
       // Takes no API key: the URL's token and Twilio's signature decide, and B's attempt is
@@ -772,6 +785,8 @@ describeEachDb('tenant isolation matrix (issue 5 §1)', (backend) => {
       // added) must not turn the later 403s into 429s; this test is about tenancy, not that limit.
       const remoteAddress = `192.0.2.${10 + i}`;
       for (const [key, probes] of Object.entries(MATRIX)) {
+        // A route that takes no API key cannot answer for one (its own credential decides).
+        if (KEYLESS.has(key)) continue;
         for (const p of probes) {
           const where = label(prefix, key, p);
           const call = p.call(w.bIds, w.own);
