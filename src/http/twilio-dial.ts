@@ -1,4 +1,5 @@
 import { TELEPHONY_DEFAULTS } from '../domain/agent-transport.js';
+import { pickCallerId, spreadOf } from '../domain/caller-id.js';
 import { credentialsContext, type TwilioCredentials } from '../domain/connection.js';
 import type { AttemptRef } from '../providers/provider.js';
 import type { TwilioDialPlan, TwilioDialResolver } from '../providers/twilio/twilio-provider.js';
@@ -78,7 +79,11 @@ export function twilioDialResolver(rt: Runtime): TwilioDialResolver {
       );
       return {
         credentials,
-        from: ctx.agentFromNumber ?? ctx.fromNumbers?.[0] ?? '',
+        // A number pinned on the agent; else local presence from the connection's pool.
+        from:
+          ctx.agentFromNumber ??
+          pickCallerId(attempt.phoneNumber, ctx.fromNumbers ?? [], spreadOf(attempt.attemptId)) ??
+          '',
         transport: ctx.transport,
         ids: {
           jobId: ctx.callId,

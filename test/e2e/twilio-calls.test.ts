@@ -17,6 +17,8 @@ import { startTwilioStandIn, type TwilioStandIn } from '../support/twilio-stand-
 
 const PUBLIC = 'https://outdial.example.com';
 const FROM = '+14155550100';
+/** A second number of the account, in another area code: local presence keeps it for 212. */
+const NYC_FROM = '+12125550100';
 const N = {
   answered: '+14155550001',
   busy: '+14155550002',
@@ -66,7 +68,7 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
     await api.app.listen({ port: 0, host: '127.0.0.1' });
     const local = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
     standIn = await startTwilioStandIn({
-      incomingNumbers: [FROM],
+      incomingNumbers: [FROM, NYC_FROM],
       route: (url) => url.replace(PUBLIC, local),
     });
     h.rt.config.twilioApiBaseUrl = standIn.url;
@@ -100,7 +102,7 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
       provider: 'twilio',
       name: 'Main',
       credentials: { accountSid: standIn.accountSid, authToken: standIn.authToken },
-      fromNumbers: [FROM],
+      fromNumbers: [NYC_FROM, FROM],
       callsPerSecond: 5,
     });
     const agent = await post('/v1/api/agents', {
@@ -177,6 +179,8 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
       lost: { state: 'completed', outcome: 'successful', reasons: ['answered'] },
       machine: { state: 'completed', outcome: 'voicemail', reasons: ['voicemail'] },
     });
+    // Every callee is in area code 415: local presence picked the 415 number of the pool.
+    expect(new Set([...standIn.calls.values()].map((c) => c.from))).toEqual(new Set([FROM]));
     // No number was called more often than its attempts allow.
     const dialed = new Map<string, number>();
     for (const c of standIn.calls.values()) dialed.set(c.to, (dialed.get(c.to) ?? 0) + 1);
