@@ -7,7 +7,11 @@ import type { Runtime } from '../runtime.js';
 import { AttemptTokens, REPORT_TOKEN_TTL_MS } from '../security/attempt-token.js';
 import { holdsSecretOutsideDatabase, resolveKeySecret } from '../security/key-secret.js';
 import { SecretBox } from '../security/secret-box.js';
-import { type DialContext, getDialContext } from '../storage/telephony-dial-repo.js';
+import {
+  type DialContext,
+  getDialContext,
+  noteAttemptCallerId,
+} from '../storage/telephony-dial-repo.js';
 
 // What the Twilio adapter needs from Outdial for one attempt: the connection's credentials
 // (opened from the secret box), the caller ID, the agent's bridge and limits, the callback URL
@@ -72,6 +76,12 @@ export function twilioDialResolver(rt: Runtime): TwilioDialResolver {
       if (!ctx.transport) return { cannot: 'The agent has no transport' };
       const publicUrl = rt.config.publicUrl;
       if (!publicUrl) return { cannot: 'OUTDIAL_PUBLIC_URL is not set: Twilio could not report' };
+      // A number pinned on the agent; else local presence from the connection's pool.
+      const from =
+        ctx.agentFromNumber ??
+        pickCallerId(attempt.phoneNumber, ctx.fromNumbers ?? [], spreadOf(attempt.attemptId));
+      if (from === undefined) return { cannot: 'The connection has no number to call from' };
+      await noteAttemptCallerId(rt.db, attempt.attemptId, from);
       const callbackToken = k.tokens.issue(
         'callback',
         attempt.attemptId,
@@ -79,11 +89,7 @@ export function twilioDialResolver(rt: Runtime): TwilioDialResolver {
       );
       return {
         credentials,
-        // A number pinned on the agent; else local presence from the connection's pool.
-        from:
-          ctx.agentFromNumber ??
-          pickCallerId(attempt.phoneNumber, ctx.fromNumbers ?? [], spreadOf(attempt.attemptId)) ??
-          '',
+        from,
         transport: ctx.transport,
         ids: {
           jobId: ctx.callId,

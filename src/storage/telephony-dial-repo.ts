@@ -79,3 +79,18 @@ export async function getAgentAttemptContext(
   );
   return rows[0];
 }
+
+/**
+ * Notes the caller ID an attempt is placed from (not a state: the attempt's own detail). The first
+ * one written stays. Locks: the attempt row. Index: its primary key.
+ */
+export async function noteAttemptCallerId(
+  q: Queryable,
+  attemptId: string,
+  fromNumber: string,
+): Promise<void> {
+  await q.query('UPDATE call_attempts SET from_number = $2 WHERE id = $1 AND from_number IS NULL', [
+    attemptId,
+    fromNumber,
+  ]);
+}

@@ -181,6 +181,15 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
     });
     // Every callee is in area code 415: local presence picked the 415 number of the pool.
     expect(new Set([...standIn.calls.values()].map((c) => c.from))).toEqual(new Set([FROM]));
+    // The caller ID is on each attempt of the call status.
+    const status = await api.app.inject({
+      method: 'GET',
+      url: `/v1/api/batch-calls/${batch.batchId}/calls/${calls.get(N.answered)!.id}?include=attempts`,
+      headers: a.headers,
+    });
+    expect(status.json().attemptHistory).toEqual([
+      expect.objectContaining({ reason: 'answered', fromNumber: FROM }),
+    ]);
     // No number was called more often than its attempts allow.
     const dialed = new Map<string, number>();
     for (const c of standIn.calls.values()) dialed.set(c.to, (dialed.get(c.to) ?? 0) + 1);

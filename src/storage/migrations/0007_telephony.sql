@@ -38,3 +38,6 @@ ALTER TABLE agents ADD COLUMN ring_timeout_sec integer
 ALTER TABLE agents ADD COLUMN max_call_duration_sec integer
   CHECK (max_call_duration_sec BETWEEN 30 AND 14400);
 ALTER TABLE agents ADD COLUMN fallback_message text;
+
+-- The caller ID an attempt went out from (local presence picks it per call), once it is known.
+ALTER TABLE call_attempts ADD COLUMN from_number text;
