@@ -78,6 +78,10 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** Days a finished webhook delivery is kept in the log before maintenance removes it. */
   webhookRetentionDays: number;
+  /** OUTDIAL_PUBLIC_URL: the base address carriers call back (no trailing slash); unset = none. */
+  publicUrl?: string;
+  /** OUTDIAL_TWILIO_API_BASE_URL: where Twilio's REST API is (a regional edge, a test stand-in). */
+  twilioApiBaseUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -213,6 +217,27 @@ export function loadClientConfig(env: Env = process.env): ClientConfig {
   };
 }
 
+/** An http(s) base address from the environment variable `name`, without its trailing slash. */
+function baseUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http:// or https:// address, got "${raw}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(`${name} must be an http:// or https:// address, got "${raw}"`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(`${name} must not hold a user name or password`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+export const DEFAULT_TWILIO_API_BASE_URL = 'https://api.twilio.com';
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env['OUTDIAL_DATA_DIR'] || './data');
   const leaseMs = int(env, 'OUTDIAL_LEASE_MS', 60_000, 1_000);
@@ -260,5 +285,7 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrap,
     webhookAllowPrivate: env['OUTDIAL_WEBHOOK_ALLOW_PRIVATE']?.trim() === 'true',
     webhookRetentionDays: int(env, 'OUTDIAL_WEBHOOK_RETENTION_DAYS', 30, 1),
+    ...optional('publicUrl', baseUrl(env, 'OUTDIAL_PUBLIC_URL')),
+    twilioApiBaseUrl: baseUrl(env, 'OUTDIAL_TWILIO_API_BASE_URL') ?? DEFAULT_TWILIO_API_BASE_URL,
   };
 }

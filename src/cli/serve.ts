@@ -4,6 +4,7 @@ import { loadConfig } from '../config.js';
 import { newId } from '../domain/ids.js';
 import { type Engine, startEngine } from '../engine/engine.js';
 import { buildApp } from '../http/app.js';
+import { telephonyProviders } from '../http/telephony-providers.js';
 import { resolveKeySecret } from '../security/key-secret.js';
 import { DatabaseFailedError } from '../storage/db.js';
 import { watchDiskSpace } from '../storage/disk-space.js';
@@ -134,7 +135,10 @@ async function start(
   const engines: Engine[] = [];
   for (let i = 0; i < opts.workers; i++) {
     engines.push(
-      await startEngine(rt, { workerId: newId('key', rt.clock.now()).replace('key_', 'wrk_') }),
+      await startEngine(rt, {
+        workerId: newId('key', rt.clock.now()).replace('key_', 'wrk_'),
+        providers: telephonyProviders(rt),
+      }),
     );
   }
   // Webhooks go out wherever calls are dispatched, on a loop of their own.

@@ -67,6 +67,15 @@ function endsFrom(state: AttemptState, ending: AttemptEnding): boolean {
   }
 }
 
+/**
+ * A machine took the call (reported apart, e.g. by asynchronous detection): the carrier's plain
+ * "answered" end is voicemail, whichever of the two reports came first in the group or before.
+ */
+function asVoicemail(ending: AttemptEnding): AttemptEnding {
+  if (ending.kind !== 'carrier' || ending.end.reason !== 'answered') return ending;
+  return { kind: 'carrier', end: { ...ending.end, reason: 'voicemail' } };
+}
+
 /** What the attempt's row already holds: an event repeating it changes nothing. */
 export interface KnownAboutAttempt {
   providerCallId?: string | null;
@@ -95,7 +104,7 @@ export function applyEvents(
     if (e.kind === 'ended') {
       if (!endsFrom(to, e.ending)) continue;
       to = 'ended';
-      change.ending = e.ending;
+      change.ending = machineKnown ? asVoicemail(e.ending) : e.ending;
       changed = true;
       break;
     }

@@ -3,7 +3,7 @@ import { getRandomValues } from 'node:crypto';
 // Crockford base32, lower case: sortable, no ambiguous letters.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type IdPrefix = 'batch' | 'call' | 'att' | 'agent' | 'ws' | 'key' | 'wh' | 'msg';
+export type IdPrefix = 'batch' | 'call' | 'att' | 'agent' | 'ws' | 'key' | 'wh' | 'msg' | 'conn';
 
 /**
  * A ULID-shaped id: 10 chars of millisecond time then 16 random chars, so ids sort by creation

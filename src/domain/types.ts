@@ -1,3 +1,4 @@
+import type { AgentTransport, MachineDetection } from './agent-transport.js';
 import type { CallingWindow } from './calling-window.js';
 
 // Glossary
@@ -72,6 +73,13 @@ export interface Agent {
   maxAttemptsForSmartCallback: number;
   gapBetweenEachAttemptForSmartCallback: CallbackGap[];
   variables?: string[];
+  /** §21: the connection that places its calls (absent: the simulator), and how; unset = default. */
+  connectionId?: string;
+  transport?: AgentTransport;
+  machineDetection?: MachineDetection;
+  ringTimeoutSec?: number;
+  maxCallDurationSec?: number;
+  fallbackMessage?: string;
   createdAt: number;
   updatedAt: number;
 }

@@ -80,14 +80,19 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
     const enough = Math.min(ws.maxConcurrentCalls - active, opts.max, slotsAvailable) > 0;
     const live = enough ? await liveBatchesWithDueCalls(q, ws.id, now) : [];
 
+    // A connection's account (§21) paces its agent's calls; else the provider's own account.
+    const pacingOf = (b: (typeof live)[number]): CarrierPacing | undefined =>
+      b.carrierAccount
+        ? { provider: b.agent.provider, ...b.carrierAccount }
+        : opts.carrierPacing?.(b.agent.provider);
     const carriers = new Map<string, CarrierPacing>();
     for (const b of live) {
-      const c = opts.carrierPacing?.(b.agent.provider);
+      const c = pacingOf(b);
       if (c) carriers.set(carrierBucket(c), c);
     }
     const carrierRows = await lockCarrierBuckets(q, [...carriers.values()]);
     const batches = live.map((b) => {
-      const c = opts.carrierPacing?.(b.agent.provider);
+      const c = pacingOf(b);
       return {
         id: b.id,
         maxConcurrency: b.maxConcurrency,

@@ -178,6 +178,8 @@ export class Placer {
               providerCallId: r.providerCallId,
               ...(r.endsBy === undefined ? {} : { endsBy: r.endsBy }),
             });
+          } else if ('retryAfterMs' in r) {
+            this.#releaseForLater(a, at + r.retryAfterMs, r.error);
           } else {
             void recorder.record({
               attemptId: a.attemptId,
@@ -206,6 +208,31 @@ export class Placer {
         this.#sending.delete(sent);
       });
     this.#sending.add(sent);
+  }
+
+  /** The carrier asked to be asked later: the attempt was never made, its call waits again. */
+  #releaseForLater(a: ClaimedAttempt, runAt: number, why: string): void {
+    const { rt, log } = this.#ctx;
+    txWithRetry(rt.db, (q) =>
+      releaseAttempts(q, {
+        attemptIds: [a.attemptId],
+        owner: this.#ctx.workerId,
+        now: rt.clock.now(),
+        runAt,
+      }),
+    ).then(
+      (released) => {
+        log.info({ ...attemptLogIds(a), why, runAt }, 'carrier asked to call later; released');
+        if (released.length > 0) this.#ctx.onReleased();
+      },
+      (err: unknown) => {
+        // Still placing under this worker's lease; recovery asks the carrier, which has no call.
+        log.warn(
+          { err, ...attemptLogIds(a) },
+          'could not release an attempt the carrier held back',
+        );
+      },
+    );
   }
 
   /**

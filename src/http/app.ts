@@ -8,6 +8,7 @@ import Fastify, {
   type RouteOptions,
 } from 'fastify';
 import { newId } from '../domain/ids.js';
+import { EventRecorder } from '../engine/event-recorder.js';
 import type { Runtime } from '../runtime.js';
 import { resolveKeySecret } from '../security/key-secret.js';
 import { KEYS_CHANNEL } from '../storage/api-keys-repo.js';
@@ -21,6 +22,7 @@ import { installMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { workspaceRateLimit } from './rate-limit.js';
 import { OneLineRequestLog } from './request-log.js';
+import { agentAttemptsRoutes } from './routes/agent-attempts.js';
 import { agentsRoutes } from './routes/agents.js';
 import { batchActivityRoutes } from './routes/batch-activity.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
@@ -30,8 +32,11 @@ import { batchListRoutes } from './routes/batch-list.js';
 import { batchReadRoutes } from './routes/batch-read.js';
 import { csvToolsRoutes } from './routes/csv-tools.js';
 import { healthRoutes } from './routes/health.js';
+import { telephonyCallbackRoutes } from './routes/telephony-callbacks.js';
+import { telephonyConnectionsRoutes } from './routes/telephony-connections.js';
 import { webhooksRoutes } from './routes/webhooks.js';
 import { workspaceRoutes } from './routes/workspace.js';
+import { deploymentKeys } from './twilio-dial.js';
 
 // The contract's documents use both prefixes; they route to the same handlers.
 export const API_PREFIXES = ['/v1/api', '/v1'] as const;
@@ -170,6 +175,27 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   const failures = new AuthFailureLimit(rt.config.authFailuresPerMin, rt.clock);
   const unlisten = await rt.db.listen(KEYS_CHANNEL, () => keys.clear());
   app.addHook('onClose', async () => unlisten());
+  // Carrier callbacks (§21): no API key, no workspace limit; each is checked by its signature.
+  // Their events take the one recording path; an ended attempt wakes the dispatchers.
+  const events = new EventRecorder(rt, rt.log, (outcomes) => {
+    if (outcomes.some((o) => o.status === 'ended')) rt.wake();
+  });
+  app.addHook('onClose', async () => events.flush());
+  const keysOnce = deploymentKeys(rt);
+  for (const prefix of API_PREFIXES) {
+    await app.register(telephonyCallbackRoutes, {
+      rt,
+      events,
+      keys: keysOnce,
+      prefix: `${prefix}/telephony`,
+    });
+    // The user's agent, with its attempt's report token (§21): no API key either.
+    await app.register(agentAttemptsRoutes, {
+      rt,
+      keys: keysOnce,
+      prefix: `${prefix}/agent/attempts`,
+    });
+  }
   for (const prefix of API_PREFIXES) {
     await app.register(
       async (v1) => {
@@ -189,6 +215,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(csvToolsRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(workspaceRoutes, { rt, prefix: '/workspace' });
         await v1.register(webhooksRoutes, { rt, prefix: '/webhooks' });
+        await v1.register(telephonyConnectionsRoutes, { rt, prefix: '/telephony/connections' });
       },
       { prefix },
     );

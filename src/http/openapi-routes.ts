@@ -42,6 +42,7 @@ export const TAGS = [
   { name: 'Agents', description: 'The AI voice agents that make the calls' },
   { name: 'Workspace', description: 'Limits and defaults of the workspace (ext)' },
   { name: 'Webhooks', description: 'Signed event deliveries to your systems (ext)' },
+  { name: 'Telephony', description: "The workspace's carrier accounts (connections)" },
   { name: 'Operations', description: 'Health, readiness, metrics and this document (no key)' },
 ];
 
@@ -420,5 +421,87 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       202: 'Queued; a delivery worker sends it shortly',
       404: 'No such endpoint in this workspace, or no such delivery to it',
     },
+  },
+  'POST /telephony/connections': {
+    tag: 'Telephony',
+    summary: 'Connect a carrier account',
+    operationId: 'createConnection',
+    description:
+      'The credentials are checked with the carrier, stored encrypted and never returned; every ' +
+      'fromNumber must be an incoming number or verified caller ID of the account. Unknown ' +
+      'top-level fields are ignored and never stored.',
+    answers: {
+      201: 'The connection as stored, without its credentials',
+      400: 'An invalid field, credentials the carrier refuses, a number not in the account, or OUTDIAL_PUBLIC_URL unset; nothing stored',
+      409: 'No encryption key outside the database (set OUTDIAL_KEY_SECRET)',
+      502: 'The carrier could not be asked; nothing stored',
+    },
+  },
+  'GET /telephony/connections': {
+    tag: 'Telephony',
+    summary: "List the workspace's connections",
+    operationId: 'listConnections',
+  },
+  'GET /telephony/connections/{}': {
+    tag: 'Telephony',
+    summary: 'Get a connection',
+    operationId: 'getConnection',
+    answers: { 404: 'No such connection in this workspace' },
+  },
+  'PATCH /telephony/connections/{}': {
+    tag: 'Telephony',
+    summary: 'Change the given fields of a connection',
+    operationId: 'updateConnection',
+    description:
+      'New credentials or numbers are checked with the carrier first. Unknown top-level fields ' +
+      'are ignored.',
+    answers: {
+      200: 'The connection as stored, without its credentials',
+      400: 'An invalid field, nothing to change, credentials the carrier refuses or a number not in the account; nothing changed',
+      404: 'No such connection in this workspace',
+      409: 'No encryption key outside the database, or stored credentials it cannot open',
+      502: 'The carrier could not be asked; nothing changed',
+    },
+  },
+  'DELETE /telephony/connections/{}': {
+    tag: 'Telephony',
+    summary: 'Delete a connection; its credentials are erased',
+    operationId: 'deleteConnection',
+    answers: {
+      404: 'No such connection in this workspace',
+      409: 'An agent with a queued or processing batch uses it',
+    },
+  },
+  'POST /telephony/twilio/events/{}': {
+    tag: 'Telephony',
+    summary: "Twilio's status callbacks for one attempt (no API key: Twilio's signature)",
+    operationId: 'twilioEvents',
+    description:
+      'Called by Twilio, never by clients: the URL is given to Twilio with each call. The body ' +
+      "is Twilio's form-encoded callback; X-Twilio-Signature must be Twilio's signature of it " +
+      "under the connection's auth token, over OUTDIAL_PUBLIC_URL and this path.",
+    security: [],
+    bodies: {
+      'application/x-www-form-urlencoded': {
+        type: 'object',
+        description: "Twilio's callback fields (CallSid, CallStatus, SipResponseCode, AnsweredBy…)",
+        additionalProperties: { type: 'string' },
+      },
+    },
+    answers: {
+      204: 'Recorded (or already known)',
+      403: 'Not a genuine callback of a call this deployment placed; nothing recorded',
+    },
+  },
+  'GET /agent/attempts/{}': {
+    tag: 'Telephony',
+    summary: "What the agent on a call reads about it (Bearer: the attempt's report token)",
+    operationId: 'getAgentAttempt',
+    description:
+      "For the user's voice agent, not API clients: `Authorization: Bearer <reportToken>`, the " +
+      "token it received with the call (good for this attempt only, for 24 hours). The row's " +
+      'variables, and the greeting and prompt with them filled in.',
+    security: [{ reportToken: [] }],
+    answers: { 401: 'No token, a wrong or expired one, or one of another attempt' },
   },
 };

@@ -36,6 +36,13 @@ const SECURITY_SCHEMES = {
       'The workspace (ws_…) the API key belongs to; sent with x-api-key on every /v1 request. ' +
       'Missing: 400 {"error":"Missing x-workspace-id header"}; another workspace: 403.',
   } as const,
+  reportToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "An attempt's report token, which its agent receives with the call: good for that " +
+      'attempt only, for 24 hours.',
+  } as const,
   metricsToken: {
     type: 'http',
     scheme: 'bearer',
@@ -152,7 +159,10 @@ export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions
       const doc = DOCS[key];
       // Swagger UI's own routes stay hidden, but for the page itself (a route doc names it).
       if (given['hide'] === true && doc === undefined) return { schema: given, url };
-      return { schema: documented(given, doc, method, prefix !== undefined), url };
+      // A route under the prefixes that declares its own security (a carrier's signed callback)
+      // takes no API key.
+      const api = prefix !== undefined && doc?.security === undefined;
+      return { schema: documented(given, doc, method, api), url };
     },
   });
   await app.register(swaggerUi, {

@@ -22,7 +22,13 @@ export type PlaceResult =
    */
   | { accepted: true; providerCallId: string; endsBy?: number }
   /** The carrier refused it, for a reason of the closed set (retried as that reason says). */
-  | { accepted: false; reason: AttemptReason; error: string; sipCode?: number };
+  | { accepted: false; reason: AttemptReason; error: string; sipCode?: number }
+  /**
+   * The carrier certainly did not take the call and asks to be asked later (its own pace or
+   * queue limit): no attempt was made. The attempt is released and its call is due again after
+   * `retryAfterMs`.
+   */
+  | { accepted: false; retryAfterMs: number; error: string };
 
 export interface ProviderCapabilities {
   /** `lookup` finds an attempt without the carrier's call id (by the attempt, or number and time). */

@@ -1,3 +1,4 @@
+import type { AgentTransport, MachineDetection } from '../domain/agent-transport.js';
 import type { CallbackGap } from '../domain/types.js';
 import type { Queryable } from './db.js';
 
@@ -15,6 +16,13 @@ export interface AgentPatch {
   maxAttemptsForSmartCallback?: number;
   gapBetweenEachAttemptForSmartCallback?: CallbackGap[];
   variables?: string[] | null;
+  /** §21 fields: `null` returns each to its default (no connection: the simulator). */
+  connectionId?: string | null;
+  transport?: AgentTransport | null;
+  machineDetection?: MachineDetection | null;
+  ringTimeoutSec?: number | null;
+  maxCallDurationSec?: number | null;
+  fallbackMessage?: string | null;
 }
 
 /**
@@ -40,7 +48,13 @@ export async function updateAgent(
        smart_max_attempts = CASE WHEN $15 THEN $16::int ELSE smart_max_attempts END,
        smart_gaps = CASE WHEN $17 THEN $18::jsonb ELSE smart_gaps END,
        variables = CASE WHEN $19 THEN $20::jsonb ELSE variables END,
-       updated_at = $21
+       updated_at = $21,
+       connection_id = CASE WHEN $22 THEN $23 ELSE connection_id END,
+       transport = CASE WHEN $24 THEN $25::jsonb ELSE transport END,
+       machine_detection = CASE WHEN $26 THEN $27 ELSE machine_detection END,
+       ring_timeout_sec = CASE WHEN $28 THEN $29::int ELSE ring_timeout_sec END,
+       max_call_duration_sec = CASE WHEN $30 THEN $31::int ELSE max_call_duration_sec END,
+       fallback_message = CASE WHEN $32 THEN $33 ELSE fallback_message END
      WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL
      RETURNING id`,
     [
@@ -65,6 +79,18 @@ export async function updateAgent(
       given(patch.variables),
       patch.variables == null ? null : JSON.stringify(patch.variables),
       now,
+      given(patch.connectionId),
+      patch.connectionId ?? null,
+      given(patch.transport),
+      patch.transport == null ? null : JSON.stringify(patch.transport),
+      given(patch.machineDetection),
+      patch.machineDetection ?? null,
+      given(patch.ringTimeoutSec),
+      patch.ringTimeoutSec ?? null,
+      given(patch.maxCallDurationSec),
+      patch.maxCallDurationSec ?? null,
+      given(patch.fallbackMessage),
+      patch.fallbackMessage ?? null,
     ],
   );
   return rows.length > 0;

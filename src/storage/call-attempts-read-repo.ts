@@ -14,6 +14,8 @@ export interface AttemptRecord {
   /** Talk time (s) of an answered attempt. */
   talkTime?: number;
   error?: string;
+  /** The caller ID it went out from (real carriers; ext). */
+  fromNumber?: string;
 }
 
 interface AttemptRow {
@@ -26,6 +28,7 @@ interface AttemptRow {
   outcome: Outcome | null;
   duration: number | null;
   error: string | null;
+  from_number: string | null;
 }
 
 const toAttempt = (r: AttemptRow): AttemptRecord => ({
@@ -38,6 +41,7 @@ const toAttempt = (r: AttemptRow): AttemptRecord => ({
   ...(r.outcome === null ? {} : { outcome: r.outcome }),
   ...(r.duration === null ? {} : { talkTime: r.duration }),
   ...(r.error === null ? {} : { error: r.error }),
+  ...(r.from_number === null ? {} : { fromNumber: r.from_number }),
 });
 
 /**
@@ -47,7 +51,8 @@ const toAttempt = (r: AttemptRow): AttemptRecord => ({
  */
 export async function listCallAttempts(q: Queryable, callId: string): Promise<AttemptRecord[]> {
   const rows = await q.query<AttemptRow>(
-    `SELECT id, attempt_no, started_at, answered_at, ended_at, reason, outcome, duration, error
+    `SELECT id, attempt_no, started_at, answered_at, ended_at, reason, outcome, duration, error,
+            from_number
        FROM call_attempts WHERE call_id = $1 ORDER BY attempt_no`,
     [callId],
   );

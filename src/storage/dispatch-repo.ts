@@ -127,12 +127,18 @@ export interface LiveBatch {
   active: number;
   config: BatchConfig;
   agent: DialAgentRecord;
+  /**
+   * The carrier account the agent's connection places calls with, and its limit (§21): its
+   * pacing bucket is shared by every workspace whose connections use that account.
+   */
+  carrierAccount?: { account: string; callsPerSecond: number };
 }
 
 /**
  * Claim step 3: the workspace's running batches that have due calls, with their active counts
  * (exact for the same reason as the workspace's) and the agent their calls are dialed with.
- * $1 workspace id, $2 now. Locks: none. Indexes: batches_live, calls_due_batch, calls_active (workspace, batch).
+ * $1 workspace id, $2 now. Locks: none. Indexes: batches_live, calls_due_batch, calls_active
+ * (workspace, batch), and the connection's primary key.
  */
 export async function liveBatchesWithDueCalls(
   q: Queryable,
@@ -145,6 +151,8 @@ export async function liveBatchesWithDueCalls(
       max_concurrency: number | null;
       active: number;
       config: unknown;
+      carrier_account: string | null;
+      carrier_cps: number | null;
     }
   >(
     `SELECT b.id,
@@ -153,8 +161,11 @@ export async function liveBatchesWithDueCalls(
               WHERE a.workspace_id = b.workspace_id AND a.batch_id = b.id AND a.state = 'active')::int
               AS active,
             b.config,
+            tc.account AS carrier_account,
+            tc.calls_per_second AS carrier_cps,
             ${DIAL_AGENT_COLUMNS}
        FROM batches b JOIN agents ag ON ag.id = b.agent_id
+       LEFT JOIN telephony_connections tc ON tc.id = ag.connection_id AND tc.deleted_at IS NULL
       WHERE b.workspace_id = $1 AND b.status IN ('queued', 'processing')
         AND (SELECT min(c.run_at) FROM calls c
               WHERE c.batch_id = b.id AND c.state = 'waiting') <= $2
@@ -167,6 +178,9 @@ export async function liveBatchesWithDueCalls(
     active: r.active,
     config: readBatchConfig(r.config),
     agent: toDialAgent(r),
+    ...(r.carrier_account === null || r.carrier_cps === null
+      ? {}
+      : { carrierAccount: { account: r.carrier_account, callsPerSecond: r.carrier_cps } }),
   }));
 }
 

@@ -88,6 +88,22 @@ describe('applying carrier events to an attempt', () => {
     });
   });
 
+  it('an answered end after a machine was detected (asynchronous detection) is voicemail', () => {
+    const reasonOf = (c: ReturnType<typeof applyEvents>) =>
+      c?.ending?.kind === 'carrier' ? c.ending.end.reason : undefined;
+    expect(reasonOf(applyEvents('in_call', [machine(5), ended(9)]))).toBe('voicemail');
+    expect(reasonOf(applyEvents('in_call', [ended(9)], { machineDetectedAt: 5 }))).toBe(
+      'voicemail',
+    );
+    expect(reasonOf(applyEvents('in_call', [answered(5), ended(9)]))).toBe('answered');
+    const busy: AttemptEvent = {
+      attemptId: id,
+      kind: 'ended',
+      ending: { kind: 'carrier', end: { reason: 'busy', endedAt: 9 } },
+    };
+    expect(reasonOf(applyEvents('in_call', [busy], { machineDetectedAt: 5 }))).toBe('busy');
+  });
+
   it('ignores carrier events about an attempt that was never sent', () => {
     expect(applyEvents('claimed', [ringing(1), answered(2), ended(3)])).toBeUndefined();
     // …but the engine may end it when there was no provider to send it to.

@@ -111,6 +111,7 @@ describe('OpenAPI document and Swagger UI (§16)', () => {
         name: 'x-workspace-id',
       }),
       metricsToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      reportToken: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
     });
   });
 
@@ -196,7 +197,13 @@ describe('OpenAPI document and Swagger UI (§16)', () => {
     for (const [path, ops] of Object.entries(doc['paths'] as Json)) {
       for (const [method, op] of Object.entries(ops as Json)) {
         const where = `${method} ${path}`;
-        if (path.startsWith('/v1/')) {
+        if (op.operationId === 'twilioEvents') {
+          // Called by Twilio: its signature, not an API key (§21).
+          expect(op.security, where).toEqual([]);
+        } else if (op.operationId === 'getAgentAttempt') {
+          // Called by the user's agent with its attempt's report token (§21).
+          expect(op.security, where).toEqual([{ reportToken: [] }]);
+        } else if (path.startsWith('/v1/')) {
           // Both headers together: Swagger UI's Authorize fills both, and asks for neither again.
           expect(op.security, where).toEqual([{ apiKey: [], workspaceId: [] }]);
           const authHeaders = (op.parameters ?? []).filter(

@@ -63,6 +63,9 @@ const PUBLIC_ROUTES = [
   '/assets/*',
 ];
 
+/** Routes under the API prefixes that take no API key (carrier callbacks, checked by signature). */
+const KEYLESS = new Set(['POST /telephony/twilio/events/:token', 'GET /agent/attempts/:attemptId']);
+
 const csvOf = (phones: string[]) =>
   `phone_number,first_name\n${phones.map((p) => `${p},Amadeo`).join('\n')}\n`;
 const recipientsOf = (phones: string[]) => phones.map((p) => ({ phone_number: p }));
@@ -76,6 +79,100 @@ const idsOf = (res: Response, list: string) =>
  * fails the first test: a new route must say how it keeps B's data from A.
  */
 const MATRIX: Record<string, Probe[]> = {
+  'GET /agent/attempts/:attemptId': [
+    {
+      // Takes no API key: only the attempt's report token, which A cannot make for B's attempt.
+      what: "B's job read with A's key and a forged report token",
+      call: (t) => ({
+        method: 'GET',
+        path: `/agent/attempts/${t.activeJob}`,
+        headers: { authorization: `Bearer ${t.activeJob}.zz.${'A'.repeat(43)}` },
+      }),
+      status: 401,
+      asIfMissing: true,
+    },
+  ],
+  'POST /telephony/twilio/events/:token': [
+    {
+      // Takes no API key: the URL's token and Twilio's signature decide, and B's attempt is
+      // reached by neither (its callback token is an HMAC this request cannot make).
+      what: "a forged Twilio callback about B's job",
+      call: (t) => ({
+        method: 'POST',
+        path: `/telephony/twilio/events/${t.activeJob}.zz.${'A'.repeat(43)}`,
+        json: { CallSid: `CA${'0'.repeat(32)}`, CallStatus: 'completed' },
+      }),
+      status: 403,
+      asIfMissing: true,
+    },
+  ],
+  'POST /telephony/connections': [
+    {
+      // This app has no OUTDIAL_PUBLIC_URL: refused before anything is looked up or stored.
+      what: "a body naming B's connection and workspace",
+      call: (t) => ({
+        method: 'POST',
+        path: '/telephony/connections',
+        json: {
+          id: t.connection,
+          workspaceId: t.workspace,
+          provider: 'twilio',
+          name: 'Aurora line',
+          credentials: { accountSid: `AC${'a0'.repeat(16)}`, authToken: 'aurora-token' },
+          fromNumbers: ['+15005550861'],
+        },
+      }),
+      status: 400,
+      asIfMissing: true,
+    },
+  ],
+  'GET /telephony/connections': [
+    {
+      what: "lists A's connections only",
+      call: () => ({ method: 'GET', path: '/telephony/connections' }),
+      status: 200,
+      check: (res, w) => expect(idsOf(res, 'connections')).not.toContain(w.bIds.connection),
+    },
+  ],
+  'GET /telephony/connections/:connectionId': [
+    {
+      what: "B's connection",
+      call: (t) => ({ method: 'GET', path: `/telephony/connections/${t.connection}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'PATCH /telephony/connections/:connectionId': [
+    {
+      what: "renaming and re-pacing B's connection",
+      call: (t) => ({
+        method: 'PATCH',
+        path: `/telephony/connections/${t.connection}`,
+        json: { name: 'Hijacked by Aurora', callsPerSecond: 50 },
+      }),
+      status: 404,
+      asIfMissing: true,
+    },
+    {
+      what: "pointing B's connection at A's numbers",
+      call: (t) => ({
+        method: 'PATCH',
+        path: `/telephony/connections/${t.connection}`,
+        json: { fromNumbers: ['+15005550861'] },
+      }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'DELETE /telephony/connections/:connectionId': [
+    {
+      // B gets 409 here (its agent in use has live batches): a 409 for A would say it exists.
+      what: "deleting B's connection in use",
+      call: (t) => ({ method: 'DELETE', path: `/telephony/connections/${t.connection}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
   'POST /agents': [
     {
       what: "a body naming B's agent and workspace creates A's own agent",
@@ -89,6 +186,20 @@ const MATRIX: Record<string, Probe[]> = {
         expect(res.json().id).not.toBe(w.bIds.idleAgent);
         expect(res.json().name).toBe('Aurora helper');
       },
+    },
+    {
+      what: "an agent of A's placing its calls through B's connection",
+      call: (t) => ({
+        method: 'POST',
+        path: '/agents',
+        json: {
+          name: 'Aurora caller',
+          connectionId: t.connection,
+          transport: { type: 'stream', url: 'wss://aurora.example.com/media' },
+        },
+      }),
+      status: 400,
+      asIfMissing: true,
     },
   ],
   'GET /agents': [
@@ -134,6 +245,19 @@ const MATRIX: Record<string, Probe[]> = {
       what: "restoring B's deleted agent",
       call: (t) => ({ method: 'PUT', path: `/agents/${t.deletedAgent}`, json: { name: 'Back' } }),
       status: 404,
+      asIfMissing: true,
+    },
+    {
+      what: "pointing A's own agent at B's connection",
+      call: (t, own) => ({
+        method: 'PUT',
+        path: `/agents/${own.agentId}`,
+        json: {
+          connectionId: t.connection,
+          transport: { type: 'sip', uri: 'sip:aurora@sip.example.com' },
+        },
+      }),
+      status: 400,
       asIfMissing: true,
     },
   ],
@@ -740,6 +864,8 @@ describeEachDb('tenant isolation matrix (issue 5 §1)', (backend) => {
       // added) must not turn the later 403s into 429s; this test is about tenancy, not that limit.
       const remoteAddress = `192.0.2.${10 + i}`;
       for (const [key, probes] of Object.entries(MATRIX)) {
+        // A route that takes no API key cannot answer for one (its own credential decides).
+        if (KEYLESS.has(key)) continue;
         for (const p of probes) {
           const where = label(prefix, key, p);
           const call = p.call(w.bIds, w.own);
@@ -821,6 +947,7 @@ describeEachDb('tenant isolation matrix (issue 5 §1)', (backend) => {
     const prefix = API_PREFIXES[0];
     let routes = 0;
     for (const [k, probes] of Object.entries(MATRIX)) {
+      if (KEYLESS.has(k)) continue;
       const call = probes[0]!.call(w.bIds, w.own);
       const methods = call.method === 'GET' ? (['GET', 'HEAD'] as const) : [call.method];
       for (const method of methods) {

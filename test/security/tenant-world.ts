@@ -1,7 +1,10 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
+import { credentialsContext } from '../../src/domain/connection.js';
 import { newId } from '../../src/domain/ids.js';
+import { SecretBox } from '../../src/security/secret-box.js';
 import { listApiKeys } from '../../src/storage/api-keys-repo.js';
+import { insertConnection } from '../../src/storage/connections-repo.js';
 import { insertClaimedDelivery } from '../../src/storage/webhook-deliveries-repo.js';
 import { insertWebhookEndpoint } from '../../src/storage/webhook-endpoints-repo.js';
 import { attemptIdOf, insertBatch } from '../support/batch-fixtures.js';
@@ -49,6 +52,8 @@ export interface Target {
   webhook: string;
   /** A delivery to it. */
   delivery: string;
+  /** A telephony connection, used by agentInUse: deleting it is a 409 for B. */
+  connection: string;
 }
 
 /** A's own ids, for probes that mix A's batch with B's job or number. */
@@ -95,6 +100,9 @@ const B_PHONES = {
 export const A_PHONES = ['+15005550001', '+15005550002'];
 /** Valid numbers that no workspace has, and that A may send in its own requests. */
 export const A_SPARE_PHONES = ['+15005550011', '+15005550012'];
+
+const B_TWILIO_ACCOUNT = `AC${'b0'.repeat(16)}`;
+const B_CONNECTION_NUMBER = '+15005550871';
 
 const B_AGENT = {
   name: 'Bellatrix Vantablack',
@@ -156,6 +164,23 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     201,
   ).id as string;
   ok(await asB({ method: 'DELETE', url: `/v1/api/agents/${deletedAgent}` }));
+  // Stored directly: creating one through the API asks Twilio, which this app does not reach.
+  const connection = newId('conn', now);
+  await insertConnection(t.db, {
+    id: connection,
+    workspaceId: b.workspaceId,
+    provider: 'twilio',
+    name: 'Borealis trunk line',
+    account: B_TWILIO_ACCOUNT,
+    credentialsSealed: new SecretBox(Buffer.alloc(32, 7)).seal(
+      JSON.stringify({ accountSid: B_TWILIO_ACCOUNT, authToken: 'borealis-auth-token' }),
+      credentialsContext(connection),
+    ),
+    fromNumbers: [B_CONNECTION_NUMBER],
+    callsPerSecond: 3,
+    now,
+  });
+  await t.db.query('UPDATE agents SET connection_id = $1 WHERE id = $2', [connection, agentInUse]);
 
   const idemKey = 'borealis-idempotency-key-1';
   const queued = ok(
@@ -301,6 +326,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     idemKey,
     otherIdemKey,
     ...(await seedWebhook(t, b.workspaceId, now)),
+    connection,
   };
   const never: Target = {
     workspace: newId('ws', now),
@@ -320,6 +346,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     otherIdemKey: 'never-used-idempotency-key-2',
     webhook: newId('wh', now),
     delivery: newId('msg', now),
+    connection: newId('conn', now),
   };
   const [bKey] = await listApiKeys(t.db, b.workspaceId);
   const bStrings = [
@@ -362,6 +389,10 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     'graphite-b',
     B_WEBHOOK_URL,
     'Borealis CRM hook',
+    'Borealis trunk line',
+    B_TWILIO_ACCOUNT,
+    'borealis-auth-token',
+    B_CONNECTION_NUMBER,
   ];
   return {
     a,
@@ -390,6 +421,8 @@ export async function snapshotOf(h: TestApp, tenant: Tenant, ids: Target): Promi
     webhooks: await get('/v1/api/webhooks'),
     [ids.webhook]: await get(`/v1/api/webhooks/${ids.webhook}`),
     deliveries: await get(`/v1/api/webhooks/${ids.webhook}/deliveries`),
+    connections: await get('/v1/api/telephony/connections'),
+    [ids.connection]: await get(`/v1/api/telephony/connections/${ids.connection}`),
   };
   for (const id of [ids.agentInUse, ids.idleAgent, ids.deletedAgent]) {
     out[id] = await get(`/v1/api/agents/${id}`);

@@ -245,6 +245,18 @@ async function seed(h: Harness): Promise<{ batches: string[] }> {
        VALUES ('carrier', 'AC1', 3, $1)`,
       [T0 + 333.334],
     );
+    // Telephony connections (sealed credentials travel as the text they are; a deleted one has
+    // none), one of them named by an agent.
+    await h.db.query(
+      `INSERT INTO telephony_connections (id, workspace_id, provider, name, account,
+         credentials_sealed, from_numbers, calls_per_second, created_at, updated_at, deleted_at)
+       VALUES ('conn_live', $1, 'twilio', 'Main', 'AC1', 'v1.k.iv.body', '["+14155550100"]', 3, $2, $2, NULL),
+              ('conn_gone', $1, 'twilio', 'Old', 'AC1', NULL, '["+14155550101"]', 1, $2, $2, $2)`,
+      [a.workspaceId, T0],
+    );
+    await h.db.query("UPDATE agents SET connection_id = 'conn_live' WHERE workspace_id = $1", [
+      a.workspaceId,
+    ]);
 
     const [job] = await h.db.query<{ id: string }>(
       'SELECT id FROM calls WHERE batch_id = $1 ORDER BY seq LIMIT 1',

@@ -14,6 +14,12 @@ export function presentAgent(a: Agent): AgentBody {
     maxAttemptsForSmartCallback: a.maxAttemptsForSmartCallback,
     gapBetweenEachAttemptForSmartCallback: a.gapBetweenEachAttemptForSmartCallback,
     ...(a.variables === undefined ? {} : { variables: a.variables }),
+    ...(a.connectionId === undefined ? {} : { connectionId: a.connectionId }),
+    ...(a.transport === undefined ? {} : { transport: a.transport }),
+    ...(a.machineDetection === undefined ? {} : { machineDetection: a.machineDetection }),
+    ...(a.ringTimeoutSec === undefined ? {} : { ringTimeoutSec: a.ringTimeoutSec }),
+    ...(a.maxCallDurationSec === undefined ? {} : { maxCallDurationSec: a.maxCallDurationSec }),
+    ...(a.fallbackMessage === undefined ? {} : { fallbackMessage: a.fallbackMessage }),
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };

@@ -19,6 +19,7 @@ import {
 } from '../schemas/agents.js';
 import { AgentNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
 import { unstorableBodyText } from '../storable-body.js';
+import { checkAgentTelephony, storedTransport } from './agent-telephony.js';
 
 const agentNotFound = (id: string) =>
   notFound({ error: 'Agent not found', message: `No agent with id ${id}` });
@@ -67,22 +68,37 @@ export async function agentsRoutes(app: FastifyInstance, opts: { rt: Runtime }) 
       const b = req.body;
       checkStorable(b);
       const now = rt.clock.now();
-      const agent = await insertAgent(rt.db, {
-        id: newId('agent', now),
-        workspaceId: req.workspaceId,
-        name: b.name,
-        greeting: b.greeting ?? AGENT_DEFAULTS.greeting,
-        prompt: b.prompt ?? AGENT_DEFAULTS.prompt,
-        ...(b.fromNumber === undefined ? {} : { fromNumber: b.fromNumber }),
-        provider: b.provider ?? AGENT_DEFAULTS.provider,
-        smartCallback: b.smartCallback ?? AGENT_DEFAULTS.smartCallback,
-        maxAttemptsForSmartCallback:
-          b.maxAttemptsForSmartCallback ?? AGENT_DEFAULTS.maxAttemptsForSmartCallback,
-        gapBetweenEachAttemptForSmartCallback:
-          b.gapBetweenEachAttemptForSmartCallback ??
-          AGENT_DEFAULTS.gapBetweenEachAttemptForSmartCallback,
-        ...(b.variables === undefined ? {} : { variables: b.variables }),
-        now,
+      const agent = await rt.db.tx(async (q) => {
+        const provider = await checkAgentTelephony(q, req.workspaceId, {
+          connectionId: b.connectionId,
+          transport: b.transport,
+          provider: b.provider,
+        });
+        return insertAgent(q, {
+          id: newId('agent', now),
+          workspaceId: req.workspaceId,
+          name: b.name,
+          greeting: b.greeting ?? AGENT_DEFAULTS.greeting,
+          prompt: b.prompt ?? AGENT_DEFAULTS.prompt,
+          ...(b.fromNumber === undefined ? {} : { fromNumber: b.fromNumber }),
+          provider,
+          smartCallback: b.smartCallback ?? AGENT_DEFAULTS.smartCallback,
+          maxAttemptsForSmartCallback:
+            b.maxAttemptsForSmartCallback ?? AGENT_DEFAULTS.maxAttemptsForSmartCallback,
+          gapBetweenEachAttemptForSmartCallback:
+            b.gapBetweenEachAttemptForSmartCallback ??
+            AGENT_DEFAULTS.gapBetweenEachAttemptForSmartCallback,
+          ...(b.variables === undefined ? {} : { variables: b.variables }),
+          ...(b.connectionId === undefined ? {} : { connectionId: b.connectionId }),
+          ...(b.transport === undefined ? {} : { transport: storedTransport(b.transport) }),
+          ...(b.machineDetection === undefined ? {} : { machineDetection: b.machineDetection }),
+          ...(b.ringTimeoutSec === undefined ? {} : { ringTimeoutSec: b.ringTimeoutSec }),
+          ...(b.maxCallDurationSec === undefined
+            ? {}
+            : { maxCallDurationSec: b.maxCallDurationSec }),
+          ...(b.fallbackMessage === undefined ? {} : { fallbackMessage: b.fallbackMessage }),
+          now,
+        });
       });
       return reply.code(201).send(presentAgent(agent));
     },
@@ -121,6 +137,20 @@ export async function agentsRoutes(app: FastifyInstance, opts: { rt: Runtime }) 
       checkStorable(b);
       if (!isStorableText(agentId)) throw agentNotFound(agentId);
       const agent = await rt.db.tx(async (q) => {
+        const current = await getAgent(q, req.workspaceId, agentId);
+        if (!current) return undefined;
+        const pick = <T>(given: T | null | undefined, kept: T | undefined) =>
+          given === undefined ? kept : (given ?? undefined);
+        const provider = await checkAgentTelephony(
+          q,
+          req.workspaceId,
+          {
+            connectionId: pick(b.connectionId, current.connectionId),
+            transport: pick(b.transport, current.transport),
+            provider: b.provider,
+          },
+          current.provider,
+        );
         const found = await updateAgent(
           q,
           req.workspaceId,
@@ -130,11 +160,17 @@ export async function agentsRoutes(app: FastifyInstance, opts: { rt: Runtime }) 
             greeting: b.greeting,
             prompt: b.prompt,
             fromNumber: b.fromNumber,
-            provider: b.provider,
+            provider: provider === current.provider ? undefined : provider,
             smartCallback: b.smartCallback,
             maxAttemptsForSmartCallback: b.maxAttemptsForSmartCallback,
             gapBetweenEachAttemptForSmartCallback: b.gapBetweenEachAttemptForSmartCallback,
             variables: b.variables,
+            connectionId: b.connectionId,
+            transport: b.transport == null ? b.transport : storedTransport(b.transport),
+            machineDetection: b.machineDetection,
+            ringTimeoutSec: b.ringTimeoutSec,
+            maxCallDurationSec: b.maxCallDurationSec,
+            fallbackMessage: b.fallbackMessage,
           },
           rt.clock.now(),
         );

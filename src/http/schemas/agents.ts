@@ -35,6 +35,65 @@ const Variables = Type.Array(Type.String({ minLength: 1 }), {
   description: 'declared {variable} names',
 });
 
+// §21: how the agent's calls are placed and bridged. Each is absent (its default) until given.
+const ConnectionId = Type.String({
+  minLength: 1,
+  description: 'ext: the telephony connection that places the calls (absent: the simulator)',
+});
+const Transport = Type.Union(
+  [
+    Type.Object({
+      type: Type.Literal('stream'),
+      url: Type.String({ description: 'wss:// (Twilio Media Streams)' }),
+    }),
+    Type.Object({ type: Type.Literal('sip'), uri: Type.String({ description: 'sip:…' }) }),
+    Type.Object({
+      type: Type.Literal('twiml'),
+      url: Type.String({ description: "https://, the user's own TwiML" }),
+    }),
+  ],
+  { description: 'ext: where an answered call is bridged; required with a connectionId' },
+);
+const MachineDetection = Type.Union([Type.Literal('off'), Type.Literal('detect')], {
+  description: 'ext: "detect" reports answering machines as voicemail (default "off")',
+});
+const RingTimeoutSec = Type.Integer({
+  minimum: 5,
+  maximum: 120,
+  description: 'ext: seconds a call may ring (default 30)',
+});
+const MaxCallDurationSec = Type.Integer({
+  minimum: 30,
+  maximum: 14_400,
+  description: 'ext: the longest call, in seconds (default 900)',
+});
+const FallbackMessage = Type.String({
+  minLength: 1,
+  maxLength: 1_000,
+  pattern: '\\S',
+  description:
+    'ext: spoken when an answered call cannot reach the agent (default: a short apology)',
+});
+
+const telephonyFields = {
+  connectionId: Type.Optional(ConnectionId),
+  transport: Type.Optional(Transport),
+  machineDetection: Type.Optional(MachineDetection),
+  ringTimeoutSec: Type.Optional(RingTimeoutSec),
+  maxCallDurationSec: Type.Optional(MaxCallDurationSec),
+  fallbackMessage: Type.Optional(FallbackMessage),
+};
+
+/** In a PUT, `null` returns a field to its default (no connectionId: the simulator). */
+const telephonyPatchFields = {
+  connectionId: Type.Optional(Type.Union([ConnectionId, Type.Null()])),
+  transport: Type.Optional(Type.Union([Transport, Type.Null()])),
+  machineDetection: Type.Optional(Type.Union([MachineDetection, Type.Null()])),
+  ringTimeoutSec: Type.Optional(Type.Union([RingTimeoutSec, Type.Null()])),
+  maxCallDurationSec: Type.Optional(Type.Union([MaxCallDurationSec, Type.Null()])),
+  fallbackMessage: Type.Optional(Type.Union([FallbackMessage, Type.Null()])),
+};
+
 export const AgentParams = Type.Object({ agentId: Type.String() });
 
 export const AgentCreateBody = Type.Object({
@@ -49,6 +108,7 @@ export const AgentCreateBody = Type.Object({
   ),
   gapBetweenEachAttemptForSmartCallback: Type.Optional(Type.Array(Gap, { default: [] })),
   variables: Type.Optional(Variables),
+  ...telephonyFields,
 });
 export type AgentCreateBody = Static<typeof AgentCreateBody>;
 
@@ -63,6 +123,7 @@ export const AgentUpdateBody = Type.Object({
   maxAttemptsForSmartCallback: Type.Optional(MaxAttempts),
   gapBetweenEachAttemptForSmartCallback: Type.Optional(Gaps),
   variables: Type.Optional(Type.Union([Variables, Type.Null()])),
+  ...telephonyPatchFields,
 });
 export type AgentUpdateBody = Static<typeof AgentUpdateBody>;
 
@@ -77,6 +138,7 @@ export const AgentBody = Type.Object({
   maxAttemptsForSmartCallback: Type.Integer(),
   gapBetweenEachAttemptForSmartCallback: Gaps,
   variables: Type.Optional(Type.Array(Type.String())),
+  ...telephonyFields,
   createdAt: Type.Integer({ description: 'epoch ms' }),
   updatedAt: Type.Integer({ description: 'epoch ms' }),
 });

@@ -102,6 +102,9 @@ export const AttemptItem = Type.Object({
   ),
   outcome: Type.Optional(stringEnum(OUTCOMES)),
   error: Type.Optional(Type.String({ description: "the provider's error, when it gave one" })),
+  fromNumber: Type.Optional(
+    Type.String({ description: 'the caller ID it went out from (real carriers)' }),
+  ),
 });
 export type AttemptItem = Static<typeof AttemptItem>;
 

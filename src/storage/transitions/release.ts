@@ -31,10 +31,13 @@ const DELETE_ATTEMPTS = `
      AND ($2::text IS NULL OR lease_owner = $2)
   RETURNING id, call_id`;
 
-/** active → waiting, the attempt not spent. $1 call ids, $2 their attempt ids. */
+/**
+ * active → waiting, the attempt not spent. $1 call ids, $2 their attempt ids, $3 when they are
+ * due again (NULL: when they were).
+ */
 const RELEASE_CALLS = `
   UPDATE calls c SET state = ${target('releaseCall')}, attempts = c.attempts - 1,
-         current_attempt_id = NULL,
+         current_attempt_id = NULL, run_at = COALESCE($3::bigint, c.run_at),
          start_time = CASE WHEN c.attempts = 1 THEN NULL ELSE c.start_time END
     FROM unnest($1::text[], $2::text[]) AS t(id, att)
    WHERE c.id = t.id AND ${guard('releaseCall', 'c.state')} AND c.current_attempt_id = t.att
@@ -64,7 +67,13 @@ export interface Released {
 /** Releases the attempts (see above); returns those released, the others were not releasable. */
 export async function releaseAttempts(
   q: Queryable,
-  opts: { attemptIds: readonly string[]; owner?: string; now: number },
+  opts: {
+    attemptIds: readonly string[];
+    owner?: string;
+    now: number;
+    /** When the calls are due again (a carrier that asked to be called later); default: as before. */
+    runAt?: number;
+  },
 ): Promise<Released[]> {
   if (opts.attemptIds.length === 0) return [];
   await q.query(LOCK_CALLS, [[...opts.attemptIds]]);
@@ -76,6 +85,7 @@ export async function releaseAttempts(
   const waiting = await q.query<{ id: string; batch_id: string }>(RELEASE_CALLS, [
     gone.map((g) => g.call_id),
     gone.map((g) => g.id),
+    opts.runAt ?? null,
   ]);
   const cancelled = await q.query<{ id: string; batch_id: string; workspace_id: string }>(
     CANCEL_RELEASED,

@@ -83,5 +83,6 @@ export function presentAttempt(a: AttemptRecord) {
     ...(a.reason === undefined ? {} : { reason: a.reason }),
     ...(a.outcome === undefined ? {} : { outcome: a.outcome }),
     ...(a.error === undefined ? {} : { error: a.error }),
+    ...(a.fromNumber === undefined ? {} : { fromNumber: a.fromNumber }),
   };
 }

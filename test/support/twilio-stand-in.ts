@@ -1,0 +1,573 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ajv, type ValidateFunction } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import twilio from 'twilio';
+
+// A Twilio stand-in: a real listening HTTP server that answers the REST requests Outdial makes
+// the way api.twilio.com does (Basic auth with AccountSid and AuthToken, Twilio's error bodies),
+// and checks every request against Twilio's own API description (test/fixtures/twilio, Twilio's
+// published OpenAPI, MIT) with a real JSON-Schema validator. A request Twilio would refuse is
+// answered as Twilio would (400) and recorded in `violations`, which tests expect to stay empty.
+
+const SPEC_FILE = new URL('../fixtures/twilio/twilio_api_v2010.json', import.meta.url);
+
+interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required?: boolean;
+  schema: object;
+}
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema: object }> };
+}
+interface Spec {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, object> };
+}
+
+/** One operation of the description, compiled: its path as a pattern and its validators. */
+interface CompiledOperation {
+  method: string;
+  template: string;
+  pattern: RegExp;
+  pathNames: string[];
+  params: ValidateFunction;
+  body?: ValidateFunction;
+  /** Form fields the description types as arrays (sent as repeated keys). */
+  arrayFields: Set<string>;
+}
+
+let compiled: CompiledOperation[] | undefined;
+
+/** The description's operations (compiled once per test process: the file is 1.8 MB). */
+function operations(): CompiledOperation[] {
+  if (compiled) return compiled;
+  const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec;
+  // OpenAPI 3.0 keywords (nullable, example…) are not JSON Schema: strict mode off ignores them.
+  const ajv = new Ajv({ strict: false, coerceTypes: true, allErrors: true });
+  (ajvFormats as unknown as (a: Ajv) => void)(ajv);
+  // Twilio's own formats: E.164 numbers (partial, with * wildcards, in list filters) and the
+  // free-form ones its description names without defining.
+  ajv.addFormat('phone-number', /^\+?[0-9*]{1,16}$/);
+  ajv.addFormat('uri-template', true);
+  ajv.addFormat('http-method', /^(GET|POST|get|post)$/);
+  // A call's To and From: an E.164 number, a client:, sip: or whatsapp: address.
+  ajv.addFormat('endpoint', /^(\+[1-9][0-9]{1,14}|client:\S+|sips?:\S+|whatsapp:\S+)$/);
+  // TwiML is XML; its limit (4,000 characters) is only stated in prose, checked below.
+  ajv.addFormat('twiml', /^\s*(<\?xml[^>]*\?>\s*)?<Response[\s>/]/);
+  ajv.addFormat('date-time-rfc-2822', true);
+  ajv.addSchema({ components: spec.components }, 'twilio');
+  const fix = (schema: object) =>
+    JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"twilio#/components/'));
+  compiled = [];
+  for (const [template, item] of Object.entries(spec.paths)) {
+    const pathNames: string[] = [];
+    const pattern = new RegExp(
+      `^${template.replace(/\{(\w+)\}/g, (_m, name: string) => {
+        pathNames.push(name);
+        return '([^/]+)';
+      })}$`,
+    );
+    for (const [method, op] of Object.entries(item)) {
+      if (!['get', 'post', 'delete'].includes(method)) continue;
+      const params = op.parameters ?? [];
+      const paramSchema = {
+        type: 'object',
+        properties: Object.fromEntries(params.map((p) => [p.name, fix(p.schema)])),
+        required: params.filter((p) => p.required).map((p) => p.name),
+        additionalProperties: false,
+      };
+      const form = op.requestBody?.content['application/x-www-form-urlencoded']?.schema as
+        | { properties?: Record<string, { type?: string }> }
+        | undefined;
+      const arrayFields = new Set(
+        Object.entries(form?.properties ?? {})
+          .filter(([, v]) => v.type === 'array')
+          .map(([k]) => k),
+      );
+      compiled.push({
+        arrayFields,
+        method: method.toUpperCase(),
+        template,
+        pattern,
+        pathNames,
+        params: ajv.compile(paramSchema),
+        ...(form ? { body: ajv.compile({ ...fix(form), additionalProperties: false }) } : {}),
+      });
+    }
+  }
+  return compiled;
+}
+
+export interface StandInRequest {
+  method: string;
+  /** The description's path template, e.g. /2010-04-01/Accounts/{AccountSid}/Calls.json. */
+  template: string;
+  path: Record<string, string>;
+  query: Record<string, string>;
+  /** Form fields; a repeated key (StatusCallbackEvent) gives an array. */
+  form: Record<string, string | string[]>;
+}
+
+/** Twilio's final call statuses. */
+export type FinalStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
+
+/** How the stand-in plays the call to one number. */
+export interface Scenario {
+  /** The create is refused with this Twilio error (no call exists)… */
+  refuse?: { status: number; code: number; message: string };
+  /** …this many times (default: every time), then the call is taken. */
+  refuseTimes?: number;
+  /** How the call ends (default completed: answered, then hung up). */
+  outcome?: FinalStatus;
+  /** Answering machine detection's verdict (human, machine_start, fax…) when it was asked for. */
+  answeredBy?: string;
+  sipResponseCode?: number;
+  /** Seconds of conversation of an answered call (default 30). */
+  durationSec?: number;
+  /** How its status callbacks arrive: in order (default), reversed, each twice, or never. */
+  delivery?: 'in-order' | 'reversed' | 'duplicated' | 'none';
+}
+
+/** A call as the stand-in keeps it (its resource, in Twilio's field names). */
+export interface StandInCall {
+  sid: string;
+  to: string;
+  from: string;
+  status: string;
+  answeredBy: string | null;
+  durationSec: number | null;
+  createdAt: Date;
+  /** What the create asked for. */
+  form: Record<string, string | string[]>;
+  scenario: Scenario;
+  /** Callbacks not delivered yet, in the order they will be sent. */
+  pending: Array<{ url: string; params: Record<string, string> }>;
+}
+
+/** A callback as it was sent, with the answer it got. */
+export interface SentCallback {
+  callSid: string;
+  url: string;
+  params: Record<string, string>;
+  signature: string;
+  status: number;
+}
+
+export interface TwilioStandIn {
+  /** Base URL for OUTDIAL_TWILIO_API_BASE_URL. */
+  url: string;
+  accountSid: string;
+  authToken: string;
+  /** Numbers the account owns (IncomingPhoneNumbers) and verified caller IDs. */
+  incomingNumbers: Set<string>;
+  callerIds: Set<string>;
+  /** Every request that passed authentication, in order. */
+  requests: StandInRequest[];
+  /** Requests Twilio would refuse, and why. */
+  violations: string[];
+  /** Calls by sid, in creation order. */
+  calls: Map<string, StandInCall>;
+  /** Callbacks sent, in order. */
+  sent: SentCallback[];
+  /** The scenario of each number (others: answered, in order). */
+  scenarios: Map<string, Scenario>;
+  /** Answers the next requests with Twilio's error `code` at HTTP `status`. */
+  failNext(status: number, code: number, message: string, times?: number): void;
+  /** Sends every pending callback of every call (of `sid` only, when given); resolves when answered. */
+  play(sid?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Twilio's error body (https://www.twilio.com/docs/usage/twilios-response). */
+function twilioError(res: ServerResponse, status: number, code: number, message: string) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      code,
+      message,
+      more_info: `https://www.twilio.com/docs/errors/${code}`,
+      status,
+    }),
+  );
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve, reject) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
+
+/** One page of a list, as Twilio shapes it (the client reads the one non-meta key). */
+function page(uri: string, key: string, items: object[], pageSize: number) {
+  return {
+    [key]: items.slice(0, pageSize),
+    uri,
+    first_page_uri: uri,
+    next_page_uri: null,
+    previous_page_uri: null,
+    page: 0,
+    page_size: pageSize,
+    start: 0,
+    end: Math.max(0, Math.min(items.length, pageSize) - 1),
+  };
+}
+
+const sid = (prefix: string, n: number) => `${prefix}${n.toString(16).padStart(32, '0')}`;
+
+/** Twilio's stated limit on the Twiml parameter (https://www.twilio.com/docs/voice/api/call-resource). */
+export const TWIML_MAX_CHARS = 4_000;
+
+/** Form fields, a repeated key as an array only where the description says array. */
+function formOf(raw: string, arrays: Set<string>, violations: string[], where: string) {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    const had = out[k];
+    if (arrays.has(k)) out[k] = [...((had as string[] | undefined) ?? []), v];
+    else if (had === undefined) out[k] = v;
+    else violations.push(`${where}: ${k} given twice`);
+  }
+  return out;
+}
+
+/** The rules Twilio states in prose rather than in its description. */
+function proseViolations(form: Record<string, string | string[]>): string[] {
+  const out: string[] = [];
+  const given = ['Url', 'Twiml', 'ApplicationSid'].filter((k) => form[k] !== undefined);
+  if (given.length !== 1) out.push(`exactly one of Url, Twiml, ApplicationSid (got ${given})`);
+  const twiml = form['Twiml'];
+  if (typeof twiml === 'string' && twiml.length > TWIML_MAX_CHARS) {
+    out.push(`Twiml is ${twiml.length} characters (at most ${TWIML_MAX_CHARS})`);
+  }
+  const asyncAmd = form['AsyncAmd'];
+  if (asyncAmd !== undefined && form['MachineDetection'] === undefined) {
+    out.push('AsyncAmd without MachineDetection');
+  }
+  return out;
+}
+
+const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', '+0000');
+
+export async function startTwilioStandIn(
+  opts: {
+    accountSid?: string;
+    authToken?: string;
+    incomingNumbers?: string[];
+    callerIds?: string[];
+    /**
+     * Where a callback to `url` is actually sent (a tunnel): the signature is computed over `url`
+     * as given in the request, as Twilio signs it. Default: `url` itself.
+     */
+    route?: (url: string) => string;
+  } = {},
+): Promise<TwilioStandIn> {
+  const ops = operations();
+  const accountSid = opts.accountSid ?? `AC${'a1'.repeat(16)}`;
+  const authToken = opts.authToken ?? 'stand-in-auth-token-0123456789abcdef';
+  const route = opts.route ?? ((u: string) => u);
+  const failures: Array<{ status: number; code: number; message: string }> = [];
+  const state = {
+    incomingNumbers: new Set(opts.incomingNumbers ?? []),
+    callerIds: new Set(opts.callerIds ?? []),
+    requests: [] as StandInRequest[],
+    violations: [] as string[],
+    calls: new Map<string, StandInCall>(),
+    sent: [] as SentCallback[],
+    scenarios: new Map<string, Scenario>(),
+  };
+  let sequence = 0;
+
+  const resource = (c: StandInCall) => ({
+    sid: c.sid,
+    account_sid: accountSid,
+    api_version: '2010-04-01',
+    date_created: rfc2822(c.createdAt),
+    date_updated: rfc2822(c.createdAt),
+    direction: 'outbound-api',
+    from: c.from,
+    from_formatted: c.from,
+    to: c.to,
+    to_formatted: c.to,
+    status: c.status,
+    answered_by: c.answeredBy,
+    duration: c.durationSec === null ? null : String(c.durationSec),
+    start_time: c.status === 'queued' ? null : rfc2822(c.createdAt),
+    end_time: c.durationSec === null ? null : rfc2822(c.createdAt),
+    parent_call_sid: null,
+    phone_number_sid: null,
+    price: null,
+    price_unit: 'USD',
+    queue_time: '0',
+    trunk_sid: null,
+    uri: `/2010-04-01/Accounts/${accountSid}/Calls/${c.sid}.json`,
+    subresource_uris: {},
+  });
+
+  /** The call's whole life at once: its final state, and the callbacks it subscribed to. */
+  function playOut(c: StandInCall) {
+    const sc = c.scenario;
+    const outcome = sc.outcome ?? 'completed';
+    const events = new Set(
+      [c.form['StatusCallbackEvent'] ?? []].flat().flatMap((e) => e.split(' ')),
+    );
+    const amd = c.form['MachineDetection'] !== undefined;
+    const asyncAmd = c.form['AsyncAmd'] === 'true';
+    const answeredBy = amd ? (sc.answeredBy ?? 'human') : null;
+    const duration = outcome === 'completed' ? (sc.durationSec ?? 30) : 0;
+    const base = {
+      AccountSid: accountSid,
+      ApiVersion: '2010-04-01',
+      CallSid: c.sid,
+      Direction: 'outbound-api',
+      From: c.from,
+      To: c.to,
+      CallbackSource: 'call-progress-events',
+    };
+    const callbacks: Array<{ event: string; params: Record<string, string> }> = [
+      { event: 'initiated', params: { CallStatus: 'initiated' } },
+    ];
+    if (outcome !== 'failed')
+      callbacks.push({ event: 'ringing', params: { CallStatus: 'ringing' } });
+    if (outcome === 'completed') {
+      callbacks.push({
+        event: 'answered',
+        params: {
+          CallStatus: 'in-progress',
+          ...(answeredBy && !asyncAmd ? { AnsweredBy: answeredBy } : {}),
+        },
+      });
+    }
+    callbacks.push({
+      event: 'completed',
+      params: {
+        CallStatus: outcome,
+        CallDuration: String(duration),
+        Duration: String(Math.ceil(duration / 60)),
+        ...(sc.sipResponseCode === undefined
+          ? {}
+          : { SipResponseCode: String(sc.sipResponseCode) }),
+        ...(answeredBy && !asyncAmd && outcome === 'completed' ? { AnsweredBy: answeredBy } : {}),
+      },
+    });
+    const statusUrl = c.form['StatusCallback'];
+    const out: StandInCall['pending'] = [];
+    if (typeof statusUrl === 'string') {
+      for (const cb of callbacks) {
+        if (!events.has(cb.event)) continue;
+        out.push({
+          url: statusUrl,
+          params: {
+            ...base,
+            ...cb.params,
+            SequenceNumber: String(out.length),
+            Timestamp: rfc2822(new Date()),
+          },
+        });
+      }
+    }
+    const amdUrl = c.form['AsyncAmdStatusCallback'];
+    if (asyncAmd && typeof amdUrl === 'string' && outcome === 'completed') {
+      out.splice(Math.min(out.length, 3), 0, {
+        url: amdUrl,
+        params: { AccountSid: accountSid, CallSid: c.sid, AnsweredBy: answeredBy ?? 'unknown' },
+      });
+    }
+    const delivery = sc.delivery ?? 'in-order';
+    c.pending =
+      delivery === 'none'
+        ? []
+        : delivery === 'reversed'
+          ? out.reverse()
+          : delivery === 'duplicated'
+            ? out.flatMap((x) => [x, x])
+            : out;
+    c.status = outcome;
+    c.answeredBy = answeredBy;
+    c.durationSec = outcome === 'completed' ? duration : null;
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const auth = req.headers.authorization ?? '';
+    const expected = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+    if (auth !== expected) {
+      return twilioError(res, 401, 20003, 'Authenticate');
+    }
+    const method = req.method ?? 'GET';
+    const op = ops.find((o) => o.method === method && o.pattern.test(url.pathname));
+    if (!op) return twilioError(res, 404, 20404, 'The requested resource was not found');
+    const match = op.pattern.exec(url.pathname)!;
+    const path = Object.fromEntries(
+      op.pathNames.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]),
+    );
+    const query = Object.fromEntries(url.searchParams);
+    const where = `${method} ${op.template}`;
+    const form = formOf(await readBody(req), op.arrayFields, state.violations, where);
+    // Coercion rewrites its input: validate copies, keep what was sent.
+    if (!op.params({ ...path, ...query })) {
+      state.violations.push(`${where}: ${JSON.stringify(op.params.errors)}`);
+      return twilioError(res, 400, 20001, 'Invalid parameter');
+    }
+    if (method === 'POST' && op.body && !op.body({ ...form })) {
+      state.violations.push(`${where} body: ${JSON.stringify(op.body.errors)}`);
+      return twilioError(res, 400, 20001, 'Invalid parameter');
+    }
+    if (path['AccountSid'] !== undefined && path['AccountSid'] !== accountSid) {
+      // Twilio answers another account's resources as forbidden to these credentials.
+      return twilioError(res, 403, 20003, 'Authenticate');
+    }
+    state.requests.push({ method, template: op.template, path, query, form });
+    const failure = failures.shift();
+    if (failure) return twilioError(res, failure.status, failure.code, failure.message);
+
+    const pageSize = Number(query['PageSize'] ?? 50);
+    const listOf = (numbers: Set<string>, prefix: string) =>
+      [...numbers]
+        .filter((n) => query['PhoneNumber'] === undefined || n === query['PhoneNumber'])
+        .map((n, i) => ({
+          sid: sid(prefix, i + 1),
+          account_sid: accountSid,
+          phone_number: n,
+          friendly_name: n,
+        }));
+    switch (`${method} ${op.template}`) {
+      case 'GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json':
+        return json(
+          res,
+          200,
+          page(
+            url.pathname,
+            'incoming_phone_numbers',
+            listOf(state.incomingNumbers, 'PN'),
+            pageSize,
+          ),
+        );
+      case 'GET /2010-04-01/Accounts/{AccountSid}/OutgoingCallerIds.json':
+        return json(
+          res,
+          200,
+          page(url.pathname, 'outgoing_caller_ids', listOf(state.callerIds, 'PN'), pageSize),
+        );
+      case 'POST /2010-04-01/Accounts/{AccountSid}/Calls.json': {
+        const prose = proseViolations(form);
+        if (prose.length > 0) {
+          state.violations.push(...prose.map((p) => `${where}: ${p}`));
+          return twilioError(res, 400, 21205, 'Invalid Twiml or Url');
+        }
+        const to = form['To'] as string;
+        const from = form['From'] as string;
+        if (!state.incomingNumbers.has(from) && !state.callerIds.has(from)) {
+          return twilioError(
+            res,
+            400,
+            21210,
+            `The source phone number provided, ${from}, is not yet verified for your account.`,
+          );
+        }
+        const scenario = state.scenarios.get(to) ?? {};
+        if (scenario.refuse && (scenario.refuseTimes ?? Number.POSITIVE_INFINITY) > 0) {
+          if (scenario.refuseTimes !== undefined) scenario.refuseTimes--;
+          const r = scenario.refuse;
+          return twilioError(res, r.status, r.code, r.message);
+        }
+        const call: StandInCall = {
+          sid: sid('CA', ++sequence),
+          to,
+          from,
+          status: 'queued',
+          answeredBy: null,
+          durationSec: null,
+          createdAt: new Date(),
+          form,
+          scenario,
+          pending: [],
+        };
+        const answer = resource(call);
+        playOut(call);
+        state.calls.set(call.sid, call);
+        return json(res, 201, answer);
+      }
+      case 'GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json': {
+        const call = state.calls.get(path['Sid']!);
+        if (!call) return twilioError(res, 404, 20404, 'The requested resource was not found');
+        return json(res, 200, resource(call));
+      }
+      case 'GET /2010-04-01/Accounts/{AccountSid}/Calls.json': {
+        const since = query['StartTime>'];
+        const found = [...state.calls.values()]
+          .filter((c) => query['To'] === undefined || c.to === query['To'])
+          .filter((c) => query['From'] === undefined || c.from === query['From'])
+          .filter((c) => since === undefined || c.createdAt >= new Date(since))
+          .reverse()
+          .map(resource);
+        return json(res, 200, page(url.pathname, 'calls', found, pageSize));
+      }
+      default:
+        return twilioError(res, 404, 20404, 'The requested resource was not found');
+    }
+  };
+
+  /** Sends one callback as Twilio does: form-encoded, signed over the URL it was given. */
+  async function send(c: StandInCall, cb: { url: string; params: Record<string, string> }) {
+    const signature = twilio.getExpectedTwilioSignature(authToken, cb.url, cb.params);
+    const res = await fetch(route(cb.url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': signature,
+        'user-agent': 'TwilioProxy/1.1',
+      },
+      body: new URLSearchParams(cb.params).toString(),
+    });
+    await res.arrayBuffer();
+    state.sent.push({
+      callSid: c.sid,
+      url: cb.url,
+      params: cb.params,
+      signature,
+      status: res.status,
+    });
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      state.violations.push(`stand-in failed: ${String(err)}`);
+      if (!res.headersSent) twilioError(res, 500, 20500, 'Internal Server Error');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accountSid,
+    authToken,
+    ...state,
+    failNext(status, code, message, times = 1) {
+      for (let i = 0; i < times; i++) failures.push({ status, code, message });
+    },
+    async play(only) {
+      for (const c of state.calls.values()) {
+        if (only !== undefined && c.sid !== only) continue;
+        while (c.pending.length > 0) await send(c, c.pending.shift()!);
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
