@@ -67,9 +67,13 @@ export function assertTransition(from: CallState, to: CallState): void {
 // Batch statuses. `processing` is set at the first claim, `completed` once no call is waiting or
 // active. A batch can complete straight from `queued` when every call was cancelled one by one
 // before any dial. `failed` means the batch itself could not run (e.g. its agent is gone).
+// `paused`: no new attempt starts (its calls in progress finish); a resume returns it to
+// `processing`, or to `queued` when it never started. A paused batch whose last calls end with
+// nothing left waiting is completed; one cancelled while paused is cancelled.
 export const BATCH_TRANSITIONS: Readonly<Record<BatchStatus, readonly BatchStatus[]>> = {
-  queued: ['processing', 'completed', 'cancelled', 'failed'],
-  processing: ['completed', 'cancelled', 'failed'],
+  queued: ['processing', 'paused', 'completed', 'cancelled', 'failed'],
+  processing: ['paused', 'completed', 'cancelled', 'failed'],
+  paused: ['queued', 'processing', 'completed', 'cancelled'],
   completed: [],
   cancelled: [],
   failed: [],
@@ -81,5 +85,9 @@ export function canBatchTransition(from: BatchStatus, to: BatchStatus): boolean 
 
 /** The error a call shows when it was cancelled with its batch. */
 export const BATCH_CANCELLED_ERROR = 'Batch cancelled';
+/** Why a batch paused by its own pause request is paused. */
+export const PAUSED_BY_REQUEST = 'paused by request';
+/** Why the batches of a workspace stopped with "stop everything" are paused (ext §19). */
+export const WORKSPACE_PAUSED = 'workspace paused';
 /** The error a call shows when it was cancelled on its own or by its phone number. */
 export const CALL_CANCELLED_ERROR = 'Call cancelled';

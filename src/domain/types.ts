@@ -22,7 +22,14 @@ export type AttemptState = (typeof ATTEMPT_STATES)[number];
 
 export const TERMINAL_CALL_STATES: readonly CallState[] = ['completed', 'failed', 'cancelled'];
 
-export const BATCH_STATUSES = ['queued', 'processing', 'completed', 'cancelled', 'failed'] as const;
+export const BATCH_STATUSES = [
+  'queued',
+  'processing',
+  'paused',
+  'completed',
+  'cancelled',
+  'failed',
+] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 export const ATTEMPT_REASONS = [
@@ -106,6 +113,9 @@ export interface Batch {
   createdAt: number;
   startTime?: number;
   completedTime?: number;
+  /** While paused: since when, and why (ext §17). */
+  pausedAt?: number;
+  pausedReason?: string;
 }
 
 /** The variables of one CSV row: every column but phone_number, in file order. */

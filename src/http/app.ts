@@ -24,6 +24,7 @@ import { OneLineRequestLog } from './request-log.js';
 import { agentsRoutes } from './routes/agents.js';
 import { batchActivityRoutes } from './routes/batch-activity.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
+import { batchControlRoutes } from './routes/batch-control.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
 import { batchExportRoutes } from './routes/batch-export.js';
 import { batchListRoutes } from './routes/batch-list.js';
@@ -31,6 +32,7 @@ import { batchReadRoutes } from './routes/batch-read.js';
 import { csvToolsRoutes } from './routes/csv-tools.js';
 import { healthRoutes } from './routes/health.js';
 import { workspaceRoutes } from './routes/workspace.js';
+import { workspacePauseRoutes } from './routes/workspace-pause.js';
 
 // The contract's documents use both prefixes; they route to the same handlers.
 export const API_PREFIXES = ['/v1/api', '/v1'] as const;
@@ -187,6 +189,8 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(batchExportRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(csvToolsRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(workspaceRoutes, { rt, prefix: '/workspace' });
+        await v1.register(batchControlRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(workspacePauseRoutes, { rt, prefix: '/workspace' });
       },
       { prefix },
     );

@@ -349,4 +349,45 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'updateWorkspace',
     answers: { 400: 'An unknown field, an invalid value, or an empty body; nothing changed' },
   },
+  'POST /batch-calls/{}/pause': {
+    tag: 'Batch calls',
+    summary: 'Pause a batch: no new call starts, calls in progress finish (ext)',
+    operationId: 'pauseBatch',
+    description:
+      'Once this answers, no new attempt of the batch starts in any process; attempts claimed but ' +
+      'not yet sent wait again without being spent, and scheduled retries keep their times. ' +
+      'Pausing a paused batch changes nothing.',
+    answers: {
+      200: 'Paused (or already paused)',
+      404: 'No such batch in this workspace',
+      409: 'The batch has already completed, been cancelled or failed ({"error":"Batch already cancelled"})',
+    },
+  },
+  'POST /batch-calls/{}/resume': {
+    tag: 'Batch calls',
+    summary: 'Resume a paused batch: due calls start at once, within the limits (ext)',
+    operationId: 'resumeBatch',
+    description: 'Resuming a running batch changes nothing.',
+    answers: {
+      200: 'Running again (processing), or queued when it never started a call',
+      404: 'No such batch in this workspace',
+      409:
+        'The batch has already completed, been cancelled or failed, or the whole workspace is paused ' +
+        '({"error":"Workspace paused"})',
+    },
+  },
+  'POST /workspace/pause': {
+    tag: 'Workspace',
+    summary: 'Stop everything: pause every batch of the workspace at once (ext)',
+    operationId: 'pauseWorkspace',
+    description:
+      'No call of the workspace starts until it is resumed, batches created meanwhile included. ' +
+      'Running batches show status paused with pausedReason "workspace paused".',
+  },
+  'POST /workspace/resume': {
+    tag: 'Workspace',
+    summary: 'Resume the workspace and the batches its pause paused (ext)',
+    operationId: 'resumeWorkspace',
+    description: 'Batches paused on their own stay paused.',
+  },
 };

@@ -56,9 +56,15 @@ describe('call state transitions', () => {
 });
 
 describe('batch status transitions', () => {
-  it('allows only forward moves and nothing out of a final status', () => {
+  it('allows only forward moves, pause and resume, and nothing out of a final status', () => {
     const allowed = new Set([
       'queued→processing',
+      'queued→paused',
+      'processing→paused',
+      'paused→queued',
+      'paused→processing',
+      'paused→completed',
+      'paused→cancelled',
       'queued→completed',
       'queued→cancelled',
       'queued→failed',

@@ -617,6 +617,40 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
     );
   });
 
+  it('pause / resume (ext §17, §19): any path parameter is a documented answer; counters stay whole', async () => {
+    const batch = pathSegment([...aBatches, bBatch, NEVER.batch]);
+    const request = fc.oneof(
+      batch.map((x) => ['POST /batch-calls/:batchId/pause', `/batch-calls/${x}/pause`] as const),
+      batch.map((x) => ['POST /batch-calls/:batchId/resume', `/batch-calls/${x}/resume`] as const),
+      fc.constantFrom(
+        ['POST /workspace/pause', '/workspace/pause'] as const,
+        ['POST /workspace/resume', '/workspace/resume'] as const,
+      ),
+    );
+    // No body is read: an empty one with a JSON content type, or none at all, answers the same.
+    const headers = fc.constantFrom({}, { 'content-type': 'application/json' });
+    await fc.assert(
+      fc.asyncProperty(request, headers, PREFIXES, async ([route, path], hd, prefix) => {
+        const { res, before, after, sent } = await probe(route, {
+          method: 'POST',
+          url: `${prefix}${path}`,
+          headers: hd,
+        });
+        // A pause may hand back claimed attempts (progress deltas); no other row comes or goes.
+        expect({ ...after, batch_progress: 0 }, sent).toEqual({ ...before, batch_progress: 0 });
+        if (path.includes(bBatch)) expect(res.statusCode, sent).toBe(404);
+        for (const id of [...aBatches, bBatch]) {
+          if (path.includes(id)) await expectCountersAgree(t.db, id, sent);
+        }
+      }),
+      runs(100),
+    );
+    // Leave A's batches running for whatever runs next.
+    await send({ method: 'POST', url: '/v1/api/workspace/resume' });
+    for (const id of aBatches)
+      await send({ method: 'POST', url: `/v1/api/batch-calls/${id}/resume` });
+  });
+
   // find-my-way answers a path parameter over its maxParamLength itself (414, body error "Bad
   // Request", no security headers) before auth and before the route; the contract has one answer
   // for an id that names nothing, 404. Needs the router's limit raised (or frameworkErrors) in
@@ -627,7 +661,7 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
       const batch = long('batch', n);
       const call = long('call', n);
       const agent = long('agent', n);
-      const requests: Array<[Route, 'GET' | 'PUT' | 'DELETE', string]> = [
+      const requests: Array<[Route, 'GET' | 'PUT' | 'DELETE' | 'POST', string]> = [
         ['GET /agents/:agentId', 'GET', `/agents/${agent}`],
         ['PUT /agents/:agentId', 'PUT', `/agents/${agent}`],
         ['DELETE /agents/:agentId', 'DELETE', `/agents/${agent}`],
@@ -651,6 +685,8 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
           'DELETE',
           `/batch-calls/${batch}/contacts/%2B15005550001`,
         ],
+        ['POST /batch-calls/:batchId/pause', 'POST', `/batch-calls/${batch}/pause`],
+        ['POST /batch-calls/:batchId/resume', 'POST', `/batch-calls/${batch}/resume`],
       ];
       for (const [route, method, path] of requests) {
         const payload = method === 'PUT' ? { payload: { name: 'Long' } } : {};

@@ -25,7 +25,11 @@ export type Route =
   | 'POST /batch-calls/validate'
   | 'POST /batch-calls/preview'
   | 'GET /workspace'
-  | 'PATCH /workspace';
+  | 'PATCH /workspace'
+  | 'POST /batch-calls/:batchId/pause'
+  | 'POST /batch-calls/:batchId/resume'
+  | 'POST /workspace/pause'
+  | 'POST /workspace/resume';
 
 /**
  * The statuses the contract documents per route, with valid credentials. Beyond each section's
@@ -57,6 +61,11 @@ export const STATUSES: Record<Route, readonly number[]> = {
   'POST /batch-calls/preview': [200, 400, 413],
   'GET /workspace': [200],
   'PATCH /workspace': [200, 400, 413, 415],
+  // Ext §17, §19: no body is read; 409 for a batch that has ended, or (resume) a paused workspace.
+  'POST /batch-calls/:batchId/pause': [200, 404, 409],
+  'POST /batch-calls/:batchId/resume': [200, 404, 409],
+  'POST /workspace/pause': [200],
+  'POST /workspace/resume': [200],
 };
 
 const batchNotFound = {
@@ -82,6 +91,8 @@ const NOT_FOUND: Partial<Record<Route, ReadonlyArray<Record<string, unknown>>>> 
   'DELETE /batch-calls/:batchId/contacts/:phone': [batchNotFound, contactNotFound],
   'GET /batch-calls/:batchId/export-results': [batchNotFound],
   'GET /batch-calls/template': [agentNotFound],
+  'POST /batch-calls/:batchId/pause': [batchNotFound],
+  'POST /batch-calls/:batchId/resume': [batchNotFound],
 };
 
 /** What a 4xx body must never show: stack frames, source paths, driver or SQL text. */

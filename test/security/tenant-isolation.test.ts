@@ -199,18 +199,24 @@ const MATRIX: Record<string, Probe[]> = {
       check: (res) => expect(res.json().totalCalls).toBe(A_SPARE_PHONES.length),
     },
   ],
-  'GET /batch-calls': ['all', 'queued', 'processing', 'completed', 'cancelled', 'failed'].map(
-    (status) => ({
-      what: `lists A's batches only (status=${status})`,
-      call: () => ({ method: 'GET', path: `/batch-calls?status=${status}&limit=100` }),
-      status: 200,
-      check: (res: Response, w: World) => {
-        if (status === 'all' || status === 'queued') {
-          expect(idsOf(res, 'batches')).toContain(w.own.batchId);
-        }
-      },
-    }),
-  ),
+  'GET /batch-calls': [
+    'all',
+    'queued',
+    'processing',
+    'paused',
+    'completed',
+    'cancelled',
+    'failed',
+  ].map((status) => ({
+    what: `lists A's batches only (status=${status})`,
+    call: () => ({ method: 'GET', path: `/batch-calls?status=${status}&limit=100` }),
+    status: 200,
+    check: (res: Response, w: World) => {
+      if (status === 'all' || status === 'queued') {
+        expect(idsOf(res, 'batches')).toContain(w.own.batchId);
+      }
+    },
+  })),
   'GET /batch-calls/:batchId': (
     ['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const
   ).map((k) => ({
@@ -316,6 +322,22 @@ const MATRIX: Record<string, Probe[]> = {
       asIfMissing: true,
     },
   ],
+  'POST /batch-calls/:batchId/pause': (
+    ['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const
+  ).map((k) => ({
+    what: `pausing B's ${k}`,
+    call: (t: Target): Call => ({ method: 'POST', path: `/batch-calls/${t[k]}/pause` }),
+    status: 404,
+    asIfMissing: true,
+  })),
+  'POST /batch-calls/:batchId/resume': (
+    ['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const
+  ).map((k) => ({
+    what: `resuming B's ${k}`,
+    call: (t: Target): Call => ({ method: 'POST', path: `/batch-calls/${t[k]}/resume` }),
+    status: 404,
+    asIfMissing: true,
+  })),
   'DELETE /batch-calls/:batchId/calls/:jobId': [
     {
       what: "cancelling B's waiting job",
@@ -466,6 +488,22 @@ const MATRIX: Record<string, Probe[]> = {
       call: () => ({ method: 'GET', path: '/workspace' }),
       status: 200,
       check: (res, w) => expect(res.json().id).toBe(w.a.workspaceId),
+    },
+  ],
+  'POST /workspace/pause': [
+    {
+      what: "pauses A's workspace only",
+      call: () => ({ method: 'POST', path: '/workspace/pause' }),
+      status: 200,
+      check: (res) => expect(res.json()).toEqual({ paused: true }),
+    },
+  ],
+  'POST /workspace/resume': [
+    {
+      what: "resumes A's workspace only",
+      call: () => ({ method: 'POST', path: '/workspace/resume' }),
+      status: 200,
+      check: (res) => expect(res.json()).toEqual({ paused: false }),
     },
   ],
   'PATCH /workspace': [

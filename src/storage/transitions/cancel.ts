@@ -77,7 +77,7 @@ export async function cancelWaitingCallsOfBatch(
 }
 
 /**
- * queued/processing → cancelled. False when the batch was already cancelled, completed or failed
+ * queued/processing/paused → cancelled. False when the batch was already cancelled, completed or failed
  * (the caller reads which). $1 batch id, $2 now. Locks: the batches row (last in the lock order).
  */
 export async function markBatchCancelled(
@@ -86,7 +86,8 @@ export async function markBatchCancelled(
   now: number,
 ): Promise<boolean> {
   const rows = await q.query(
-    `UPDATE batches SET status = ${target('cancelBatch')}, cancelled_at = $2
+    `UPDATE batches SET status = ${target('cancelBatch')}, cancelled_at = $2,
+            paused_at = NULL, paused_reason = NULL
       WHERE id = $1 AND ${guard('cancelBatch', 'status')}
       RETURNING 1`,
     [batchId, now],
