@@ -85,6 +85,8 @@ export function canBatchTransition(from: BatchStatus, to: BatchStatus): boolean 
 
 /** The error a call shows when it was cancelled with its batch. */
 export const BATCH_CANCELLED_ERROR = 'Batch cancelled';
+/** The error a call shows when its number was on the do-not-call list when it came due (§18). */
+export const DNC_CANCELLED_ERROR = 'Number on do-not-call list';
 /** Why a batch paused by its own pause request is paused. */
 export const PAUSED_BY_REQUEST = 'paused by request';
 /** Why the batches of a workspace stopped with "stop everything" are paused (ext §19). */

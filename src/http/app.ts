@@ -30,6 +30,7 @@ import { batchExportRoutes } from './routes/batch-export.js';
 import { batchListRoutes } from './routes/batch-list.js';
 import { batchReadRoutes } from './routes/batch-read.js';
 import { csvToolsRoutes } from './routes/csv-tools.js';
+import { dncRoutes } from './routes/dnc.js';
 import { healthRoutes } from './routes/health.js';
 import { workspaceRoutes } from './routes/workspace.js';
 import { workspacePauseRoutes } from './routes/workspace-pause.js';
@@ -191,6 +192,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(workspaceRoutes, { rt, prefix: '/workspace' });
         await v1.register(batchControlRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(workspacePauseRoutes, { rt, prefix: '/workspace' });
+        await v1.register(dncRoutes, { rt, prefix: '/dnc' });
       },
       { prefix },
     );

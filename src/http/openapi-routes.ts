@@ -41,6 +41,7 @@ export const TAGS = [
   { name: 'CSV tools', description: 'Templates, validation and previews of contact files' },
   { name: 'Agents', description: 'The AI voice agents that make the calls' },
   { name: 'Workspace', description: 'Limits and defaults of the workspace (ext)' },
+  { name: 'Do-not-call list', description: 'Numbers the workspace never dials (ext)' },
   { name: 'Operations', description: 'Health, readiness, metrics and this document (no key)' },
 ];
 
@@ -383,6 +384,68 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description:
       'No call of the workspace starts until it is resumed, batches created meanwhile included. ' +
       'Running batches show status paused with pausedReason "workspace paused".',
+  },
+  'GET /dnc': {
+    tag: 'Do-not-call list',
+    summary: "List the workspace's do-not-call numbers, newest first (ext)",
+    operationId: 'listDnc',
+    answers: { 400: 'A bad page, limit or phone filter' },
+  },
+  'POST /dnc': {
+    tag: 'Do-not-call list',
+    summary: 'Add numbers to the do-not-call list, as JSON or a CSV file (ext)',
+    operationId: 'addDnc',
+    description:
+      'Numbers are read as on upload and stored in E.164. A listed number is never dialed: its ' +
+      'rows are left out of new batches (suppressedRows) and its waiting calls end cancelled ' +
+      '("Number on do-not-call list") when they come due.',
+    bodies: {
+      'multipart/form-data': {
+        type: 'object',
+        required: ['file'],
+        properties: {
+          file: {
+            type: 'string',
+            format: 'binary',
+            description: 'CSV with a phone column (phone_number or a common name, as on upload)',
+          },
+          reason: text('kept with each new entry'),
+          defaultCountry,
+        },
+      },
+      'application/json': {
+        type: 'object',
+        required: ['phoneNumbers'],
+        properties: {
+          phoneNumbers: { type: 'array', minItems: 1, items: { type: 'string' } },
+          reason: text('kept with each new entry'),
+          defaultCountry,
+        },
+      },
+    },
+    answers: {
+      200: 'Listed; numbers listed already are counted and left as they were',
+      400: 'An invalid number (errors: row by row; nothing stored), no file, or a malformed body',
+      413: 'The file or body is larger than the upload limit',
+    },
+  },
+  'GET /dnc/{}': {
+    tag: 'Do-not-call list',
+    summary: 'Read the do-not-call entry of one number (ext)',
+    operationId: 'getDncEntry',
+    answers: {
+      400: 'The phone number cannot be read as a number',
+      404: 'The number is not listed ({"error":"Not on the do-not-call list"})',
+    },
+  },
+  'DELETE /dnc/{}': {
+    tag: 'Do-not-call list',
+    summary: 'Remove a number from the do-not-call list (ext)',
+    operationId: 'removeDncEntry',
+    answers: {
+      400: 'The phone number cannot be read as a number',
+      404: 'The number is not listed ({"error":"Not on the do-not-call list"})',
+    },
   },
   'POST /workspace/resume': {
     tag: 'Workspace',

@@ -21,6 +21,7 @@ import {
   phoneCell,
   queryString,
   ROUTER_PARAM_LIMIT,
+  simulatorPhones,
   taintedString,
 } from './fuzz-arbitraries.js';
 import {
@@ -649,6 +650,67 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
     await send({ method: 'POST', url: '/v1/api/workspace/resume' });
     for (const id of aBatches)
       await send({ method: 'POST', url: `/v1/api/batch-calls/${id}/resume` });
+  });
+
+  it('the do-not-call list (ext §18): any body, query and number is a documented answer; a rejected list stores nothing', async () => {
+    const body = jsonObjectBody({
+      phoneNumbers: {
+        required: true,
+        valid: simulatorPhones(5).map((ps) => JSON.stringify(ps)),
+        hostile: fc
+          .array(
+            fc.oneof(
+              phoneCell.map((p) => JSON.stringify(p)),
+              jsonValue,
+            ),
+            {
+              maxLength: 4,
+            },
+          )
+          .map((xs) => `[${xs.join(',')}]`),
+      },
+      reason: { valid: oneOfJson('asked', ''), hostile: badText },
+      defaultCountry: { valid: oneOfJson('US', 'GB'), hostile: badText },
+    });
+    const phone = fc.oneof(
+      phoneCell.map(encodeURIComponent).filter((p) => p !== '.' && p !== '..'),
+      fc.constantFrom('%2B15005550101', '%2B15005550195', '+15005550102'),
+    );
+    const request = fc.oneof(
+      fc
+        .tuple(jsonRequest(body), PREFIXES)
+        .map(
+          ([r, prefix]) =>
+            ['POST /dnc', { method: 'POST' as const, url: `${prefix}/dnc`, ...r }] as const,
+        ),
+      fc
+        .tuple(
+          queryString({ page: ['1', '2'], limit: ['1', '100'], phone: ['555', '+1 500'] }),
+          PREFIXES,
+        )
+        .map(
+          ([q, prefix]) =>
+            ['GET /dnc', { method: 'GET' as const, url: `${prefix}/dnc${q}` }] as const,
+        ),
+      fc
+        .tuple(phone, fc.constantFrom('GET' as const, 'DELETE' as const), PREFIXES)
+        .map(
+          ([p, method, prefix]) =>
+            [`${method} /dnc/:phone` as const, { method, url: `${prefix}/dnc/${p}` }] as const,
+        ),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async ([route, o]) => {
+        const { res, before, after, sent } = await probe(route, o);
+        const added = route === 'POST /dnc' && res.statusCode === 200 ? res.json().added : 0;
+        const removed = route === 'DELETE /dnc/:phone' && res.statusCode === 200 ? 1 : 0;
+        expect(after, sent).toEqual({
+          ...before,
+          dnc_entries: before.dnc_entries + added - removed,
+        });
+      }),
+      runs(150),
+    );
   });
 
   // find-my-way answers a path parameter over its maxParamLength itself (414, body error "Bad

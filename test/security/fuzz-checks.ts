@@ -29,7 +29,11 @@ export type Route =
   | 'POST /batch-calls/:batchId/pause'
   | 'POST /batch-calls/:batchId/resume'
   | 'POST /workspace/pause'
-  | 'POST /workspace/resume';
+  | 'POST /workspace/resume'
+  | 'GET /dnc'
+  | 'POST /dnc'
+  | 'GET /dnc/:phone'
+  | 'DELETE /dnc/:phone';
 
 /**
  * The statuses the contract documents per route, with valid credentials. Beyond each section's
@@ -66,6 +70,11 @@ export const STATUSES: Record<Route, readonly number[]> = {
   'POST /batch-calls/:batchId/resume': [200, 404, 409],
   'POST /workspace/pause': [200],
   'POST /workspace/resume': [200],
+  // Ext §18: a number that cannot be read is a 400, like §8's.
+  'GET /dnc': [200, 400],
+  'POST /dnc': [200, 400, 413],
+  'GET /dnc/:phone': [200, 400, 404],
+  'DELETE /dnc/:phone': [200, 400, 404],
 };
 
 const batchNotFound = {
@@ -93,6 +102,8 @@ const NOT_FOUND: Partial<Record<Route, ReadonlyArray<Record<string, unknown>>>> 
   'GET /batch-calls/template': [agentNotFound],
   'POST /batch-calls/:batchId/pause': [batchNotFound],
   'POST /batch-calls/:batchId/resume': [batchNotFound],
+  'GET /dnc/:phone': [{ error: 'Not on the do-not-call list' }],
+  'DELETE /dnc/:phone': [{ error: 'Not on the do-not-call list' }],
 };
 
 /** What a 4xx body must never show: stack frames, source paths, driver or SQL text. */
@@ -157,6 +168,7 @@ const TABLES = [
   'call_attempts',
   'batch_progress',
   'idempotency_keys',
+  'dnc_entries',
 ] as const;
 export type Counts = Record<(typeof TABLES)[number], number>;
 

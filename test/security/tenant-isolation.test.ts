@@ -506,6 +506,43 @@ const MATRIX: Record<string, Probe[]> = {
       check: (res) => expect(res.json()).toEqual({ paused: false }),
     },
   ],
+  'GET /dnc': [
+    {
+      what: "lists A's do-not-call numbers only",
+      call: () => ({ method: 'GET', path: '/dnc?limit=100' }),
+      status: 200,
+    },
+    {
+      what: "filtering by B's number finds nothing",
+      call: (t) => ({ method: 'GET', path: `/dnc?phone=${enc(t.dncPhone)}` }),
+      status: 200,
+      check: (res) => expect(res.json().entries).toEqual([]),
+    },
+  ],
+  'POST /dnc': [
+    {
+      what: "lists numbers on A's list only",
+      call: () => ({ method: 'POST', path: '/dnc', json: { phoneNumbers: A_SPARE_PHONES } }),
+      status: 200,
+      check: (res) => expect(res.json().added + res.json().alreadyListed).toBe(2),
+    },
+  ],
+  'GET /dnc/:phone': [
+    {
+      what: "B's listed number",
+      call: (t) => ({ method: 'GET', path: `/dnc/${enc(t.dncPhone)}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'DELETE /dnc/:phone': [
+    {
+      what: "removing B's listed number",
+      call: (t) => ({ method: 'DELETE', path: `/dnc/${enc(t.dncPhone)}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
   'PATCH /workspace': [
     {
       what: "changes A's settings only",

@@ -43,6 +43,8 @@ export interface Target {
   idemKey: string;
   /** The Idempotency-Key cancelledBatch was created with. */
   otherIdemKey: string;
+  /** On B's do-not-call list (in none of B's batches). */
+  dncPhone: string;
 }
 
 /** A's own ids, for probes that mix A's batch with B's job or number. */
@@ -248,6 +250,19 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     await send(h, { method: 'GET', url: `/v1/api/batch-calls/${aBatch}/calls` }, a.headers),
   ).calls as Array<{ jobId: string }>;
 
+  const B_DNC = '+15005550195';
+  ok(
+    await send(
+      h,
+      {
+        method: 'POST',
+        url: '/v1/api/dnc',
+        payload: { phoneNumbers: [B_DNC], reason: 'Borealis do-not-call' },
+      },
+      b.headers,
+    ),
+  );
+
   const bIds: Target = {
     workspace: b.workspaceId,
     agentInUse,
@@ -264,6 +279,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     activePhone: B_PHONES.processing[0]!,
     idemKey,
     otherIdemKey,
+    dncPhone: B_DNC,
   };
   const never: Target = {
     workspace: newId('ws', now),
@@ -281,6 +297,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     activePhone: '+15005550992',
     idemKey: 'never-used-idempotency-key-1',
     otherIdemKey: 'never-used-idempotency-key-2',
+    dncPhone: '+15005550993',
   };
   const [bKey] = await listApiKeys(t.db, b.workspaceId);
   const bStrings = [
@@ -309,6 +326,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     'Borealis upgrade',
     'borealis_segment',
     'segment-borealis',
+    'Borealis do-not-call',
     'Bartholomew',
     'Berenice',
     'Bjornstjerne',
@@ -346,6 +364,7 @@ export async function snapshotOf(h: TestApp, tenant: Tenant, ids: Target): Promi
     workspace: await get('/v1/api/workspace'),
     agents: await get('/v1/api/agents'),
     batches: await get('/v1/api/batch-calls?limit=100'),
+    dnc: await get('/v1/api/dnc?limit=100'),
   };
   for (const id of [ids.agentInUse, ids.idleAgent, ids.deletedAgent]) {
     out[id] = await get(`/v1/api/agents/${id}`);

@@ -19,3 +19,17 @@ ALTER TABLE workspaces ADD COLUMN paused_at bigint;
 -- the claim's narrower `status IN ('queued', 'processing')` is implied by this predicate.
 DROP INDEX batches_live;
 CREATE INDEX batches_live ON batches (workspace_id) WHERE status IN ('queued', 'processing', 'paused');
+
+-- The workspace's do-not-call list (ext §18): numbers in E.164, one row each. source: api,
+-- import (CSV) or opt_out (a callee said so; batch_id and job_id name that call).
+CREATE TABLE dnc_entries (
+  workspace_id text NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+  phone_number text NOT NULL,
+  reason       text,
+  source       text NOT NULL CHECK (source IN ('api', 'import', 'opt_out')),
+  created_at   bigint NOT NULL,
+  batch_id     text,
+  job_id       text,
+  PRIMARY KEY (workspace_id, phone_number)
+);
+CREATE INDEX dnc_entries_recent ON dnc_entries (workspace_id, created_at DESC, phone_number);

@@ -7,6 +7,7 @@ import {
 import type { AttemptEnding } from '../../domain/attempt-event.js';
 import type { BatchConfig, BatchStatus } from '../../domain/types.js';
 import type { Queryable } from '../db.js';
+import { addOptOuts } from '../dnc-repo.js';
 import { addProgress, type ProgressDelta } from '../progress-repo.js';
 import { completeBatchesIfDone } from './completion.js';
 import { guard, target } from './table.js';
@@ -129,6 +130,13 @@ export async function writeEnds(
     a((x) => x.attempt.providerCallId ?? x.e.providerCallId ?? null),
     a((x) => x.attempt.sipCode ?? null),
   ]);
+
+  // Ext §18: a callee who opted out is never called again, from any batch of the workspace.
+  await addOptOuts(
+    q,
+    settled.filter((x) => x.attempt.outcome === 'opted_out').map((x) => x.e.callId),
+    ctx.now,
+  );
 
   const deltas: Deltas = new Map();
   const completed = settled.flatMap((x) =>
