@@ -166,6 +166,22 @@ describeEachDb('do-not-call list (ext §18)', (backend) => {
     expect(other.json()).toMatchObject({ totalCalls: 1 });
     expect(other.json().suppressedRows).toBeUndefined();
 
+    for (const tool of ['validate', 'preview']) {
+      const report = await send('POST', `/batch-calls/${tool}`, {
+        recipients: [{ phone_number: '+15005550001' }, { phone_number: '+15005550002' }],
+      });
+      expect(report.statusCode).toBe(200);
+      expect(report.json().warnings).toEqual([
+        {
+          row: 3,
+          column: 'phone_number',
+          value: '+15005550002',
+          message: 'On the do-not-call list: this row will not be called',
+        },
+      ]);
+      expect(report.json().warningCount).toBe(1);
+    }
+
     const none = await send('POST', '/batch-calls', {
       agentId: a.agentId,
       recipients: [{ phone_number: '+15005550002' }],
