@@ -11,11 +11,13 @@ import type { AttemptState, BatchStatus, CallState } from './types.js';
 //   was released unsent (its worker died before asking the carrier).
 // - active → completed | failed: the attempt ended the call.
 // An active call is never cancelled: a conversation in progress is not hung up, it finishes.
+// - failed → waiting, completed → waiting: an operator retried the job (ext §17: failed jobs, and
+//   completed ones whose outcome was voicemail); it keeps its id and gets a fresh attempt budget.
 export const CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
   waiting: ['active', 'cancelled'],
   active: ['waiting', 'completed', 'failed'],
-  completed: [],
-  failed: [],
+  completed: ['waiting'],
+  failed: ['waiting'],
   cancelled: [],
 };
 
@@ -67,6 +69,7 @@ export function assertTransition(from: CallState, to: CallState): void {
 // Batch statuses. `processing` is set at the first claim, `completed` once no call is waiting or
 // active. A batch can complete straight from `queued` when every call was cancelled one by one
 // before any dial. `failed` means the batch itself could not run (e.g. its agent is gone).
+// A completed batch reopens (`processing`) while jobs retried by an operator run.
 // `paused`: no new attempt starts (its calls in progress finish); a resume returns it to
 // `processing`, or to `queued` when it never started. A paused batch whose last calls end with
 // nothing left waiting is completed; one cancelled while paused is cancelled.
@@ -74,7 +77,8 @@ export const BATCH_TRANSITIONS: Readonly<Record<BatchStatus, readonly BatchStatu
   queued: ['processing', 'paused', 'completed', 'cancelled', 'failed'],
   processing: ['paused', 'completed', 'cancelled', 'failed'],
   paused: ['queued', 'processing', 'completed', 'cancelled'],
-  completed: [],
+  // Reopened by a retry of its failed jobs (ext §17).
+  completed: ['processing'],
   cancelled: [],
   failed: [],
 };

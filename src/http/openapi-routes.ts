@@ -1,3 +1,5 @@
+import { BatchRetryBody } from './schemas/batch-control.js';
+
 // What the OpenAPI document says about each route beyond its schemas: tag, summary, operationId,
 // what each answer means there and, for multipart uploads, the form fields (their bodies are
 // streamed, so they carry no body schema for Fastify to validate). Keyed by method and path
@@ -375,6 +377,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       409:
         'The batch has already completed, been cancelled or failed, or the whole workspace is paused ' +
         '({"error":"Workspace paused"})',
+    },
+  },
+  'POST /batch-calls/{}/retry': {
+    tag: 'Batch calls',
+    summary: 'Retry the failed jobs of a batch, by reason or id, with a fresh attempt budget (ext)',
+    operationId: 'retryBatch',
+    bodies: { 'application/json': BatchRetryBody as unknown as Schema },
+    description:
+      "A job matches by its last attempt's reason (unknown: its outcome could not be told); " +
+      'voicemail also matches completed jobs whose outcome was voicemail. A retried job keeps its ' +
+      'jobId and its attempts count; a completed batch reopens while retried jobs run.',
+    answers: {
+      200: 'The jobs retried (possibly none) and the batch status now',
+      400: 'An unknown reason, or a jobId that is not a job of this batch; nothing changed',
+      404: 'No such batch in this workspace',
+      409: 'The batch was cancelled ({"error":"Batch already cancelled"}) or failed',
     },
   },
   'POST /workspace/pause': {

@@ -713,6 +713,42 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
     );
   });
 
+  it('retry (ext §17): any body and path parameter is a documented answer; a refused retry changes nothing', async () => {
+    const body = jsonObjectBody({
+      reasons: {
+        valid: fc
+          .subarray(['busy', 'no_answer', 'voicemail', 'provider_error', 'unknown'])
+          .map((xs) => JSON.stringify(xs)),
+        hostile: fc.array(badText, { maxLength: 3 }).map((xs) => `[${xs.join(',')}]`),
+      },
+      jobIds: {
+        valid: fc.subarray([...aJobs, bJob, NEVER.call]).map((xs) => JSON.stringify(xs)),
+        hostile: fc.array(badText, { maxLength: 3 }).map((xs) => `[${xs.join(',')}]`),
+      },
+    });
+    const request = fc.tuple(
+      pathSegment([...aBatches, bBatch, NEVER.batch]),
+      fc.option(jsonRequest(body), { nil: undefined }),
+      PREFIXES,
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async ([batch, r, prefix]) => {
+        const { res, before, after, sent } = await probe('POST /batch-calls/:batchId/retry', {
+          method: 'POST',
+          url: `${prefix}/batch-calls/${batch}/retry`,
+          ...(r ?? {}),
+        });
+        expect({ ...after, batch_progress: 0 }, sent).toEqual({ ...before, batch_progress: 0 });
+        if (res.statusCode !== 200) {
+          for (const id of [...aBatches, bBatch]) {
+            if (batch === id) await expectCountersAgree(t.db, id, sent);
+          }
+        }
+      }),
+      runs(100),
+    );
+  });
+
   // find-my-way answers a path parameter over its maxParamLength itself (414, body error "Bad
   // Request", no security headers) before auth and before the route; the contract has one answer
   // for an id that names nothing, 404. Needs the router's limit raised (or frameworkErrors) in
@@ -749,6 +785,7 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
         ],
         ['POST /batch-calls/:batchId/pause', 'POST', `/batch-calls/${batch}/pause`],
         ['POST /batch-calls/:batchId/resume', 'POST', `/batch-calls/${batch}/resume`],
+        ['POST /batch-calls/:batchId/retry', 'POST', `/batch-calls/${batch}/retry`],
       ];
       for (const [route, method, path] of requests) {
         const payload = method === 'PUT' ? { payload: { name: 'Long' } } : {};

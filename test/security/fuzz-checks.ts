@@ -28,6 +28,7 @@ export type Route =
   | 'PATCH /workspace'
   | 'POST /batch-calls/:batchId/pause'
   | 'POST /batch-calls/:batchId/resume'
+  | 'POST /batch-calls/:batchId/retry'
   | 'POST /workspace/pause'
   | 'POST /workspace/resume'
   | 'GET /dnc'
@@ -68,6 +69,7 @@ export const STATUSES: Record<Route, readonly number[]> = {
   // Ext §17, §19: no body is read; 409 for a batch that has ended, or (resume) a paused workspace.
   'POST /batch-calls/:batchId/pause': [200, 404, 409],
   'POST /batch-calls/:batchId/resume': [200, 404, 409],
+  'POST /batch-calls/:batchId/retry': [200, 400, 404, 409, 413, 415],
   'POST /workspace/pause': [200],
   'POST /workspace/resume': [200],
   // Ext §18: a number that cannot be read is a 400, like §8's.
@@ -102,6 +104,7 @@ const NOT_FOUND: Partial<Record<Route, ReadonlyArray<Record<string, unknown>>>> 
   'GET /batch-calls/template': [agentNotFound],
   'POST /batch-calls/:batchId/pause': [batchNotFound],
   'POST /batch-calls/:batchId/resume': [batchNotFound],
+  'POST /batch-calls/:batchId/retry': [batchNotFound],
   'GET /dnc/:phone': [{ error: 'Not on the do-not-call list' }],
   'DELETE /dnc/:phone': [{ error: 'Not on the do-not-call list' }],
 };

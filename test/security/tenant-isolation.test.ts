@@ -338,6 +338,25 @@ const MATRIX: Record<string, Probe[]> = {
     status: 404,
     asIfMissing: true,
   })),
+  'POST /batch-calls/:batchId/retry': [
+    ...(['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const).map(
+      (k) => ({
+        what: `retrying B's ${k}`,
+        call: (t: Target): Call => ({ method: 'POST', path: `/batch-calls/${t[k]}/retry` }),
+        status: 404,
+        asIfMissing: true,
+      }),
+    ),
+    {
+      what: "retrying B's job through A's batch",
+      call: (t, own) => ({
+        method: 'POST',
+        path: `/batch-calls/${own.batchId}/retry`,
+        json: { jobIds: [t.completedJob] },
+      }),
+      status: 400,
+    },
+  ],
   'DELETE /batch-calls/:batchId/calls/:jobId': [
     {
       what: "cancelling B's waiting job",

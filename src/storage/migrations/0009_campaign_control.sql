@@ -33,3 +33,8 @@ CREATE TABLE dnc_entries (
   PRIMARY KEY (workspace_id, phone_number)
 );
 CREATE INDEX dnc_entries_recent ON dnc_entries (workspace_id, created_at DESC, phone_number);
+
+-- Retry of failed jobs (ext §17): a retried job keeps its id and its attempt count, and gets a
+-- fresh attempt budget. attempt_base is the count when its current round began: the retry
+-- policy counts attempts - attempt_base.
+ALTER TABLE calls ADD COLUMN attempt_base integer NOT NULL DEFAULT 0;

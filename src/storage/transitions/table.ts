@@ -55,6 +55,10 @@ export const TRANSITIONS = {
   resumeBatch: { entity: 'batch', from: ['paused'], to: 'processing' },
   /** A paused batch that never started waits for its first claim again (pause.ts). */
   resumeQueuedBatch: { entity: 'batch', from: ['paused'], to: 'queued' },
+  /** An operator retried the job: failed, or completed with voicemail (retry.ts). */
+  retryJob: { entity: 'call', from: ['failed', 'completed'], to: 'waiting' },
+  /** A completed batch runs again while its retried jobs do (retry.ts). */
+  reopenBatch: { entity: 'batch', from: ['completed'], to: 'processing' },
   /** Pause: an attempt claimed but not sent is handed back, its call waiting unspent (release.ts). */
   releaseClaimedAttempt: { entity: 'attempt', from: ['claimed'], to: ATTEMPT_RELEASED },
 } as const satisfies Record<string, CallEdge | AttemptEdge | BatchEdge>;
