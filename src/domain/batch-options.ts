@@ -165,6 +165,9 @@ export function parseColumnMap(fields: Fields): Record<string, string> | undefin
 }
 
 /** A "true"/"false" field (JSON bodies may send the boolean itself); absent → false. */
+/** skipInvalidRows of an upload (§1; ext §17 append takes it too). */
+export const parseSkipInvalidRows = (fields: Fields): boolean => flag(fields, 'skipInvalidRows');
+
 function flag(fields: Fields, key: string): boolean {
   const v = textField(fields, key)?.toLowerCase();
   if (v === undefined) return false;

@@ -23,6 +23,7 @@ import { workspaceRateLimit } from './rate-limit.js';
 import { OneLineRequestLog } from './request-log.js';
 import { agentsRoutes } from './routes/agents.js';
 import { batchActivityRoutes } from './routes/batch-activity.js';
+import { batchAppendRoutes } from './routes/batch-append.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
 import { batchControlRoutes } from './routes/batch-control.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
@@ -193,6 +194,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(batchControlRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(workspacePauseRoutes, { rt, prefix: '/workspace' });
         await v1.register(dncRoutes, { rt, prefix: '/dnc' });
+        await v1.register(batchAppendRoutes, { rt, prefix: '/batch-calls' });
       },
       { prefix },
     );

@@ -395,6 +395,35 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       409: 'The batch was cancelled ({"error":"Batch already cancelled"}) or failed',
     },
   },
+  'POST /batch-calls/{}/recipients': {
+    tag: 'Batch calls',
+    summary: 'Append recipients to a batch, as a CSV or JSON, under its frozen config (ext)',
+    operationId: 'appendRecipients',
+    description:
+      'The same reader, validation and duplicate rules as a new batch, duplicates checked against ' +
+      'the rows already in the batch too (those rows are skipped and reported); numbers on the ' +
+      "do-not-call list are suppressed. Appended calls take the batch's calling window, retry " +
+      'policy and defaultCountry; a completed batch reopens while they run.',
+    bodies: {
+      'multipart/form-data': {
+        type: 'object',
+        required: ['file'],
+        properties: { file, columnMap, skipInvalidRows: text('"true": leave invalid rows out') },
+      },
+      'application/json': {
+        type: 'object',
+        required: ['recipients'],
+        properties: { recipients, columnMap, skipInvalidRows: { type: 'boolean' } },
+      },
+    },
+    answers: {
+      200: 'The calls added (rows left out are listed)',
+      400: 'Invalid rows (nothing added), no file, or a malformed body',
+      404: 'No such batch in this workspace',
+      409: 'The batch was cancelled ({"error":"Batch already cancelled"}) or failed',
+      413: 'The file or body is larger than the upload limit',
+    },
+  },
   'POST /workspace/pause': {
     tag: 'Workspace',
     summary: 'Stop everything: pause every batch of the workspace at once (ext)',

@@ -53,7 +53,7 @@ export interface SuppressedRow {
  * Read before the batch's transaction: a number listed meanwhile is caught when its call comes
  * due (the claim cancels it), so it is never dialed either way.
  */
-async function withoutListed(
+export async function withoutListed(
   rt: Runtime,
   workspaceId: string,
   table: CsvTable,
@@ -131,7 +131,7 @@ function duplicatesSentence(count: number, listed: readonly DuplicateRow[]): str
  * message says how to go ahead without the bad rows (or, when skipInvalidRows=true left no row,
  * that there is nothing to go ahead with).
  */
-function validationFailed(check: ContactCheck, skipping: boolean) {
+export function validationFailed(check: ContactCheck, skipping: boolean) {
   const dup = check.duplicateCount;
   const next = skipping
     ? ': no valid row is left to call'
@@ -161,7 +161,7 @@ export async function findAgent(rt: Runtime, workspaceId: string, agentId: strin
  * one. Each call keeps the zone it was given here, so a later change of the workspace's timezone
  * does not move the windows of calls already stored.
  */
-async function windowZones(
+export async function windowZones(
   rt: Runtime,
   workspaceId: string,
   w: CallingWindow,

@@ -786,6 +786,7 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
         ['POST /batch-calls/:batchId/pause', 'POST', `/batch-calls/${batch}/pause`],
         ['POST /batch-calls/:batchId/resume', 'POST', `/batch-calls/${batch}/resume`],
         ['POST /batch-calls/:batchId/retry', 'POST', `/batch-calls/${batch}/retry`],
+        ['POST /batch-calls/:batchId/recipients', 'POST', `/batch-calls/${batch}/recipients`],
       ];
       for (const [route, method, path] of requests) {
         const payload = method === 'PUT' ? { payload: { name: 'Long' } } : {};

@@ -29,6 +29,7 @@ export type Route =
   | 'POST /batch-calls/:batchId/pause'
   | 'POST /batch-calls/:batchId/resume'
   | 'POST /batch-calls/:batchId/retry'
+  | 'POST /batch-calls/:batchId/recipients'
   | 'POST /workspace/pause'
   | 'POST /workspace/resume'
   | 'GET /dnc'
@@ -70,6 +71,7 @@ export const STATUSES: Record<Route, readonly number[]> = {
   'POST /batch-calls/:batchId/pause': [200, 404, 409],
   'POST /batch-calls/:batchId/resume': [200, 404, 409],
   'POST /batch-calls/:batchId/retry': [200, 400, 404, 409, 413, 415],
+  'POST /batch-calls/:batchId/recipients': [200, 400, 404, 409, 413],
   'POST /workspace/pause': [200],
   'POST /workspace/resume': [200],
   // Ext §18: a number that cannot be read is a 400, like §8's.
@@ -105,6 +107,7 @@ const NOT_FOUND: Partial<Record<Route, ReadonlyArray<Record<string, unknown>>>> 
   'POST /batch-calls/:batchId/pause': [batchNotFound],
   'POST /batch-calls/:batchId/resume': [batchNotFound],
   'POST /batch-calls/:batchId/retry': [batchNotFound],
+  'POST /batch-calls/:batchId/recipients': [batchNotFound],
   'GET /dnc/:phone': [{ error: 'Not on the do-not-call list' }],
   'DELETE /dnc/:phone': [{ error: 'Not on the do-not-call list' }],
 };

@@ -338,6 +338,18 @@ const MATRIX: Record<string, Probe[]> = {
     status: 404,
     asIfMissing: true,
   })),
+  'POST /batch-calls/:batchId/recipients': (
+    ['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const
+  ).map((k) => ({
+    what: `appending to B's ${k}`,
+    call: (t: Target): Call => ({
+      method: 'POST',
+      path: `/batch-calls/${t[k]}/recipients`,
+      json: { recipients: recipientsOf(A_SPARE_PHONES) },
+    }),
+    status: 404,
+    asIfMissing: true,
+  })),
   'POST /batch-calls/:batchId/retry': [
     ...(['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const).map(
       (k) => ({

@@ -77,3 +77,8 @@ export async function retryJobs(
   await q.query(REOPEN, [batchId]);
   return rows.length;
 }
+
+/** A completed batch runs again while calls appended to it do (ext §17 append). */
+export async function reopenBatch(q: Queryable, batchId: string): Promise<void> {
+  await q.query(REOPEN, [batchId]);
+}
