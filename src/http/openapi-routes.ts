@@ -399,6 +399,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: 'Batch calls',
     summary: 'Append recipients to a batch, as a CSV or JSON, under its frozen config (ext)',
     operationId: 'appendRecipients',
+    headers: idempotencyKey,
     description:
       'The same reader, validation and duplicate rules as a new batch, duplicates checked against ' +
       'the rows already in the batch too (those rows are skipped and reported); numbers on the ' +
@@ -420,7 +421,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       200: 'The calls added (rows left out are listed)',
       400: 'Invalid rows (nothing added), no file, or a malformed body',
       404: 'No such batch in this workspace',
-      409: 'The batch was cancelled ({"error":"Batch already cancelled"}) or failed',
+      409:
+        'The batch was cancelled ({"error":"Batch already cancelled"}) or failed, or the ' +
+        'Idempotency-Key was used for another request',
       413: 'The file or body is larger than the upload limit',
     },
   },

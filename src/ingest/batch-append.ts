@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // Ext §17 append: rows added to a running (or completed) batch through the same path as §1 —
 // the same reader, validation and duplicate rules (against the rows already in the batch too),
 // the do-not-call list — under the batch's frozen config (columnMap, defaultCountry, calling
@@ -10,10 +11,19 @@ import { isKnownCountry } from '../domain/phone.js';
 import type { Runtime } from '../runtime.js';
 import { findWorkspaceBatch } from '../storage/batch-read-repo.js';
 import { appendCalls } from '../storage/batches-repo.js';
-import type { Db } from '../storage/db.js';
+import type { Queryable } from '../storage/db.js';
 import { ensureRoomForUpload } from '../storage/disk-space.js';
+import { claimIdempotencyKey, findIdempotentResponse } from '../storage/idempotency-repo.js';
 import { reopenBatch } from '../storage/transitions/retry.js';
-import { validationFailed, windowZones, withoutListed } from './batch-creation.js';
+import {
+  type IdempotencyRequest,
+  type IdempotentOutcome,
+  KeyTakenMeanwhile,
+  replay,
+  validationFailed,
+  windowZones,
+  withoutListed,
+} from './batch-creation.js';
 import { callRowSource } from './call-rows.js';
 import { contactTable } from './contact-columns.js';
 import { checkContacts } from './contact-validation.js';
@@ -42,7 +52,8 @@ export async function appendRecipients(
   workspaceId: string,
   batchId: string,
   upload: CsvUpload,
-  db: Db = rt.db,
+  /** Runs last in the append's transaction, with its answer; throwing rolls the append back. */
+  beforeCommit?: (q: Queryable, response: RecipientsAppended) => Promise<void>,
 ): Promise<RecipientsAppended> {
   const batch = await findWorkspaceBatch(rt.db, workspaceId, batchId);
   if (!batch) throw batchNotFound(batchId);
@@ -70,7 +81,7 @@ export async function appendRecipients(
   const zoneOf = window ? await windowZones(rt, workspaceId, window) : () => null;
   let duplicates: RowIssue[] = [];
   let duplicateCount = 0;
-  const done = await db.tx(async (q) => {
+  const done = await rt.db.tx(async (q) => {
     const result = await appendCalls(
       q,
       { batchId, workspaceId, phones: dnc.check.phones },
@@ -114,21 +125,64 @@ export async function appendRecipients(
       throw new Error('append: batch not updated');
     }
     if (result.added > 0) await reopenBatch(q, batchId);
-    return result;
+    const skippedCount = check.errorCount + duplicateCount;
+    const response: RecipientsAppended = {
+      batchId,
+      addedCalls: result.added,
+      totalCalls: result.totalCalls,
+      ...(skippedCount > 0 && {
+        skippedRows: mergeIssues(check.errors, duplicates, MAX_LISTED_ISSUES),
+        skippedCount,
+      }),
+      ...(dnc.suppressedCount > 0 && {
+        suppressedRows: dnc.suppressed,
+        suppressedCount: dnc.suppressedCount,
+      }),
+    };
+    await beforeCommit?.(q, response);
+    return response;
   });
-  if (done.added > 0) rt.wake();
-  const skippedCount = check.errorCount + duplicateCount;
-  return {
-    batchId,
-    addedCalls: done.added,
-    totalCalls: done.totalCalls,
-    ...(skippedCount > 0 && {
-      skippedRows: mergeIssues(check.errors, duplicates, MAX_LISTED_ISSUES),
-      skippedCount,
-    }),
-    ...(dnc.suppressedCount > 0 && {
-      suppressedRows: dnc.suppressed,
-      suppressedCount: dnc.suppressedCount,
-    }),
+  if (done.addedCalls > 0) rt.wake();
+  return done;
+}
+
+/**
+ * Append with an Idempotency-Key (as §1's): the same key and request within 24 h answers the
+ * first response and adds nothing; the same key with another request (another batch included) is
+ * a 409. The key is stored in the append's transaction, so of two racing requests one appends.
+ */
+export async function appendRecipientsIdempotently(
+  rt: Runtime,
+  workspaceId: string,
+  batchId: string,
+  upload: CsvUpload,
+  idem: IdempotencyRequest,
+): Promise<IdempotentOutcome> {
+  const request = {
+    key: idem.key,
+    requestHash: createHash('sha256')
+      .update(`append ${batchId}\n${idem.requestHash}`)
+      .digest('hex'),
   };
+  const earlier = await findIdempotentResponse(rt.db, workspaceId, idem.key, rt.clock.now());
+  if (earlier) return replay(earlier, request);
+  try {
+    const body = await appendRecipients(rt, workspaceId, batchId, upload, async (q, response) => {
+      const claimed = await claimIdempotencyKey(q, {
+        workspaceId,
+        key: request.key,
+        requestHash: request.requestHash,
+        statusCode: 200,
+        response,
+        now: rt.clock.now(),
+      });
+      if (!claimed) throw new KeyTakenMeanwhile();
+    });
+    return { statusCode: 200, body, replayed: false };
+  } catch (err) {
+    if (!(err instanceof KeyTakenMeanwhile)) throw err;
+  }
+  const winner = await findIdempotentResponse(rt.db, workspaceId, idem.key, rt.clock.now());
+  if (!winner) throw new Error(`Idempotency key ${idem.key} was taken but cannot be read`);
+  return replay(winner, request);
 }

@@ -280,9 +280,9 @@ export interface IdempotentOutcome {
 }
 
 /** Thrown inside the batch transaction when a concurrent request committed the key first. */
-class KeyTakenMeanwhile extends Error {}
+export class KeyTakenMeanwhile extends Error {}
 
-function replay(stored: StoredResponse, idem: IdempotencyRequest): IdempotentOutcome {
+export function replay(stored: StoredResponse, idem: IdempotencyRequest): IdempotentOutcome {
   if (stored.requestHash !== idem.requestHash) {
     throw conflict(
       'Idempotency key reused',

@@ -136,6 +136,37 @@ describeEachDb('appending recipients (ext §17)', (backend) => {
     await expectCountersMatchCalls(t.db, done.id);
   });
 
+  it('with an Idempotency-Key: a repeat adds nothing and answers the first response', async () => {
+    await setup();
+    const batch = await insertBatch(t.db, {
+      workspaceId: a.workspaceId,
+      agentId: a.agentId,
+      createdAt: T0,
+      calls: [{ state: 'waiting', phone: '+15005550001' }],
+    });
+    const send = (payload: unknown) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/v1/api/batch-calls/${batch.id}/recipients`,
+        headers: { ...a.headers, 'idempotency-key': 'append-1' },
+        payload: payload as string,
+      });
+    const body = {
+      recipients: [{ phone_number: '+15005550002' }, { phone_number: '+15005550003' }],
+    };
+    const [first, second] = await Promise.all([send(body), send(body)]);
+    expect(first.json()).toEqual(second.json());
+    expect(first.json()).toMatchObject({ addedCalls: 2, totalCalls: 3 });
+    const third = await send(body);
+    expect(third.headers['idempotent-replayed']).toBe('true');
+    expect(third.json()).toEqual(first.json());
+    expect(await phonesOf(batch.id)).toHaveLength(3);
+    const other = await send({ recipients: [{ phone_number: '+15005550004' }] });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error).toBe('Idempotency key reused');
+    await expectCountersMatchCalls(t.db, batch.id);
+  });
+
   it('409 for a cancelled batch, 404 for another workspace’s', async () => {
     await setup();
     const batch = await insertBatch(t.db, {

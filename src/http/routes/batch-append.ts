@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { batchNotFound } from '../../domain/errors.js';
-import { appendRecipients } from '../../ingest/batch-append.js';
+import { appendRecipients, appendRecipientsIdempotently } from '../../ingest/batch-append.js';
 import { isStorableText } from '../../ingest/storable-text.js';
 import type { Runtime } from '../../runtime.js';
 import { findWorkspaceBatch } from '../../storage/batch-read-repo.js';
@@ -10,6 +10,7 @@ import { BatchNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
 import {
   abandonBody,
   acceptAnyBody,
+  idempotencyKey,
   readUploadRequest,
   uploadErrorHandler,
 } from './batch-create.js';
@@ -66,8 +67,22 @@ export async function batchAppendRoutes(app: FastifyInstance, opts: { rt: Runtim
         abandonBody(req, reply);
         throw batchNotFound(batchId);
       }
-      const { upload } = await readUploadRequest(req, reply, rt.config.maxUploadBytes);
-      return appendRecipients(rt, req.workspaceId, batchId, upload);
+      let key: string | undefined;
+      try {
+        key = idempotencyKey(req);
+      } catch (err) {
+        abandonBody(req, reply);
+        throw err;
+      }
+      const max = rt.config.maxUploadBytes;
+      const { upload, identity } = await readUploadRequest(req, reply, max, key !== undefined);
+      if (key === undefined) return appendRecipients(rt, req.workspaceId, batchId, upload);
+      const out = await appendRecipientsIdempotently(rt, req.workspaceId, batchId, upload, {
+        key,
+        requestHash: identity!,
+      });
+      if (out.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(out.statusCode as 200).send(out.body);
     },
   );
 }

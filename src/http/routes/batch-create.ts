@@ -64,7 +64,7 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 
 /** The Idempotency-Key header (ext), if sent; 1–255 characters. */
-function idempotencyKey(req: FastifyRequest): string | undefined {
+export function idempotencyKey(req: FastifyRequest): string | undefined {
   const raw = req.headers[IDEMPOTENCY_HEADER];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw.join(', ') : raw;
