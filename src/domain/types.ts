@@ -1,3 +1,4 @@
+import type { AutoPauseRule } from './auto-pause.js';
 import type { CallingWindow } from './calling-window.js';
 
 // Glossary
@@ -98,6 +99,8 @@ export interface BatchConfig {
   smartCallback?: SmartCallbackConfig;
   callingWindow?: CallingWindow;
   defaultCountry?: string;
+  /** Ext §17: pause the batch when too many of its latest attempts fail. */
+  autoPause?: AutoPauseRule;
 }
 
 export interface Batch {

@@ -102,6 +102,11 @@ const createForm = {
     defaultCountry,
     columnMap,
     strictVariables,
+    autoPause: text(
+      'ext, JSON: {"failureRate":0.5,"minAttempts":20}: the batch pauses itself (pausedReason says ' +
+        'why) when that share of its last minAttempts attempts failed (provider errors, carrier ' +
+        'blocks and unreachable numbers count; busy and no answer do not)',
+    ),
   },
 };
 

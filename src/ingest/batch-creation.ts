@@ -107,6 +107,7 @@ function batchConfig(o: BatchOptions, agent: Agent): BatchConfig {
     ...(o.defaultCountry !== undefined && { defaultCountry: o.defaultCountry }),
     ...(o.callingWindow !== undefined && { callingWindow: o.callingWindow }),
     ...(o.columnMap !== undefined && { columnMap: o.columnMap }),
+    ...(o.autoPause !== undefined && { autoPause: o.autoPause }),
   };
 }
 

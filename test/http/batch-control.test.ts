@@ -140,6 +140,27 @@ describeEachDb('pause and resume (ext §17, §19)', (backend) => {
     }
   });
 
+  it('autoPause is checked at creation and frozen with the batch', async () => {
+    await setup();
+    const create = (autoPause: unknown) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/api/batch-calls',
+        headers: a.headers,
+        payload: { agentId: a.agentId, recipients: [{ phone_number: phoneFor(1) }], autoPause },
+      });
+    const bad = await create('{"failureRate":2,"minAttempts":20}');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'Invalid autoPause' });
+    const ok = await create('{"failureRate":0.5,"minAttempts":20}');
+    expect(ok.statusCode).toBe(200);
+    const [row] = await t.db.query<{ config: { autoPause: unknown } }>(
+      'SELECT config FROM batches WHERE id = $1',
+      [ok.json().batchId],
+    );
+    expect(row!.config.autoPause).toEqual({ failureRate: 0.5, minAttempts: 20 });
+  });
+
   it('a paused batch can be cancelled, and completes when its last call ends', async () => {
     await setup();
     const batch = await insertBatch(t.db, {

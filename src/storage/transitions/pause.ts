@@ -1,3 +1,4 @@
+import { type AutoPauseRule, autoPauseReason } from '../../domain/auto-pause.js';
 import type { Queryable } from '../db.js';
 import { releaseAttempts } from './release.js';
 import { guard, sqlState, target } from './table.js';
@@ -72,4 +73,40 @@ export async function resumeBatches(q: Queryable, batchIds: readonly string[]): 
   if (batchIds.length === 0) return [];
   const rows = await q.query<{ id: string }>(RESUME, [[...batchIds].sort()]);
   return rows.map((r) => r.id);
+}
+
+/**
+ * The reasons of the batch's latest ended attempts, newest first. $1 workspace id, $2 batch id,
+ * $3 how many. No locks. Index: call_attempts_ws_started (workspace_id, started_at), read
+ * backwards and filtered by batch.
+ */
+const LATEST_REASONS = `
+  SELECT reason FROM call_attempts
+   WHERE workspace_id = $1 AND batch_id = $2 AND state = ${sqlState('ended')}
+   ORDER BY started_at DESC
+   LIMIT $3`;
+
+/**
+ * Ext §17 auto-pause, in the transaction that records attempt ends: a running batch whose latest
+ * attempts break its rule pauses itself with the reason. Without the workspace lock of a pause
+ * request (this runs in the recording path, which must not wait for claims): an attempt claimed
+ * meanwhile is refused at claimed → placing and handed back by its engine (placing.ts).
+ * Locks: the batches row (last in the lock order). Returns the reason when it paused the batch.
+ */
+export async function autoPauseIfFailing(
+  q: Queryable,
+  opts: { workspaceId: string; batchId: string; rule: AutoPauseRule; now: number },
+): Promise<string | undefined> {
+  const rows = await q.query<{ reason: string | null }>(LATEST_REASONS, [
+    opts.workspaceId,
+    opts.batchId,
+    opts.rule.minAttempts,
+  ]);
+  const reason = autoPauseReason(
+    opts.rule,
+    rows.map((r) => r.reason ?? 'unknown'),
+  );
+  if (reason === undefined) return undefined;
+  const paused = await q.query<{ id: string }>(PAUSE, [[opts.batchId], opts.now, reason]);
+  return paused.length > 0 ? reason : undefined;
 }
