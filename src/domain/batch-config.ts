@@ -1,3 +1,4 @@
+import { parseAutoPause } from './auto-pause.js';
 import { parseCallingWindow } from './calling-window.js';
 import type { BatchConfig, CallbackGap, SmartCallbackConfig } from './types.js';
 
@@ -47,6 +48,11 @@ export function readBatchConfig(raw: unknown): BatchConfig {
       throw new StoredConfigError('defaultCountry is not a string');
     }
     out.defaultCountry = raw['defaultCountry'];
+  }
+  if (raw['autoPause'] !== undefined) {
+    const parsed = parseAutoPause(raw['autoPause']);
+    if (!parsed.ok) throw new StoredConfigError(parsed.message);
+    out.autoPause = parsed.value;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // Multipart fields arrive as strings (or, when a client labels a part application/json, as the
 // parsed value); an empty string counts as "not given", as HTML forms send empty inputs.
 import type { CountryCode } from 'libphonenumber-js/max';
+import { type AutoPauseRule, parseAutoPause } from './auto-pause.js';
 import { type CallingWindow, parseCallingWindow } from './calling-window.js';
 import { badRequest } from './errors.js';
 import { isKnownCountry } from './phone.js';
@@ -28,6 +29,8 @@ export interface BatchOptions {
   columnMap?: Record<string, string>;
   /** true: an agent variable no column provides refuses the upload (default: a warning). */
   strictVariables: boolean;
+  /** Ext §17: `{"failureRate":0.5,"minAttempts":20}`. */
+  autoPause?: AutoPauseRule;
 }
 
 export const NAME_MAX_LENGTH = 200;
@@ -165,6 +168,9 @@ export function parseColumnMap(fields: Fields): Record<string, string> | undefin
 }
 
 /** A "true"/"false" field (JSON bodies may send the boolean itself); absent → false. */
+/** skipInvalidRows of an upload (§1; ext §17 append takes it too). */
+export const parseSkipInvalidRows = (fields: Fields): boolean => flag(fields, 'skipInvalidRows');
+
 function flag(fields: Fields, key: string): boolean {
   const v = textField(fields, key)?.toLowerCase();
   if (v === undefined) return false;
@@ -191,6 +197,13 @@ export function parseBatchOptions(fields: Fields, now: number): BatchOptions {
     skipInvalidRows: flag(fields, 'skipInvalidRows'),
     strictVariables: parseStrictVariables(fields),
   };
+
+  const autoPause = json(fields, 'autoPause', 'Invalid autoPause');
+  if (autoPause !== undefined) {
+    const parsed = parseAutoPause(autoPause);
+    if (!parsed.ok) throw badRequest('Invalid autoPause', parsed.message);
+    out.autoPause = parsed.value;
+  }
 
   const scheduledAt = textField(fields, 'scheduledAt');
   if (scheduledAt !== undefined) {

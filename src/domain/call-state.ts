@@ -11,11 +11,13 @@ import type { AttemptState, BatchStatus, CallState } from './types.js';
 //   was released unsent (its worker died before asking the carrier).
 // - active → completed | failed: the attempt ended the call.
 // An active call is never cancelled: a conversation in progress is not hung up, it finishes.
+// - failed → waiting, completed → waiting: an operator retried the job (ext §17: failed jobs, and
+//   completed ones whose outcome was voicemail); it keeps its id and gets a fresh attempt budget.
 export const CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
   waiting: ['active', 'cancelled'],
   active: ['waiting', 'completed', 'failed'],
-  completed: [],
-  failed: [],
+  completed: ['waiting'],
+  failed: ['waiting'],
   cancelled: [],
 };
 
@@ -67,10 +69,16 @@ export function assertTransition(from: CallState, to: CallState): void {
 // Batch statuses. `processing` is set at the first claim, `completed` once no call is waiting or
 // active. A batch can complete straight from `queued` when every call was cancelled one by one
 // before any dial. `failed` means the batch itself could not run (e.g. its agent is gone).
+// A completed batch reopens (`processing`) while jobs retried by an operator run.
+// `paused`: no new attempt starts (its calls in progress finish); a resume returns it to
+// `processing`, or to `queued` when it never started. A paused batch whose last calls end with
+// nothing left waiting is completed; one cancelled while paused is cancelled.
 export const BATCH_TRANSITIONS: Readonly<Record<BatchStatus, readonly BatchStatus[]>> = {
-  queued: ['processing', 'completed', 'cancelled', 'failed'],
-  processing: ['completed', 'cancelled', 'failed'],
-  completed: [],
+  queued: ['processing', 'paused', 'completed', 'cancelled', 'failed'],
+  processing: ['paused', 'completed', 'cancelled', 'failed'],
+  paused: ['queued', 'processing', 'completed', 'cancelled'],
+  // Reopened by a retry of its failed jobs (ext §17).
+  completed: ['processing'],
   cancelled: [],
   failed: [],
 };
@@ -81,5 +89,11 @@ export function canBatchTransition(from: BatchStatus, to: BatchStatus): boolean 
 
 /** The error a call shows when it was cancelled with its batch. */
 export const BATCH_CANCELLED_ERROR = 'Batch cancelled';
+/** The error a call shows when its number was on the do-not-call list when it came due (§18). */
+export const DNC_CANCELLED_ERROR = 'Number on do-not-call list';
+/** Why a batch paused by its own pause request is paused. */
+export const PAUSED_BY_REQUEST = 'paused by request';
+/** Why the batches of a workspace stopped with "stop everything" are paused (ext §19). */
+export const WORKSPACE_PAUSED = 'workspace paused';
 /** The error a call shows when it was cancelled on its own or by its phone number. */
 export const CALL_CANCELLED_ERROR = 'Call cancelled';

@@ -1,4 +1,5 @@
 import type { AgentTransport, MachineDetection } from './agent-transport.js';
+import type { AutoPauseRule } from './auto-pause.js';
 import type { CallingWindow } from './calling-window.js';
 
 // Glossary
@@ -23,7 +24,14 @@ export type AttemptState = (typeof ATTEMPT_STATES)[number];
 
 export const TERMINAL_CALL_STATES: readonly CallState[] = ['completed', 'failed', 'cancelled'];
 
-export const BATCH_STATUSES = ['queued', 'processing', 'completed', 'cancelled', 'failed'] as const;
+export const BATCH_STATUSES = [
+  'queued',
+  'processing',
+  'paused',
+  'completed',
+  'cancelled',
+  'failed',
+] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 export const ATTEMPT_REASONS = [
@@ -99,6 +107,8 @@ export interface BatchConfig {
   smartCallback?: SmartCallbackConfig;
   callingWindow?: CallingWindow;
   defaultCountry?: string;
+  /** Ext §17: pause the batch when too many of its latest attempts fail. */
+  autoPause?: AutoPauseRule;
 }
 
 export interface Batch {
@@ -114,6 +124,9 @@ export interface Batch {
   createdAt: number;
   startTime?: number;
   completedTime?: number;
+  /** While paused: since when, and why (ext §17). */
+  pausedAt?: number;
+  pausedReason?: string;
 }
 
 /** The variables of one CSV row: every column but phone_number, in file order. */

@@ -15,6 +15,7 @@ import {
   saveCarrierBuckets,
 } from '../storage/dispatch-repo.js';
 import { txWithRetry } from '../storage/transaction-retry.js';
+import { cancelListedDueCalls } from '../storage/transitions/cancel.js';
 import { startAttempts } from '../storage/transitions/claim.js';
 
 // One claim: a short transaction that serves one workspace (see docs/architecture.md). It reads
@@ -109,7 +110,10 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
       slotsAvailable,
       batches,
     });
-    const due = await lockDueCalls(q, limits.perBatch, now);
+    const locked = await lockDueCalls(q, limits.perBatch, now);
+    // Numbers on the do-not-call list are never dialed: their calls end cancelled here.
+    const listed = await cancelListedDueCalls(q, ws.id, locked, now);
+    const due = listed.size === 0 ? locked : locked.filter((c) => !listed.has(c.id));
     const plan = planStarts({
       now,
       slotsFrom,

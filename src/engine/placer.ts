@@ -133,14 +133,14 @@ export class Placer {
           ),
         );
         const now = rt.clock.now();
+        const refused: ClaimedAttempt[] = [];
         for (const a of sendable) {
           if (moved.has(a.attemptId)) {
             if (a.startedAt <= now) this.#send(a, leaseUntil);
             else this.#sendAt.add(a.startedAt, { a, leaseUntil });
-          }
-          // Released meanwhile (its lease ran out while this engine was stalled): never sent.
-          else log.warn(attemptLogIds(a), 'claimed attempt was taken back before it was placed');
+          } else refused.push(a);
         }
+        if (refused.length > 0) await this.#handBack(refused);
         return;
       } catch (err) {
         log[isConnectionError(err) ? 'warn' : 'error'](
@@ -151,6 +151,33 @@ export class Placer {
         await rt.clock.sleep(pause, this.#stop.signal);
         if (this.#stop.signal.aborted) return;
       }
+    }
+  }
+
+  /**
+   * Attempts that did not move to placing: released meanwhile (a pause, or recovery after this
+   * engine stalled past its lease), or still claimed by this engine because their batch was paused.
+   * Those still held are handed back at once rather than left to their lease. Never sent.
+   */
+  async #handBack(refused: ClaimedAttempt[]): Promise<void> {
+    const { rt, log } = this.#ctx;
+    for (const a of refused)
+      log.debug(attemptLogIds(a), 'claimed attempt not placed (paused or taken back)');
+    try {
+      const released = await txWithRetry(rt.db, (q) =>
+        releaseAttempts(q, {
+          attemptIds: refused.map((a) => a.attemptId),
+          owner: this.#ctx.workerId,
+          now: rt.clock.now(),
+          claimedOnly: true,
+        }),
+      );
+      if (released.length > 0) this.#ctx.onReleased();
+    } catch (err) {
+      log.warn(
+        { err, attempts: refused.length },
+        'could not hand back unplaced attempts; left to their lease',
+      );
     }
   }
 

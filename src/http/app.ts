@@ -25,17 +25,21 @@ import { OneLineRequestLog } from './request-log.js';
 import { agentAttemptsRoutes } from './routes/agent-attempts.js';
 import { agentsRoutes } from './routes/agents.js';
 import { batchActivityRoutes } from './routes/batch-activity.js';
+import { batchAppendRoutes } from './routes/batch-append.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
+import { batchControlRoutes } from './routes/batch-control.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
 import { batchExportRoutes } from './routes/batch-export.js';
 import { batchListRoutes } from './routes/batch-list.js';
 import { batchReadRoutes } from './routes/batch-read.js';
 import { csvToolsRoutes } from './routes/csv-tools.js';
+import { dncRoutes } from './routes/dnc.js';
 import { healthRoutes } from './routes/health.js';
 import { telephonyCallbackRoutes } from './routes/telephony-callbacks.js';
 import { telephonyConnectionsRoutes } from './routes/telephony-connections.js';
 import { webhooksRoutes } from './routes/webhooks.js';
 import { workspaceRoutes } from './routes/workspace.js';
+import { workspacePauseRoutes } from './routes/workspace-pause.js';
 import { deploymentKeys } from './twilio-dial.js';
 
 // The contract's documents use both prefixes; they route to the same handlers.
@@ -216,6 +220,10 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(workspaceRoutes, { rt, prefix: '/workspace' });
         await v1.register(webhooksRoutes, { rt, prefix: '/webhooks' });
         await v1.register(telephonyConnectionsRoutes, { rt, prefix: '/telephony/connections' });
+        await v1.register(batchControlRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(workspacePauseRoutes, { rt, prefix: '/workspace' });
+        await v1.register(dncRoutes, { rt, prefix: '/dnc' });
+        await v1.register(batchAppendRoutes, { rt, prefix: '/batch-calls' });
       },
       { prefix },
     );

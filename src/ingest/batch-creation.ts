@@ -10,6 +10,7 @@ import { getAgent } from '../storage/agents-repo.js';
 import { createBatch } from '../storage/batches-repo.js';
 import type { Queryable } from '../storage/db.js';
 import { ensureRoomForUpload } from '../storage/disk-space.js';
+import { listedAmong } from '../storage/dnc-repo.js';
 import {
   claimIdempotencyKey,
   findIdempotentResponse,
@@ -23,7 +24,7 @@ import { contactTable } from './contact-columns.js';
 import { type ContactCheck, checkContacts, type DuplicateRow } from './contact-validation.js';
 import type { CsvTable } from './csv-reader.js';
 import { recipientZoneOf } from './number-zones.js';
-import type { RowIssue } from './row-issues.js';
+import { MAX_LISTED_ISSUES, type RowIssue } from './row-issues.js';
 import { isStorableText, unstorableReason } from './storable-text.js';
 import { type CsvUpload, FILE_FIELD } from './upload.js';
 
@@ -36,6 +37,51 @@ export interface BatchCreated {
   skippedRows?: RowIssue[];
   skippedCount?: number;
   warnings?: RowIssue[];
+  suppressedRows?: SuppressedRow[];
+  suppressedCount?: number;
+}
+
+/** Ext §18: a row not created because its number is on the do-not-call list. */
+export interface SuppressedRow {
+  row: number;
+  phone_number: string;
+  reason: 'On the do-not-call list';
+}
+
+/**
+ * Ext §18: the accepted rows whose number is on the workspace's do-not-call list are left out.
+ * Read before the batch's transaction: a number listed meanwhile is caught when its call comes
+ * due (the claim cancels it), so it is never dialed either way.
+ */
+export async function withoutListed(
+  rt: Runtime,
+  workspaceId: string,
+  table: CsvTable,
+  check: ContactCheck,
+): Promise<{ check: ContactCheck; suppressed: SuppressedRow[]; suppressedCount: number }> {
+  const listed = await listedAmong(rt.db, workspaceId, check.phones);
+  if (listed.size === 0) return { check, suppressed: [], suppressedCount: 0 };
+  const accepted: number[] = [];
+  const phones: string[] = [];
+  const suppressed: SuppressedRow[] = [];
+  let suppressedCount = 0;
+  check.accepted.forEach((row, k) => {
+    const phone = check.phones[k]!;
+    if (!listed.has(phone)) {
+      accepted.push(row);
+      phones.push(phone);
+      return;
+    }
+    suppressedCount++;
+    if (suppressed.length < MAX_LISTED_ISSUES) {
+      suppressed.push({
+        row: table.lines[row]!,
+        phone_number: phone,
+        reason: 'On the do-not-call list',
+      });
+    }
+  });
+  return { check: { ...check, accepted, phones }, suppressed, suppressedCount };
 }
 
 /** The batch's frozen smart-callback policy: its own override, else the agent's defaults. */
@@ -61,6 +107,7 @@ function batchConfig(o: BatchOptions, agent: Agent): BatchConfig {
     ...(o.defaultCountry !== undefined && { defaultCountry: o.defaultCountry }),
     ...(o.callingWindow !== undefined && { callingWindow: o.callingWindow }),
     ...(o.columnMap !== undefined && { columnMap: o.columnMap }),
+    ...(o.autoPause !== undefined && { autoPause: o.autoPause }),
   };
 }
 
@@ -85,7 +132,7 @@ function duplicatesSentence(count: number, listed: readonly DuplicateRow[]): str
  * message says how to go ahead without the bad rows (or, when skipInvalidRows=true left no row,
  * that there is nothing to go ahead with).
  */
-function validationFailed(check: ContactCheck, skipping: boolean) {
+export function validationFailed(check: ContactCheck, skipping: boolean) {
   const dup = check.duplicateCount;
   const next = skipping
     ? ': no valid row is left to call'
@@ -115,7 +162,7 @@ export async function findAgent(rt: Runtime, workspaceId: string, agentId: strin
  * one. Each call keeps the zone it was given here, so a later change of the workspace's timezone
  * does not move the windows of calls already stored.
  */
-async function windowZones(
+export async function windowZones(
   rt: Runtime,
   workspaceId: string,
   w: CallingWindow,
@@ -164,11 +211,19 @@ export async function createBatchFromUpload(
   if (check.errorCount > 0 && (!options.skipInvalidRows || check.accepted.length === 0)) {
     throw validationFailed(check, options.skipInvalidRows);
   }
+  const dnc = await withoutListed(rt, workspaceId, table, check);
+  if (dnc.check.accepted.length === 0) {
+    throw badRequest(
+      'No callable rows',
+      "Every valid row's number is on the workspace's do-not-call list",
+      { suppressedRows: dnc.suppressed, suppressedCount: dnc.suppressedCount },
+    );
+  }
   // Before the transaction: an upload the embedded database's disk has no room for is refused
   // (507) while nothing of it is stored, instead of failing the database halfway through.
   await ensureRoomForUpload(rt.config, () => ({
     bytes: contactBytes(table),
-    rows: check.accepted.length,
+    rows: dnc.check.accepted.length,
   }));
 
   const window = options.callingWindow;
@@ -177,12 +232,16 @@ export async function createBatchFromUpload(
   const batchId = newId('batch', now);
   const response: BatchCreated = {
     batchId,
-    totalCalls: check.accepted.length,
+    totalCalls: dnc.check.accepted.length,
     status: 'queued',
     message: 'Batch calls initiated successfully',
     ...(options.scheduledAt !== undefined && { scheduledAt: options.scheduledAt }),
     ...(check.errorCount > 0 && { skippedRows: check.errors, skippedCount: check.errorCount }),
     ...(check.warningCount > 0 && { warnings: check.warnings }),
+    ...(dnc.suppressedCount > 0 && {
+      suppressedRows: dnc.suppressed,
+      suppressedCount: dnc.suppressedCount,
+    }),
   };
   await createBatch(
     beforeInsert ? withTxPrelude(rt.db, (q) => beforeInsert(q, response)) : rt.db,
@@ -197,7 +256,7 @@ export async function createBatchFromUpload(
       ...(options.scheduledAt !== undefined && { scheduledAt: options.scheduledAt }),
       createdAt: now,
     },
-    callRowSource(contacts, check, {
+    callRowSource(contacts, dnc.check, {
       now,
       zoneOf,
       runAtIn: (z) => (window && z ? nextWindowStart(window, z, start) : start),
@@ -222,9 +281,9 @@ export interface IdempotentOutcome {
 }
 
 /** Thrown inside the batch transaction when a concurrent request committed the key first. */
-class KeyTakenMeanwhile extends Error {}
+export class KeyTakenMeanwhile extends Error {}
 
-function replay(stored: StoredResponse, idem: IdempotencyRequest): IdempotentOutcome {
+export function replay(stored: StoredResponse, idem: IdempotencyRequest): IdempotentOutcome {
   if (stored.requestHash !== idem.requestHash) {
     throw conflict(
       'Idempotency key reused',

@@ -118,7 +118,7 @@ export async function softDeleteAgent(
   if (live.length === 0) return 'not_found';
   const busy = await q.query(
     `SELECT 1 FROM batches
-      WHERE workspace_id = $2 AND agent_id = $1 AND status IN ('queued', 'processing')
+      WHERE workspace_id = $2 AND agent_id = $1 AND status IN ('queued', 'processing', 'paused')
       LIMIT 1`,
     [id, workspaceId],
   );

@@ -11,6 +11,7 @@ export interface BatchListRow {
   createdAt: number;
   scheduledAt?: number;
   agentId: string;
+  pausedReason?: string;
 }
 
 export interface BatchListPage {
@@ -27,6 +28,7 @@ interface Row {
   created_at: number;
   scheduled_at: number | null;
   agent_id: string;
+  paused_reason: string | null;
   total: number;
 }
 
@@ -38,7 +40,7 @@ interface Row {
  * once, as a separate count(*) would.
  */
 const PAGE = `
-  SELECT id, name, status, total_calls, created_at, scheduled_at, agent_id,
+  SELECT id, name, status, total_calls, created_at, scheduled_at, agent_id, paused_reason,
          count(*) OVER ()::int AS total
     FROM batches
    WHERE workspace_id = $1 AND ($2::text IS NULL OR status = $2::text)
@@ -73,6 +75,7 @@ export async function listBatchesPage(
       createdAt: r.created_at,
       ...(r.scheduled_at === null ? {} : { scheduledAt: r.scheduled_at }),
       agentId: r.agent_id,
+      ...(r.paused_reason === null ? {} : { pausedReason: r.paused_reason }),
     })),
   };
 }

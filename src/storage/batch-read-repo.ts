@@ -15,6 +15,8 @@ interface BatchRow {
   created_at: number;
   start_time: number | null;
   completed_time: number | null;
+  paused_at: number | null;
+  paused_reason: string | null;
 }
 
 const toBatch = (r: BatchRow): Batch => ({
@@ -30,6 +32,8 @@ const toBatch = (r: BatchRow): Batch => ({
   createdAt: r.created_at,
   ...(r.start_time === null ? {} : { startTime: r.start_time }),
   ...(r.completed_time === null ? {} : { completedTime: r.completed_time }),
+  ...(r.paused_at === null ? {} : { pausedAt: r.paused_at }),
+  ...(r.paused_reason === null ? {} : { pausedReason: r.paused_reason }),
 });
 
 /**
@@ -43,7 +47,7 @@ export async function findWorkspaceBatch(
 ): Promise<Batch | undefined> {
   const rows = await q.query<BatchRow>(
     `SELECT id, workspace_id, agent_id, name, status, total_calls, columns, config, scheduled_at,
-            created_at, start_time, completed_time
+            created_at, start_time, completed_time, paused_at, paused_reason
        FROM batches WHERE id = $1 AND workspace_id = $2`,
     [batchId, workspaceId],
   );

@@ -103,3 +103,56 @@ export async function createBatch(db: Db, batch: NewBatch, calls: CallRowSource)
     await addProgress(q, [{ batchId: batch.id, delta: { waiting: calls.count } }], 0);
   });
 }
+
+/**
+ * Ext §17 append: the calls of `source` not already in the batch (by number) are added after its
+ * last row, waiting, in ONE transaction with the progress and total. Appends to one batch are
+ * serialized by a transaction advisory lock, so two appends cannot both add one number; the batch
+ * row is locked last (the engine's lock order), and a batch cancelled meanwhile adds nothing.
+ * `pick` gets the numbers already in the batch and returns the rows to insert.
+ * Locks: advisory (batch), the new rows, progress rows, the batches row. Indexes:
+ * calls_batch_phone (batch_id, phone_number) for the duplicates, calls pkey / unique (batch_id,
+ * seq) for the next seq.
+ */
+export async function appendCalls(
+  q: Queryable,
+  opts: { batchId: string; workspaceId: string; phones: readonly string[] },
+  pick: (already: Set<string>) => CallRowSource,
+): Promise<{ added: number; totalCalls: number; status: string } | undefined> {
+  await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`append:${opts.batchId}`]);
+  const existing = await q.query<{ phone_number: string }>(
+    'SELECT phone_number FROM calls WHERE batch_id = $1 AND phone_number = ANY($2::text[])',
+    [opts.batchId, [...new Set(opts.phones)]],
+  );
+  const source = pick(new Set(existing.map((r) => r.phone_number)));
+  const [last] = await q.query<{ next: number }>(
+    'SELECT COALESCE(max(seq) + 1, 0)::int AS next FROM calls WHERE batch_id = $1',
+    [opts.batchId],
+  );
+  let seq = last!.next;
+  for (const c of source.chunks()) {
+    await q.query(INSERT_CALLS, [
+      opts.batchId,
+      opts.workspaceId,
+      seq,
+      c.ids,
+      c.lines,
+      c.phones,
+      c.timeZones,
+      c.runAts,
+      c.variablesJson,
+    ]);
+    seq += c.ids.length;
+  }
+  if (source.count > 0) {
+    await addProgress(q, [{ batchId: opts.batchId, delta: { waiting: source.count } }]);
+  }
+  const rows = await q.query<{ total_calls: number; status: string }>(
+    `UPDATE batches SET total_calls = total_calls + $2
+      WHERE id = $1 AND status NOT IN ('cancelled', 'failed')
+      RETURNING total_calls, status`,
+    [opts.batchId, source.count],
+  );
+  if (rows.length === 0) return undefined;
+  return { added: source.count, totalCalls: rows[0]!.total_calls, status: rows[0]!.status };
+}

@@ -164,3 +164,17 @@ export async function findCallsByIds(q: Queryable, ids: readonly string[]): Prom
   ]);
   return rows.map(toCall);
 }
+
+/** Which of `ids` are jobs of the batch. $1 batch id, $2 ids. No locks. Index: calls pkey. */
+export async function jobIdsInBatch(
+  q: Queryable,
+  batchId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await q.query<{ id: string }>(
+    'SELECT id FROM calls WHERE id = ANY($1::text[]) AND batch_id = $2',
+    [[...new Set(ids)], batchId],
+  );
+  return new Set(rows.map((r) => r.id));
+}

@@ -21,8 +21,8 @@ export interface LockedWorkspace {
 }
 
 /**
- * Claim step 1: the least recently served workspace that has due work, free capacity and a pacing
- * slot within the horizon, locked so that every claim of one workspace is serialized (this is what
+ * Claim step 1: the least recently served workspace that is not paused (§19 "stop everything")
+ * and has due work, free capacity and a pacing slot within the horizon, locked so that every claim of one workspace is serialized (this is what
  * makes the active counts below exact across any number of workers).
  * $1 now (ms), $2 the pacing horizon's end (now + horizon).
  * Locks: the workspaces row, FOR NO KEY UPDATE SKIP LOCKED (a workspace being claimed by another worker
@@ -42,7 +42,7 @@ export async function lockNextWorkspace(
             w.calls_per_second AS "callsPerSecond", w.pacing_next_at AS "pacingNextAt",
             w.last_served_at AS "lastServedAt"
        FROM workspaces w
-      WHERE w.pacing_next_at <= $2
+      WHERE w.pacing_next_at <= $2 AND w.paused_at IS NULL
         AND (SELECT count(*) FROM calls a WHERE a.workspace_id = w.id AND a.state = 'active')
             < w.max_concurrent_calls
         AND EXISTS (

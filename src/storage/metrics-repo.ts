@@ -7,7 +7,7 @@ import type { Queryable } from './db.js';
 export type WorkspaceCallCounts = { workspaceId: string } & Record<CallState, number>;
 
 /**
- * Calls of each workspace's live (queued or processing) batches, by state, summed from the progress
+ * Calls of each workspace's live (queued, processing or paused) batches, by state, summed from the progress
  * shards. Waiting calls only exist in live batches, so `waiting` is the workspace's whole queue.
  * No params, no locks. Index: batches_live (the predicate matches it), then batch_progress's
  * primary key: O(live batches × shards), never O(calls).
@@ -21,7 +21,7 @@ export async function liveCallCountsByWorkspace(q: Queryable): Promise<Workspace
             COALESCE(sum(p.cancelled), 0)::int AS cancelled
        FROM batches b
        JOIN batch_progress p ON p.batch_id = b.id
-      WHERE b.status IN ('queued', 'processing')
+      WHERE b.status IN ('queued', 'processing', 'paused')
       GROUP BY b.workspace_id
       ORDER BY b.workspace_id`,
   );

@@ -23,6 +23,8 @@ const ALLOWED: ReadonlyArray<[CallState, CallState]> = [
   ['active', 'waiting'],
   ['active', 'completed'],
   ['active', 'failed'],
+  ['completed', 'waiting'],
+  ['failed', 'waiting'],
 ];
 
 describe('call state transitions', () => {
@@ -38,14 +40,14 @@ describe('call state transitions', () => {
     }
   }
 
-  it('has exactly the five documented edges and no edge out of a terminal state', () => {
+  it('has exactly the documented edges; out of an ended job, only an operator’s retry', () => {
     const edges = Object.entries(CALL_TRANSITIONS).flatMap(([from, tos]) =>
       tos.map((to) => `${from}→${to}`),
     );
     expect(edges.sort()).toEqual([...allowed].sort());
-    for (const s of ['completed', 'failed', 'cancelled'] as const) {
-      expect(CALL_TRANSITIONS[s]).toEqual([]);
-    }
+    expect(CALL_TRANSITIONS.cancelled).toEqual([]);
+    for (const s of ['completed', 'failed'] as const)
+      expect(CALL_TRANSITIONS[s]).toEqual(['waiting']);
   });
 
   it('names the illegal pair in the error', () => {
@@ -56,9 +58,16 @@ describe('call state transitions', () => {
 });
 
 describe('batch status transitions', () => {
-  it('allows only forward moves and nothing out of a final status', () => {
+  it('allows only forward moves, pause and resume, and nothing out of a final status', () => {
     const allowed = new Set([
       'queued→processing',
+      'queued→paused',
+      'processing→paused',
+      'paused→queued',
+      'paused→processing',
+      'paused→completed',
+      'paused→cancelled',
+      'completed→processing',
       'queued→completed',
       'queued→cancelled',
       'queued→failed',

@@ -21,6 +21,7 @@ import {
   phoneCell,
   queryString,
   ROUTER_PARAM_LIMIT,
+  simulatorPhones,
   taintedString,
 } from './fuzz-arbitraries.js';
 import {
@@ -617,6 +618,138 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
     );
   });
 
+  it('pause / resume (ext §17, §19): any path parameter is a documented answer; counters stay whole', async () => {
+    const batch = pathSegment([...aBatches, bBatch, NEVER.batch]);
+    const request = fc.oneof(
+      batch.map((x) => ['POST /batch-calls/:batchId/pause', `/batch-calls/${x}/pause`] as const),
+      batch.map((x) => ['POST /batch-calls/:batchId/resume', `/batch-calls/${x}/resume`] as const),
+      fc.constantFrom(
+        ['POST /workspace/pause', '/workspace/pause'] as const,
+        ['POST /workspace/resume', '/workspace/resume'] as const,
+      ),
+    );
+    // No body is read: an empty one with a JSON content type, or none at all, answers the same.
+    const headers = fc.constantFrom({}, { 'content-type': 'application/json' });
+    await fc.assert(
+      fc.asyncProperty(request, headers, PREFIXES, async ([route, path], hd, prefix) => {
+        const { res, before, after, sent } = await probe(route, {
+          method: 'POST',
+          url: `${prefix}${path}`,
+          headers: hd,
+        });
+        // A pause may hand back claimed attempts (progress deltas); no other row comes or goes.
+        expect({ ...after, batch_progress: 0 }, sent).toEqual({ ...before, batch_progress: 0 });
+        if (path.includes(bBatch)) expect(res.statusCode, sent).toBe(404);
+        for (const id of [...aBatches, bBatch]) {
+          if (path.includes(id)) await expectCountersAgree(t.db, id, sent);
+        }
+      }),
+      runs(100),
+    );
+    // Leave A's batches running for whatever runs next.
+    await send({ method: 'POST', url: '/v1/api/workspace/resume' });
+    for (const id of aBatches)
+      await send({ method: 'POST', url: `/v1/api/batch-calls/${id}/resume` });
+  });
+
+  it('the do-not-call list (ext §18): any body, query and number is a documented answer; a rejected list stores nothing', async () => {
+    const body = jsonObjectBody({
+      phoneNumbers: {
+        required: true,
+        valid: simulatorPhones(5).map((ps) => JSON.stringify(ps)),
+        hostile: fc
+          .array(
+            fc.oneof(
+              phoneCell.map((p) => JSON.stringify(p)),
+              jsonValue,
+            ),
+            {
+              maxLength: 4,
+            },
+          )
+          .map((xs) => `[${xs.join(',')}]`),
+      },
+      reason: { valid: oneOfJson('asked', ''), hostile: badText },
+      defaultCountry: { valid: oneOfJson('US', 'GB'), hostile: badText },
+    });
+    const phone = fc.oneof(
+      // An empty number is `/dnc/`, which the document reads as the list's own path.
+      phoneCell.map(encodeURIComponent).filter((p) => p !== '.' && p !== '..' && p !== ''),
+      fc.constantFrom('%2B15005550101', '%2B15005550195', '+15005550102'),
+    );
+    const request = fc.oneof(
+      fc
+        .tuple(jsonRequest(body), PREFIXES)
+        .map(
+          ([r, prefix]) =>
+            ['POST /dnc', { method: 'POST' as const, url: `${prefix}/dnc`, ...r }] as const,
+        ),
+      fc
+        .tuple(
+          queryString({ page: ['1', '2'], limit: ['1', '100'], phone: ['555', '+1 500'] }),
+          PREFIXES,
+        )
+        .map(
+          ([q, prefix]) =>
+            ['GET /dnc', { method: 'GET' as const, url: `${prefix}/dnc${q}` }] as const,
+        ),
+      fc
+        .tuple(phone, fc.constantFrom('GET' as const, 'DELETE' as const), PREFIXES)
+        .map(
+          ([p, method, prefix]) =>
+            [`${method} /dnc/:phone` as const, { method, url: `${prefix}/dnc/${p}` }] as const,
+        ),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async ([route, o]) => {
+        const { res, before, after, sent } = await probe(route, o);
+        const added = route === 'POST /dnc' && res.statusCode === 200 ? res.json().added : 0;
+        const removed = route === 'DELETE /dnc/:phone' && res.statusCode === 200 ? 1 : 0;
+        expect(after, sent).toEqual({
+          ...before,
+          dnc_entries: before.dnc_entries + added - removed,
+        });
+      }),
+      runs(150),
+    );
+  });
+
+  it('retry (ext §17): any body and path parameter is a documented answer; a refused retry changes nothing', async () => {
+    const body = jsonObjectBody({
+      reasons: {
+        valid: fc
+          .subarray(['busy', 'no_answer', 'voicemail', 'provider_error', 'unknown'])
+          .map((xs) => JSON.stringify(xs)),
+        hostile: fc.array(badText, { maxLength: 3 }).map((xs) => `[${xs.join(',')}]`),
+      },
+      jobIds: {
+        valid: fc.subarray([...aJobs, bJob, NEVER.call]).map((xs) => JSON.stringify(xs)),
+        hostile: fc.array(badText, { maxLength: 3 }).map((xs) => `[${xs.join(',')}]`),
+      },
+    });
+    const request = fc.tuple(
+      pathSegment([...aBatches, bBatch, NEVER.batch]),
+      fc.option(jsonRequest(body), { nil: undefined }),
+      PREFIXES,
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async ([batch, r, prefix]) => {
+        const { res, before, after, sent } = await probe('POST /batch-calls/:batchId/retry', {
+          method: 'POST',
+          url: `${prefix}/batch-calls/${batch}/retry`,
+          ...(r ?? {}),
+        });
+        expect({ ...after, batch_progress: 0 }, sent).toEqual({ ...before, batch_progress: 0 });
+        if (res.statusCode !== 200) {
+          for (const id of [...aBatches, bBatch]) {
+            if (batch === id) await expectCountersAgree(t.db, id, sent);
+          }
+        }
+      }),
+      runs(100),
+    );
+  });
+
   // find-my-way answers a path parameter over its maxParamLength itself (414, body error "Bad
   // Request", no security headers) before auth and before the route; the contract has one answer
   // for an id that names nothing, 404. Needs the router's limit raised (or frameworkErrors) in
@@ -627,7 +760,7 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
       const batch = long('batch', n);
       const call = long('call', n);
       const agent = long('agent', n);
-      const requests: Array<[Route, 'GET' | 'PUT' | 'DELETE', string]> = [
+      const requests: Array<[Route, 'GET' | 'PUT' | 'DELETE' | 'POST', string]> = [
         ['GET /agents/:agentId', 'GET', `/agents/${agent}`],
         ['PUT /agents/:agentId', 'PUT', `/agents/${agent}`],
         ['DELETE /agents/:agentId', 'DELETE', `/agents/${agent}`],
@@ -651,6 +784,10 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
           'DELETE',
           `/batch-calls/${batch}/contacts/%2B15005550001`,
         ],
+        ['POST /batch-calls/:batchId/pause', 'POST', `/batch-calls/${batch}/pause`],
+        ['POST /batch-calls/:batchId/resume', 'POST', `/batch-calls/${batch}/resume`],
+        ['POST /batch-calls/:batchId/retry', 'POST', `/batch-calls/${batch}/retry`],
+        ['POST /batch-calls/:batchId/recipients', 'POST', `/batch-calls/${batch}/recipients`],
       ];
       for (const [route, method, path] of requests) {
         const payload = method === 'PUT' ? { payload: { name: 'Long' } } : {};

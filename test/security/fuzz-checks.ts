@@ -25,7 +25,17 @@ export type Route =
   | 'POST /batch-calls/validate'
   | 'POST /batch-calls/preview'
   | 'GET /workspace'
-  | 'PATCH /workspace';
+  | 'PATCH /workspace'
+  | 'POST /batch-calls/:batchId/pause'
+  | 'POST /batch-calls/:batchId/resume'
+  | 'POST /batch-calls/:batchId/retry'
+  | 'POST /batch-calls/:batchId/recipients'
+  | 'POST /workspace/pause'
+  | 'POST /workspace/resume'
+  | 'GET /dnc'
+  | 'POST /dnc'
+  | 'GET /dnc/:phone'
+  | 'DELETE /dnc/:phone';
 
 /**
  * The statuses the contract documents per route, with valid credentials. Beyond each section's
@@ -57,6 +67,18 @@ export const STATUSES: Record<Route, readonly number[]> = {
   'POST /batch-calls/preview': [200, 400, 413],
   'GET /workspace': [200],
   'PATCH /workspace': [200, 400, 413, 415],
+  // Ext §17, §19: no body is read; 409 for a batch that has ended, or (resume) a paused workspace.
+  'POST /batch-calls/:batchId/pause': [200, 404, 409],
+  'POST /batch-calls/:batchId/resume': [200, 404, 409],
+  'POST /batch-calls/:batchId/retry': [200, 400, 404, 409, 413, 415],
+  'POST /batch-calls/:batchId/recipients': [200, 400, 404, 409, 413],
+  'POST /workspace/pause': [200],
+  'POST /workspace/resume': [200],
+  // Ext §18: a number that cannot be read is a 400, like §8's.
+  'GET /dnc': [200, 400],
+  'POST /dnc': [200, 400, 413],
+  'GET /dnc/:phone': [200, 400, 404],
+  'DELETE /dnc/:phone': [200, 400, 404],
 };
 
 const batchNotFound = {
@@ -82,6 +104,12 @@ const NOT_FOUND: Partial<Record<Route, ReadonlyArray<Record<string, unknown>>>> 
   'DELETE /batch-calls/:batchId/contacts/:phone': [batchNotFound, contactNotFound],
   'GET /batch-calls/:batchId/export-results': [batchNotFound],
   'GET /batch-calls/template': [agentNotFound],
+  'POST /batch-calls/:batchId/pause': [batchNotFound],
+  'POST /batch-calls/:batchId/resume': [batchNotFound],
+  'POST /batch-calls/:batchId/retry': [batchNotFound],
+  'POST /batch-calls/:batchId/recipients': [batchNotFound],
+  'GET /dnc/:phone': [{ error: 'Not on the do-not-call list' }],
+  'DELETE /dnc/:phone': [{ error: 'Not on the do-not-call list' }],
 };
 
 /** What a 4xx body must never show: stack frames, source paths, driver or SQL text. */
@@ -146,6 +174,7 @@ const TABLES = [
   'call_attempts',
   'batch_progress',
   'idempotency_keys',
+  'dnc_entries',
 ] as const;
 export type Counts = Record<(typeof TABLES)[number], number>;
 

@@ -323,18 +323,24 @@ const MATRIX: Record<string, Probe[]> = {
       check: (res) => expect(res.json().totalCalls).toBe(A_SPARE_PHONES.length),
     },
   ],
-  'GET /batch-calls': ['all', 'queued', 'processing', 'completed', 'cancelled', 'failed'].map(
-    (status) => ({
-      what: `lists A's batches only (status=${status})`,
-      call: () => ({ method: 'GET', path: `/batch-calls?status=${status}&limit=100` }),
-      status: 200,
-      check: (res: Response, w: World) => {
-        if (status === 'all' || status === 'queued') {
-          expect(idsOf(res, 'batches')).toContain(w.own.batchId);
-        }
-      },
-    }),
-  ),
+  'GET /batch-calls': [
+    'all',
+    'queued',
+    'processing',
+    'paused',
+    'completed',
+    'cancelled',
+    'failed',
+  ].map((status) => ({
+    what: `lists A's batches only (status=${status})`,
+    call: () => ({ method: 'GET', path: `/batch-calls?status=${status}&limit=100` }),
+    status: 200,
+    check: (res: Response, w: World) => {
+      if (status === 'all' || status === 'queued') {
+        expect(idsOf(res, 'batches')).toContain(w.own.batchId);
+      }
+    },
+  })),
   'GET /batch-calls/:batchId': (
     ['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const
   ).map((k) => ({
@@ -438,6 +444,53 @@ const MATRIX: Record<string, Probe[]> = {
       call: (t) => ({ method: 'DELETE', path: `/batch-calls/${t.cancelledBatch}` }),
       status: 404,
       asIfMissing: true,
+    },
+  ],
+  'POST /batch-calls/:batchId/pause': (
+    ['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const
+  ).map((k) => ({
+    what: `pausing B's ${k}`,
+    call: (t: Target): Call => ({ method: 'POST', path: `/batch-calls/${t[k]}/pause` }),
+    status: 404,
+    asIfMissing: true,
+  })),
+  'POST /batch-calls/:batchId/resume': (
+    ['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const
+  ).map((k) => ({
+    what: `resuming B's ${k}`,
+    call: (t: Target): Call => ({ method: 'POST', path: `/batch-calls/${t[k]}/resume` }),
+    status: 404,
+    asIfMissing: true,
+  })),
+  'POST /batch-calls/:batchId/recipients': (
+    ['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const
+  ).map((k) => ({
+    what: `appending to B's ${k}`,
+    call: (t: Target): Call => ({
+      method: 'POST',
+      path: `/batch-calls/${t[k]}/recipients`,
+      json: { recipients: recipientsOf(A_SPARE_PHONES) },
+    }),
+    status: 404,
+    asIfMissing: true,
+  })),
+  'POST /batch-calls/:batchId/retry': [
+    ...(['queuedBatch', 'processingBatch', 'completedBatch', 'cancelledBatch'] as const).map(
+      (k) => ({
+        what: `retrying B's ${k}`,
+        call: (t: Target): Call => ({ method: 'POST', path: `/batch-calls/${t[k]}/retry` }),
+        status: 404,
+        asIfMissing: true,
+      }),
+    ),
+    {
+      what: "retrying B's job through A's batch",
+      call: (t, own) => ({
+        method: 'POST',
+        path: `/batch-calls/${own.batchId}/retry`,
+        json: { jobIds: [t.completedJob] },
+      }),
+      status: 400,
     },
   ],
   'DELETE /batch-calls/:batchId/calls/:jobId': [
@@ -590,6 +643,59 @@ const MATRIX: Record<string, Probe[]> = {
       call: () => ({ method: 'GET', path: '/workspace' }),
       status: 200,
       check: (res, w) => expect(res.json().id).toBe(w.a.workspaceId),
+    },
+  ],
+  'POST /workspace/pause': [
+    {
+      what: "pauses A's workspace only",
+      call: () => ({ method: 'POST', path: '/workspace/pause' }),
+      status: 200,
+      check: (res) => expect(res.json()).toEqual({ paused: true }),
+    },
+  ],
+  'POST /workspace/resume': [
+    {
+      what: "resumes A's workspace only",
+      call: () => ({ method: 'POST', path: '/workspace/resume' }),
+      status: 200,
+      check: (res) => expect(res.json()).toEqual({ paused: false }),
+    },
+  ],
+  'GET /dnc': [
+    {
+      what: "lists A's do-not-call numbers only",
+      call: () => ({ method: 'GET', path: '/dnc?limit=100' }),
+      status: 200,
+    },
+    {
+      what: "filtering by B's number finds nothing",
+      call: (t) => ({ method: 'GET', path: `/dnc?phone=${enc(t.dncPhone)}` }),
+      status: 200,
+      check: (res) => expect(res.json().entries).toEqual([]),
+    },
+  ],
+  'POST /dnc': [
+    {
+      what: "lists numbers on A's list only",
+      call: () => ({ method: 'POST', path: '/dnc', json: { phoneNumbers: A_SPARE_PHONES } }),
+      status: 200,
+      check: (res) => expect(res.json().added + res.json().alreadyListed).toBe(2),
+    },
+  ],
+  'GET /dnc/:phone': [
+    {
+      what: "B's listed number",
+      call: (t) => ({ method: 'GET', path: `/dnc/${enc(t.dncPhone)}` }),
+      status: 404,
+      asIfMissing: true,
+    },
+  ],
+  'DELETE /dnc/:phone': [
+    {
+      what: "removing B's listed number",
+      call: (t) => ({ method: 'DELETE', path: `/dnc/${enc(t.dncPhone)}` }),
+      status: 404,
+      asIfMissing: true,
     },
   ],
   'PATCH /workspace': [

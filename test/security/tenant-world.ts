@@ -54,6 +54,8 @@ export interface Target {
   delivery: string;
   /** A telephony connection, used by agentInUse: deleting it is a 409 for B. */
   connection: string;
+  /** On B's do-not-call list (in none of B's batches). */
+  dncPhone: string;
 }
 
 /** A's own ids, for probes that mix A's batch with B's job or number. */
@@ -309,6 +311,19 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     await send(h, { method: 'GET', url: `/v1/api/batch-calls/${aBatch}/calls` }, a.headers),
   ).calls as Array<{ jobId: string }>;
 
+  const B_DNC = '+15005550195';
+  ok(
+    await send(
+      h,
+      {
+        method: 'POST',
+        url: '/v1/api/dnc',
+        payload: { phoneNumbers: [B_DNC], reason: 'Borealis do-not-call' },
+      },
+      b.headers,
+    ),
+  );
+
   const bIds: Target = {
     workspace: b.workspaceId,
     agentInUse,
@@ -327,6 +342,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     otherIdemKey,
     ...(await seedWebhook(t, b.workspaceId, now)),
     connection,
+    dncPhone: B_DNC,
   };
   const never: Target = {
     workspace: newId('ws', now),
@@ -347,6 +363,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     webhook: newId('wh', now),
     delivery: newId('msg', now),
     connection: newId('conn', now),
+    dncPhone: '+15005550993',
   };
   const [bKey] = await listApiKeys(t.db, b.workspaceId);
   const bStrings = [
@@ -375,6 +392,7 @@ export async function buildWorld(h: TestApp, t: TestDb): Promise<World> {
     'Borealis upgrade',
     'borealis_segment',
     'segment-borealis',
+    'Borealis do-not-call',
     'Bartholomew',
     'Berenice',
     'Bjornstjerne',
@@ -423,6 +441,7 @@ export async function snapshotOf(h: TestApp, tenant: Tenant, ids: Target): Promi
     deliveries: await get(`/v1/api/webhooks/${ids.webhook}/deliveries`),
     connections: await get('/v1/api/telephony/connections'),
     [ids.connection]: await get(`/v1/api/telephony/connections/${ids.connection}`),
+    dnc: await get('/v1/api/dnc?limit=100'),
   };
   for (const id of [ids.agentInUse, ids.idleAgent, ids.deletedAgent]) {
     out[id] = await get(`/v1/api/agents/${id}`);

@@ -31,13 +31,30 @@ const BatchCreatedBody = Type.Object({
         'variables no column provides (row 1) and empty cells of those it does',
     }),
   ),
+  suppressedRows: Type.Optional(
+    Type.Array(
+      Type.Object({
+        row: Type.Integer(),
+        phone_number: Type.String(),
+        reason: Type.Literal('On the do-not-call list'),
+      }),
+      {
+        description:
+          'ext: the first 100 rows not created because their number is on the do-not-call list ' +
+          '(totalCalls counts only the calls created)',
+      },
+    ),
+  ),
+  suppressedCount: Type.Optional(
+    Type.Integer({ description: 'ext: rows not created for the do-not-call list, in all' }),
+  ),
 });
 
 /**
  * A rejected upload may leave part of the request unread; without this the connection would
  * hold those bytes and a keep-alive client would wait on it.
  */
-function abandonBody(req: FastifyRequest, reply: FastifyReply): void {
+export function abandonBody(req: FastifyRequest, reply: FastifyReply): void {
   if (req.raw.readableEnded) return;
   reply.header('connection', 'close');
   req.raw.resume();
@@ -47,7 +64,7 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 
 /** The Idempotency-Key header (ext), if sent; 1–255 characters. */
-function idempotencyKey(req: FastifyRequest): string | undefined {
+export function idempotencyKey(req: FastifyRequest): string | undefined {
   const raw = req.headers[IDEMPOTENCY_HEADER];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw.join(', ') : raw;

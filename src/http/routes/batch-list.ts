@@ -50,6 +50,7 @@ export async function batchListRoutes(app: FastifyInstance, opts: { rt: Runtime 
           createdAt: b.createdAt,
           ...(b.scheduledAt === undefined ? {} : { scheduledAt: b.scheduledAt }),
           agentId: b.agentId,
+          ...(b.pausedReason === undefined ? {} : { pausedReason: b.pausedReason }),
         })),
         pagination: paginate(page, limit, total),
       };

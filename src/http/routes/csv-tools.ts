@@ -18,10 +18,12 @@ import {
 } from '../../ingest/contact-columns.js';
 import { type ContactCheck, checkContacts } from '../../ingest/contact-validation.js';
 import { PHONE_COLUMN } from '../../ingest/phone-column.js';
+import { MAX_LISTED_ISSUES, mergeIssues, type RowIssue } from '../../ingest/row-issues.js';
 import { isStorableText } from '../../ingest/storable-text.js';
 import { FILE_FIELD } from '../../ingest/upload.js';
 import type { Runtime } from '../../runtime.js';
 import { getAgent } from '../../storage/agents-repo.js';
+import { listedAmong } from '../../storage/dnc-repo.js';
 import {
   PreviewBody,
   type PreviewRow,
@@ -125,7 +127,38 @@ async function checkRequest(
   if (strict && check.missingVariables.length > 0) {
     throw missingColumnsError(check.missingVariables);
   }
-  return { contacts, check, mapping: columnMapping(contacts, variables) };
+  return {
+    contacts,
+    check: await withDncWarnings(rt, req.workspaceId, contacts, check),
+    mapping: columnMapping(contacts, variables),
+  };
+}
+
+/** Ext §18: rows whose number is on the do-not-call list are reported as warnings (create leaves them out). */
+async function withDncWarnings(
+  rt: Runtime,
+  workspaceId: string,
+  contacts: ContactTable,
+  check: ContactCheck,
+): Promise<ContactCheck> {
+  const listed = await listedAmong(rt.db, workspaceId, check.phones);
+  if (listed.size === 0) return check;
+  const issues: RowIssue[] = [];
+  check.accepted.forEach((row, k) => {
+    if (listed.has(check.phones[k]!)) {
+      issues.push({
+        row: contacts.lines[row]!,
+        column: 'phone_number',
+        value: check.phones[k]!,
+        message: 'On the do-not-call list: this row will not be called',
+      });
+    }
+  });
+  return {
+    ...check,
+    warnings: mergeIssues(check.warnings, issues, MAX_LISTED_ISSUES),
+    warningCount: check.warningCount + issues.length,
+  };
 }
 
 /** §10 CSV template, §11 validate and §12 preview. */

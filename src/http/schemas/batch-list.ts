@@ -28,6 +28,11 @@ export const BatchListItem = Type.Object({
   createdAt: Type.Integer({ description: 'epoch ms' }),
   scheduledAt: Type.Optional(Type.Integer({ description: 'epoch ms' })),
   agentId: Type.String(),
+  pausedReason: Type.Optional(
+    Type.String({
+      description: 'ext: while paused, why ("paused by request", "workspace paused", …)',
+    }),
+  ),
 });
 export type BatchListItem = Static<typeof BatchListItem>;
 

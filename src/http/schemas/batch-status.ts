@@ -63,6 +63,12 @@ export const BatchStatusBody = Type.Object({
   agentId: Type.String({ description: 'ext' }),
   createdAt: epochMs('ext'),
   scheduledAt: Type.Optional(epochMs('ext')),
+  pausedAt: Type.Optional(epochMs('ext: while paused, since when')),
+  pausedReason: Type.Optional(
+    Type.String({
+      description: 'ext: while paused, why ("paused by request", "workspace paused", …)',
+    }),
+  ),
 });
 export type BatchStatusBody = Static<typeof BatchStatusBody>;
 

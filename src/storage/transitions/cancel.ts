@@ -1,7 +1,12 @@
-import { BATCH_CANCELLED_ERROR, CALL_CANCELLED_ERROR } from '../../domain/call-state.js';
+import {
+  BATCH_CANCELLED_ERROR,
+  CALL_CANCELLED_ERROR,
+  DNC_CANCELLED_ERROR,
+} from '../../domain/call-state.js';
 import type { Queryable } from '../db.js';
+import { listedAmong } from '../dnc-repo.js';
 import { addProgress, readProgress } from '../progress-repo.js';
-import { completeBatchIfDone } from './completion.js';
+import { completeBatchesIfDone, completeBatchIfDone } from './completion.js';
 import { guard, target } from './table.js';
 import { emitBatchEvents, emitCallEvents, wantsEvent } from './webhook-events.js';
 
@@ -107,8 +112,9 @@ export async function cancelWaitingCallsOfBatch(
 }
 
 /**
- * queued/processing → cancelled, complete at once when none of its calls is active; its
- * batch.cancelled event then carries that completedTime. False when the batch was already cancelled, completed or failed
+ * queued/processing/paused → cancelled, complete at once when none of its calls is active; its
+ * batch.cancelled event then carries that completedTime. False when the batch was already
+ * cancelled, completed or failed
  * (the caller reads which). $1 batch id, $2 now. Locks: the batches row (last in the lock order).
  */
 export async function markBatchCancelled(
@@ -117,7 +123,8 @@ export async function markBatchCancelled(
   now: number,
 ): Promise<boolean> {
   const rows = await q.query<{ workspace_id: string }>(
-    `UPDATE batches SET status = ${target('cancelBatch')}, cancelled_at = $2
+    `UPDATE batches SET status = ${target('cancelBatch')}, cancelled_at = $2,
+            paused_at = NULL, paused_reason = NULL
       WHERE id = $1 AND ${guard('cancelBatch', 'status')}
       RETURNING workspace_id`,
     [batchId, now],
@@ -194,4 +201,40 @@ export async function cancelWaitingCallsOfPhone(
   const ws = rows[0]?.workspace_id;
   if (ws !== undefined) await emitCallEvents(q, cancelledEvents(rows, ws), now);
   return counted(q, batchId, rows.length, now, true);
+}
+
+/**
+ * Ext §18, in the claim transaction: the due calls whose number is on the workspace's do-not-call
+ * list are cancelled ("Number on do-not-call list") instead of dialed — also when the number was
+ * listed after the batch started. Returns the ids cancelled; the claim plans the others.
+ * $1 call ids, $2 now, $3 error. Locks: those call rows (already held by the claim).
+ * Index: calls pkey, dnc_entries pkey.
+ */
+export async function cancelListedDueCalls(
+  q: Queryable,
+  workspaceId: string,
+  due: ReadonlyArray<{ id: string; phoneNumber: string }>,
+  now: number,
+): Promise<Set<string>> {
+  const listed = await listedAmong(
+    q,
+    workspaceId,
+    due.map((c) => c.phoneNumber),
+  );
+  const ids = due.filter((c) => listed.has(c.phoneNumber)).map((c) => c.id);
+  if (ids.length === 0) return new Set();
+  const rows = await q.query<{ id: string; batch_id: string }>(
+    `UPDATE calls SET ${CANCEL_SET} WHERE id = ANY($1::text[]) AND ${WAITING}
+     RETURNING id, batch_id`,
+    [ids, now, DNC_CANCELLED_ERROR],
+  );
+  await emitCallEvents(q, cancelledEvents(rows, workspaceId), now);
+  const perBatch = new Map<string, number>();
+  for (const r of rows) perBatch.set(r.batch_id, (perBatch.get(r.batch_id) ?? 0) + 1);
+  await addProgress(
+    q,
+    [...perBatch].map(([batchId, n]) => ({ batchId, delta: { waiting: -n, cancelled: n } })),
+  );
+  await completeBatchesIfDone(q, perBatch.keys(), now);
+  return new Set(rows.map((r) => r.id));
 }

@@ -17,6 +17,7 @@ import { emitBatchEvents } from './webhook-events.js';
  * a waiting call can skip the check: that call has still to finish (or be cancelled), and whoever
  * does that runs this check.
  *
+ * A paused batch with nothing left waiting is completed too (its pause has nothing left to hold).
  * A cancelled batch keeps its status; it gets its completed_time when its last active call ends.
  *
  * $1 batch id, $2 now. Locks: the batches row, only when nothing is waiting (last in the engine's
@@ -36,7 +37,8 @@ export async function completeBatchIfDone(
     `UPDATE batches
         SET status = CASE WHEN status = ${target('cancelBatch')} THEN status
                           ELSE ${target('completeBatch')} END,
-            completed_time = COALESCE(completed_time, $2)
+            completed_time = COALESCE(completed_time, $2),
+            paused_at = NULL, paused_reason = NULL
       WHERE id = $1
         AND (${guard('completeBatch', 'status')}
              OR (status = ${target('cancelBatch')} AND completed_time IS NULL))

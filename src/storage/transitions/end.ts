@@ -5,10 +5,13 @@ import {
   settleEnding,
 } from '../../domain/attempt-end.js';
 import type { AttemptEnding } from '../../domain/attempt-event.js';
+import { FAILURE_REASONS } from '../../domain/auto-pause.js';
 import type { BatchConfig, BatchStatus } from '../../domain/types.js';
 import type { Queryable } from '../db.js';
+import { addOptOuts } from '../dnc-repo.js';
 import { addProgress, type ProgressDelta } from '../progress-repo.js';
 import { completeBatchesIfDone } from './completion.js';
+import { autoPauseIfFailing } from './pause.js';
 import { guard, target } from './table.js';
 import { type CallEvent, emitCallEvents } from './webhook-events.js';
 
@@ -131,6 +134,13 @@ export async function writeEnds(
     a((x) => x.attempt.sipCode ?? null),
   ]);
 
+  // Ext §18: a callee who opted out is never called again, from any batch of the workspace.
+  await addOptOuts(
+    q,
+    settled.filter((x) => x.attempt.outcome === 'opted_out').map((x) => x.e.callId),
+    ctx.now,
+  );
+
   const deltas: Deltas = new Map();
   const completed = settled.flatMap((x) =>
     x.call.kind === 'complete' ? [{ id: x.e.callId, att: x.e.attemptId, c: x.call }] : [],
@@ -195,6 +205,20 @@ export async function writeEnds(
     settled.filter((x) => x.call.kind !== 'retry').map((x) => x.e.batchId),
     ctx.now,
   );
+  // Ext §17 auto-pause: checked for a batch with a rule when one of its attempts failed here.
+  const failing = new Map<string, LockedEnd>();
+  for (const x of settled) {
+    if (x.e.config.autoPause && FAILURE_REASONS.has(x.attempt.reason))
+      failing.set(x.e.batchId, x.e);
+  }
+  for (const [batchId, e] of [...failing].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await autoPauseIfFailing(q, {
+      workspaceId: e.workspaceId,
+      batchId,
+      rule: e.config.autoPause!,
+      now: ctx.now,
+    });
+  }
   return settled.map((x) => ({
     attemptId: x.e.attemptId,
     callId: x.e.callId,

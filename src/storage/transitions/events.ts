@@ -48,12 +48,14 @@ interface CallRow {
 
 /**
  * The calls of attempts that may end, locked first (the engine's lock order: calls, then
- * attempts). Only a call whose current attempt is the one ending is returned.
+ * attempts). Only a call whose current attempt is the one ending is returned. `attempts` is the
+ * count of the current round (a retried job's budget starts again, ext §17).
  * $1 attempt ids. Locks: those calls rows FOR UPDATE, in id order. Index: call_attempts pkey,
  * calls pkey.
  */
 const LOCK_CALLS = `
-  SELECT a.id AS attempt_id, c.id, c.batch_id, c.workspace_id, c.attempts, c.time_zone
+  SELECT a.id AS attempt_id, c.id, c.batch_id, c.workspace_id,
+         c.attempts - c.attempt_base AS attempts, c.time_zone
     FROM call_attempts a JOIN calls c ON c.id = a.call_id
    WHERE a.id = ANY($1::text[]) AND c.state = 'active' AND c.current_attempt_id = a.id
    ORDER BY c.id

@@ -31,6 +31,13 @@ const DELETE_ATTEMPTS = `
      AND ($2::text IS NULL OR lease_owner = $2)
   RETURNING id, call_id`;
 
+/** The same for a pause: only attempts still claimed (a placing one may be with the carrier). */
+const DELETE_CLAIMED = `
+  DELETE FROM call_attempts
+   WHERE id = ANY($1::text[]) AND ${guard('releaseClaimedAttempt', 'state')}
+     AND ($2::text IS NULL OR lease_owner = $2)
+  RETURNING id, call_id`;
+
 /**
  * active → waiting, the attempt not spent. $1 call ids, $2 their attempt ids, $3 when they are
  * due again (NULL: when they were).
@@ -73,14 +80,16 @@ export async function releaseAttempts(
     now: number;
     /** When the calls are due again (a carrier that asked to be called later); default: as before. */
     runAt?: number;
+    /** Only attempts still claimed (a pause): one that is placing may be with the carrier. */
+    claimedOnly?: boolean;
   },
 ): Promise<Released[]> {
   if (opts.attemptIds.length === 0) return [];
   await q.query(LOCK_CALLS, [[...opts.attemptIds]]);
-  const gone = await q.query<{ id: string; call_id: string }>(DELETE_ATTEMPTS, [
-    [...opts.attemptIds],
-    opts.owner ?? null,
-  ]);
+  const gone = await q.query<{ id: string; call_id: string }>(
+    opts.claimedOnly ? DELETE_CLAIMED : DELETE_ATTEMPTS,
+    [[...opts.attemptIds], opts.owner ?? null],
+  );
   if (gone.length === 0) return [];
   const waiting = await q.query<{ id: string; batch_id: string }>(RELEASE_CALLS, [
     gone.map((g) => g.call_id),

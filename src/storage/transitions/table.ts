@@ -47,8 +47,20 @@ export const TRANSITIONS = {
   /** A waiting call cancelled by its batch, its id or its number (cancel.ts, release.ts). */
   cancelCall: { entity: 'call', from: ['waiting'], to: 'cancelled' },
   /** No call waiting or active any more (completion.ts). */
-  completeBatch: { entity: 'batch', from: ['queued', 'processing'], to: 'completed' },
-  cancelBatch: { entity: 'batch', from: ['queued', 'processing'], to: 'cancelled' },
+  completeBatch: { entity: 'batch', from: ['queued', 'processing', 'paused'], to: 'completed' },
+  cancelBatch: { entity: 'batch', from: ['queued', 'processing', 'paused'], to: 'cancelled' },
+  /** No new attempt of the batch starts (pause.ts). */
+  pauseBatch: { entity: 'batch', from: ['queued', 'processing'], to: 'paused' },
+  /** A paused batch that had started dials again (pause.ts). */
+  resumeBatch: { entity: 'batch', from: ['paused'], to: 'processing' },
+  /** A paused batch that never started waits for its first claim again (pause.ts). */
+  resumeQueuedBatch: { entity: 'batch', from: ['paused'], to: 'queued' },
+  /** An operator retried the job: failed, or completed with voicemail (retry.ts). */
+  retryJob: { entity: 'call', from: ['failed', 'completed'], to: 'waiting' },
+  /** A completed batch runs again while its retried jobs do (retry.ts). */
+  reopenBatch: { entity: 'batch', from: ['completed'], to: 'processing' },
+  /** Pause: an attempt claimed but not sent is handed back, its call waiting unspent (release.ts). */
+  releaseClaimedAttempt: { entity: 'attempt', from: ['claimed'], to: ATTEMPT_RELEASED },
 } as const satisfies Record<string, CallEdge | AttemptEdge | BatchEdge>;
 
 export type TransitionName = keyof typeof TRANSITIONS;

@@ -80,6 +80,8 @@ export function presentBatchStatus(
     agentId: batch.agentId,
     createdAt: batch.createdAt,
     ...(batch.scheduledAt === undefined ? {} : { scheduledAt: batch.scheduledAt }),
+    ...(batch.pausedAt === undefined ? {} : { pausedAt: batch.pausedAt }),
+    ...(batch.pausedReason === undefined ? {} : { pausedReason: batch.pausedReason }),
   };
 }
 

@@ -1,6 +1,6 @@
 // The shapes of the public HTTP API the dashboard reads (see /openapi.json).
 
-export type BatchStatus = 'queued' | 'processing' | 'completed' | 'cancelled' | 'failed';
+export type BatchStatus = 'queued' | 'processing' | 'paused' | 'completed' | 'cancelled' | 'failed';
 export type CallState = 'waiting' | 'active' | 'completed' | 'failed' | 'cancelled';
 export type Outcome =
   | 'successful'

@@ -4,6 +4,7 @@ import { humanize } from '../format';
 const LABELS: Record<string, string> = {
   queued: 'Queued',
   processing: 'Running',
+  paused: 'Paused',
   completed: 'Completed',
   cancelled: 'Cancelled',
   failed: 'Failed',

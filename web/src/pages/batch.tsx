@@ -76,7 +76,7 @@ export function Batch({ api, id }: { api: Api; id: string }) {
   const counts = countsOf(b);
   const { perMinute, etaMs } = pace(b);
   const agent = agents.data?.agents.find((a) => a.id === b.agentId);
-  const cancellable = b.status === 'queued' || b.status === 'processing';
+  const cancellable = b.status === 'queued' || b.status === 'processing' || b.status === 'paused';
 
   const cancel = async () => {
     setBusy(true);
