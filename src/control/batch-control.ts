@@ -84,7 +84,7 @@ export async function resumeBatch(
     if (batch.status === 'paused') {
       if ((await workspacePausedAt(q, workspaceId)) !== undefined)
         throw conflict('Workspace paused', 'Resume the workspace first');
-      await resumeBatches(q, [batchId]);
+      await resumeBatches(q, [batchId], rt.clock.now());
     }
     const status: BatchResumed['status'] =
       batch.status === 'queued' || (batch.status === 'paused' && batch.startTime === undefined)
@@ -122,7 +122,7 @@ export async function resumeWorkspace(
 ): Promise<{ paused: false }> {
   await txWithRetry(rt.db, async (q) => {
     await setWorkspacePaused(q, workspaceId, null);
-    await resumeBatches(q, await pausedBatchIds(q, workspaceId, WORKSPACE_PAUSED));
+    await resumeBatches(q, await pausedBatchIds(q, workspaceId, WORKSPACE_PAUSED), rt.clock.now());
   });
   rt.wake();
   return { paused: false };

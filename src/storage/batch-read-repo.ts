@@ -36,6 +36,10 @@ const toBatch = (r: BatchRow): Batch => ({
   ...(r.paused_reason === null ? {} : { pausedReason: r.paused_reason }),
 });
 
+/** What a batch's answer is read from (toBatch): the API's reads and its webhook events alike. */
+const BATCH_COLUMNS = `id, workspace_id, agent_id, name, status, total_calls, columns, config,
+  scheduled_at, created_at, start_time, completed_time, paused_at, paused_reason`;
+
 /**
  * The batch if it exists in `workspaceId`; another workspace's batch reads exactly like a missing one.
  * $1 batch id, $2 workspace id. No locks. Index: batches primary key.
@@ -46,9 +50,7 @@ export async function findWorkspaceBatch(
   batchId: string,
 ): Promise<Batch | undefined> {
   const rows = await q.query<BatchRow>(
-    `SELECT id, workspace_id, agent_id, name, status, total_calls, columns, config, scheduled_at,
-            created_at, start_time, completed_time, paused_at, paused_reason
-       FROM batches WHERE id = $1 AND workspace_id = $2`,
+    `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1 AND workspace_id = $2`,
     [batchId, workspaceId],
   );
   return rows[0] && toBatch(rows[0]);
@@ -119,9 +121,7 @@ export async function recentTerminalCalls(
 export async function findBatchesByIds(q: Queryable, ids: readonly string[]): Promise<Batch[]> {
   if (ids.length === 0) return [];
   const rows = await q.query<BatchRow>(
-    `SELECT id, workspace_id, agent_id, name, status, total_calls, columns, config, scheduled_at,
-            created_at, start_time, completed_time
-       FROM batches WHERE id = ANY($1::text[])`,
+    `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ANY($1::text[])`,
     [ids],
   );
   return rows.map(toBatch);

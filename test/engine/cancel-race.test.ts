@@ -154,7 +154,9 @@ describeEachDb('cancelling a batch while the engine runs it', (backend) => {
     );
     engines.push(await startEngine(rt));
     if (backend === 'postgres') engines.push(await startEngine(rt), await startEngine(rt));
-    const ranges = [0, 100, 200, 300, 400, 600, 700];
+    // Not the 0700 range: its callees opt out, so the next batch's calls to them are cancelled
+    // for the do-not-call list when they come due (test/engine/do-not-call.test.ts), not by the cancel.
+    const ranges = [0, 100, 200, 300, 400, 600];
 
     for (const delay of [5, 40, 120, 300]) {
       const batch = await insertQueuedBatch(t.db, {

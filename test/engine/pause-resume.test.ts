@@ -130,7 +130,7 @@ describeEachDb('pausing and resuming a batch while the engine runs it', (backend
     expect(await attemptsOf(e.db, batch.id)).toEqual([]);
 
     // Without a wake-up (the state change alone), nothing starts before the next poll.
-    await txWithRetry(e.db, (q) => resumeBatches(q, [batch.id]));
+    await txWithRetry(e.db, (q) => resumeBatches(q, [batch.id], e.clock.now()));
     await e.clock.advance(60_000);
     expect(await attemptsOf(e.db, batch.id)).toEqual([]);
     await txWithRetry(e.db, (q) =>

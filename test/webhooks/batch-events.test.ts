@@ -177,6 +177,129 @@ describeEachDb('webhook events of a batch', (backend) => {
     expect(eventBatch).toMatchObject({ status: 'cancelled' });
   });
 
+  it('pause and resume, of a batch and of the whole workspace: one batch.paused and one batch.resumed each, bodies as the API', async () => {
+    h = await harness(backend, { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true });
+    const ws = await keyedWorkspace(h.rt);
+    app = await createTestApp(
+      h.db,
+      { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true },
+      h.clock,
+    );
+    rx = await startReceiver();
+    const created = await app.app.inject({
+      method: 'POST',
+      url: '/v1/api/webhooks',
+      headers: ws.headers,
+      payload: { url: rx.url, events: ['batch.paused', 'batch.resumed'] },
+    });
+    rx.secrets = [created.json().secret];
+    const later = T0 + 86_400_000;
+    const batch = await insertQueuedBatch(h.db, {
+      ...ws,
+      now: T0,
+      runAt: later,
+      phones: [reserved(0)],
+    });
+    const post = (url: string) =>
+      app!.app.inject({ method: 'POST', url: `/v1/api${url}`, headers: ws.headers });
+    const status = async () =>
+      (
+        await app!.app.inject({
+          method: 'GET',
+          url: `/v1/api/batch-calls/${batch.id}`,
+          headers: ws.headers,
+        })
+      ).json();
+    const bodies: unknown[] = [];
+    expect((await post(`/batch-calls/${batch.id}/pause`)).statusCode).toBe(200);
+    bodies.push(await status());
+    await h.clock.advance(1_000);
+    expect((await post(`/batch-calls/${batch.id}/resume`)).statusCode).toBe(200);
+    bodies.push(await status());
+    await h.clock.advance(1_000);
+    expect((await post('/workspace/pause')).statusCode).toBe(200);
+    bodies.push(await status());
+    await h.clock.advance(1_000);
+    expect((await post('/workspace/resume')).statusCode).toBe(200);
+    bodies.push(await status());
+
+    await drain(h.rt, (await openSecretBox(h.db, h.rt.config))!);
+    expect(rx.received.every((r) => r.verifiedBy === 0)).toBe(true);
+    const events = [...rx.received].sort(
+      (a, b) => Number(a.json.data['timestamp'] ?? 0) - Number(b.json.data['timestamp'] ?? 0),
+    );
+    expect(rx.received.map((r) => r.json.type).sort()).toEqual([
+      'batch.paused',
+      'batch.paused',
+      'batch.resumed',
+      'batch.resumed',
+    ]);
+    const strip = (b: unknown) => {
+      const { timestamp: _t, ...rest } = b as Record<string, unknown>;
+      return rest;
+    };
+    const sent = (type: string) =>
+      rx!.received.filter((r) => r.json.type === type).map((r) => strip(r.json.data));
+    expect(sent('batch.paused')).toEqual(
+      expect.arrayContaining([strip(bodies[0]), strip(bodies[2])]),
+    );
+    expect(sent('batch.resumed')).toEqual(
+      expect.arrayContaining([strip(bodies[1]), strip(bodies[3])]),
+    );
+    expect(events).toHaveLength(4);
+  });
+
+  it('an auto-pause writes one batch.paused, with its reason, as the API shows the batch', async () => {
+    h = await harness(backend, { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true });
+    const ws = await keyedWorkspace(h.rt);
+    app = await createTestApp(
+      h.db,
+      { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true },
+      h.clock,
+    );
+    rx = await startReceiver();
+    const created = await app.app.inject({
+      method: 'POST',
+      url: '/v1/api/webhooks',
+      headers: ws.headers,
+      payload: { url: rx.url, events: ['batch.paused'] },
+    });
+    rx.secrets = [created.json().secret];
+    await h.db.query(
+      'UPDATE workspaces SET max_concurrent_calls = 1, calls_per_second = 1 WHERE id = $1',
+      [ws.workspaceId],
+    );
+    // Unreachable numbers (range 400): the rule breaks at the 4th attempt.
+    const batch = await insertQueuedBatch(h.db, {
+      ...ws,
+      now: T0,
+      phones: Array.from({ length: 12 }, (_, i) => reserved(400 + i)),
+      config: { autoPause: { failureRate: 0.5, minAttempts: 4 } },
+    });
+    await h.start();
+    const paused = async () =>
+      (
+        await h.db.query<{ status: string }>('SELECT status FROM batches WHERE id = $1', [batch.id])
+      )[0]!.status === 'paused';
+    await h.clock.runUntil(paused, 3_600_000);
+    await Promise.all(h.engines.map((e) => e.stop(0)));
+    h.engines.length = 0;
+    const api = (
+      await app.app.inject({
+        method: 'GET',
+        url: `/v1/api/batch-calls/${batch.id}`,
+        headers: ws.headers,
+      })
+    ).json();
+    expect(api.pausedReason).toMatch(/^auto-paused/);
+
+    await drain(h.rt, (await openSecretBox(h.db, h.rt.config))!);
+    expect(rx.received.map((r) => r.json.type)).toEqual(['batch.paused']);
+    const { timestamp: _t, progress: _p, ...sent } = rx.received[0]!.json.data;
+    const { timestamp: _t2, progress: _p2, ...shown } = api;
+    expect(sent).toEqual(shown);
+  });
+
   it('nothing is written for a workspace without endpoints', async () => {
     h = await harness(backend, { keySecret: TEST_KEY_SECRET });
     const ws = await keyedWorkspace(h.rt);

@@ -2,6 +2,7 @@ import { type AutoPauseRule, autoPauseReason } from '../../domain/auto-pause.js'
 import type { Queryable } from '../db.js';
 import { releaseAttempts } from './release.js';
 import { guard, sqlState, target } from './table.js';
+import { emitBatchEvents } from './webhook-events.js';
 
 // Pause and resume (ext §17, §19). Exact across processes: a pause holds the workspace row the way
 // a claim does, so no claim of the workspace is in flight while it runs; it hands back every
@@ -11,8 +12,7 @@ import { guard, sqlState, target } from './table.js';
 // handed back here, and the claimed → placing transition (placing.ts) refuses a paused batch's
 // attempts in its own guarded UPDATE. Scheduled retries keep their run_at: the claim skips paused
 // batches, so they wait, and are due at once on resume if their time has passed.
-//
-// The batch.paused / batch.resumed events (issue 13) belong in these two functions.
+// Each writes its batch.paused / batch.resumed events in the same transaction.
 
 /**
  * Serializes with the claims of the workspace (the same row lock, waited for rather than skipped).
@@ -48,7 +48,7 @@ const RESUME = `
                        ELSE ${target('resumeBatch')} END,
          paused_at = NULL, paused_reason = NULL
    WHERE id = ANY($1::text[]) AND ${guard('resumeBatch', 'status')}
-  RETURNING id`;
+  RETURNING id, workspace_id`;
 
 /** Pauses the batches (those not running are left as they are); returns the ids it paused. */
 export async function pauseBatches(
@@ -65,13 +65,29 @@ export async function pauseBatches(
     claimedOnly: true,
   });
   const rows = await q.query<{ id: string }>(PAUSE, [ids, opts.now, opts.reason]);
+  await emitBatchEvents(
+    q,
+    rows.map((r) => ({ type: 'batch.paused', batchId: r.id, workspaceId: opts.workspaceId })),
+    opts.now,
+  );
   return rows.map((r) => r.id);
 }
 
 /** Resumes the paused batches among `batchIds`; returns the ids it resumed. */
-export async function resumeBatches(q: Queryable, batchIds: readonly string[]): Promise<string[]> {
+export async function resumeBatches(
+  q: Queryable,
+  batchIds: readonly string[],
+  now: number,
+): Promise<string[]> {
   if (batchIds.length === 0) return [];
-  const rows = await q.query<{ id: string }>(RESUME, [[...batchIds].sort()]);
+  const rows = await q.query<{ id: string; workspace_id: string }>(RESUME, [
+    [...batchIds].sort(),
+  ]);
+  await emitBatchEvents(
+    q,
+    rows.map((r) => ({ type: 'batch.resumed', batchId: r.id, workspaceId: r.workspace_id })),
+    now,
+  );
   return rows.map((r) => r.id);
 }
 
@@ -108,5 +124,11 @@ export async function autoPauseIfFailing(
   );
   if (reason === undefined) return undefined;
   const paused = await q.query<{ id: string }>(PAUSE, [[opts.batchId], opts.now, reason]);
-  return paused.length > 0 ? reason : undefined;
+  if (paused.length === 0) return undefined;
+  await emitBatchEvents(
+    q,
+    [{ type: 'batch.paused', batchId: opts.batchId, workspaceId: opts.workspaceId }],
+    opts.now,
+  );
+  return reason;
 }
