@@ -13,13 +13,11 @@ import { findWorkspaceBatch } from '../storage/batch-read-repo.js';
 import { appendCalls } from '../storage/batches-repo.js';
 import type { Queryable } from '../storage/db.js';
 import { ensureRoomForUpload } from '../storage/disk-space.js';
-import { claimIdempotencyKey, findIdempotentResponse } from '../storage/idempotency-repo.js';
 import { reopenBatch } from '../storage/transitions/retry.js';
 import {
   type IdempotencyRequest,
   type IdempotentOutcome,
-  KeyTakenMeanwhile,
-  replay,
+  runIdempotently,
   validationFailed,
   windowZones,
   withoutListed,
@@ -164,25 +162,7 @@ export async function appendRecipientsIdempotently(
       .update(`append ${batchId}\n${idem.requestHash}`)
       .digest('hex'),
   };
-  const earlier = await findIdempotentResponse(rt.db, workspaceId, idem.key, rt.clock.now());
-  if (earlier) return replay(earlier, request);
-  try {
-    const body = await appendRecipients(rt, workspaceId, batchId, upload, async (q, response) => {
-      const claimed = await claimIdempotencyKey(q, {
-        workspaceId,
-        key: request.key,
-        requestHash: request.requestHash,
-        statusCode: 200,
-        response,
-        now: rt.clock.now(),
-      });
-      if (!claimed) throw new KeyTakenMeanwhile();
-    });
-    return { statusCode: 200, body, replayed: false };
-  } catch (err) {
-    if (!(err instanceof KeyTakenMeanwhile)) throw err;
-  }
-  const winner = await findIdempotentResponse(rt.db, workspaceId, idem.key, rt.clock.now());
-  if (!winner) throw new Error(`Idempotency key ${idem.key} was taken but cannot be read`);
-  return replay(winner, request);
+  return runIdempotently(rt, workspaceId, request, (remember) =>
+    appendRecipients(rt, workspaceId, batchId, upload, remember),
+  );
 }

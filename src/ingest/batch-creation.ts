@@ -307,10 +307,27 @@ export async function createBatchIdempotently(
   upload: CsvUpload,
   idem: IdempotencyRequest,
 ): Promise<IdempotentOutcome> {
+  return runIdempotently(rt, workspaceId, idem, (remember) =>
+    createBatchFromUpload(rt, workspaceId, upload, remember),
+  );
+}
+
+/**
+ * Runs `run` once per Idempotency-Key: an earlier answer to the same request is replayed (another
+ * request with the key is a 409); otherwise `run` stores its 200 with the key through `remember`,
+ * in its own transaction, and of two concurrent requests the one that loses the key row answers
+ * what the winner stored.
+ */
+export async function runIdempotently<T>(
+  rt: Runtime,
+  workspaceId: string,
+  idem: IdempotencyRequest,
+  run: (remember: (q: Queryable, response: T) => Promise<void>) => Promise<T>,
+): Promise<IdempotentOutcome> {
   const earlier = await findIdempotentResponse(rt.db, workspaceId, idem.key, rt.clock.now());
   if (earlier) return replay(earlier, idem);
   try {
-    const body = await createBatchFromUpload(rt, workspaceId, upload, async (q, response) => {
+    const body = await run(async (q, response) => {
       const claimed = await claimIdempotencyKey(q, {
         workspaceId,
         key: idem.key,

@@ -22,13 +22,8 @@ describeEachDb('webhook events of a batch', (backend) => {
   let h: Harness;
   let app: TestApp | undefined;
   let rx: Receiver | undefined;
-  afterEach(async () => {
-    await rx?.close();
-    await app?.app.close();
-    await h?.close();
-  });
-
-  it('one terminal event per job, one per attempt, batch started and completed, bodies as the API', async () => {
+  /** The harness, the app and a receiver (kept for afterEach), with a workspace whose endpoint takes `events`. */
+  async function subscribed(events: string[]) {
     h = await harness(backend, { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true });
     const ws = await keyedWorkspace(h.rt);
     app = await createTestApp(
@@ -41,10 +36,21 @@ describeEachDb('webhook events of a batch', (backend) => {
       method: 'POST',
       url: '/v1/api/webhooks',
       headers: ws.headers,
-      payload: { url: rx.url, events: ['*'] },
+      payload: { url: rx.url, events },
     });
     expect(created.statusCode).toBe(201);
     rx.secrets = [created.json().secret];
+    return { ws, app, rx, endpointId: created.json().id as string };
+  }
+
+  afterEach(async () => {
+    await rx?.close();
+    await app?.app.close();
+    await h?.close();
+  });
+
+  it('one terminal event per job, one per attempt, batch started and completed, bodies as the API', async () => {
+    const { ws, app, rx, endpointId } = await subscribed(['*']);
 
     const phones = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900].map(reserved);
     const batch = await insertQueuedBatch(h.db, { ...ws, now: T0, phones });
@@ -125,28 +131,14 @@ describeEachDb('webhook events of a batch', (backend) => {
 
     const log = await app.app.inject({
       method: 'GET',
-      url: `/v1/api/webhooks/${created.json().id}/deliveries?status=delivered&limit=100`,
+      url: `/v1/api/webhooks/${endpointId}/deliveries?status=delivered&limit=100`,
       headers: ws.headers,
     });
     expect(log.json().pagination.total).toBe(events.length);
   });
 
   it('cancels: one call.cancelled per waiting call and one batch.cancelled, bodies as the API', async () => {
-    h = await harness(backend, { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true });
-    const ws = await keyedWorkspace(h.rt);
-    app = await createTestApp(
-      h.db,
-      { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true },
-      h.clock,
-    );
-    rx = await startReceiver();
-    const created = await app.app.inject({
-      method: 'POST',
-      url: '/v1/api/webhooks',
-      headers: ws.headers,
-      payload: { url: rx.url, events: ['call.cancelled', 'batch.cancelled'] },
-    });
-    rx.secrets = [created.json().secret];
+    const { ws, app, rx } = await subscribed(['call.cancelled', 'batch.cancelled']);
     const phones = [reserved(0), reserved(1), reserved(2)];
     const batch = await insertQueuedBatch(h.db, { ...ws, now: T0, runAt: T0 + 86_400_000, phones });
     const one = batch.callIds[0]!;
@@ -178,21 +170,7 @@ describeEachDb('webhook events of a batch', (backend) => {
   });
 
   it('pause and resume, of a batch and of the whole workspace: one batch.paused and one batch.resumed each, bodies as the API', async () => {
-    h = await harness(backend, { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true });
-    const ws = await keyedWorkspace(h.rt);
-    app = await createTestApp(
-      h.db,
-      { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true },
-      h.clock,
-    );
-    rx = await startReceiver();
-    const created = await app.app.inject({
-      method: 'POST',
-      url: '/v1/api/webhooks',
-      headers: ws.headers,
-      payload: { url: rx.url, events: ['batch.paused', 'batch.resumed'] },
-    });
-    rx.secrets = [created.json().secret];
+    const { ws, app, rx } = await subscribed(['batch.paused', 'batch.resumed']);
     const later = T0 + 86_400_000;
     const batch = await insertQueuedBatch(h.db, {
       ...ws,
@@ -250,21 +228,7 @@ describeEachDb('webhook events of a batch', (backend) => {
   });
 
   it('an auto-pause writes one batch.paused, with its reason, as the API shows the batch', async () => {
-    h = await harness(backend, { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true });
-    const ws = await keyedWorkspace(h.rt);
-    app = await createTestApp(
-      h.db,
-      { keySecret: TEST_KEY_SECRET, webhookAllowPrivate: true },
-      h.clock,
-    );
-    rx = await startReceiver();
-    const created = await app.app.inject({
-      method: 'POST',
-      url: '/v1/api/webhooks',
-      headers: ws.headers,
-      payload: { url: rx.url, events: ['batch.paused'] },
-    });
-    rx.secrets = [created.json().secret];
+    const { ws, app, rx } = await subscribed(['batch.paused']);
     await h.db.query(
       'UPDATE workspaces SET max_concurrent_calls = 1, calls_per_second = 1 WHERE id = $1',
       [ws.workspaceId],
