@@ -76,6 +76,32 @@ const INSERT_CALLS = `
                     unnest($8::int8[]), jsonb_array_elements($9::jsonb))
          WITH ORDINALITY AS t(id, line, phone, tz, run_at, vars, n)`;
 
+/** Inserts the calls chunk by chunk (one statement a chunk), numbered from `seq`; returns the next seq. */
+async function insertCalls(
+  q: Queryable,
+  batchId: string,
+  workspaceId: string,
+  seq: number,
+  calls: CallRowSource,
+): Promise<number> {
+  let next = seq;
+  for (const c of calls.chunks()) {
+    await q.query(INSERT_CALLS, [
+      batchId,
+      workspaceId,
+      next,
+      c.ids,
+      c.lines,
+      c.phones,
+      c.timeZones,
+      c.runAts,
+      c.variablesJson,
+    ]);
+    next += c.ids.length;
+  }
+  return next;
+}
+
 /**
  * Creates a batch and all its calls in ONE transaction: the batch row, the calls in multi-row
  * chunks (never one round trip per row), and the batch's progress (all waiting). Either all of
@@ -84,21 +110,7 @@ const INSERT_CALLS = `
 export async function createBatch(db: Db, batch: NewBatch, calls: CallRowSource): Promise<void> {
   await db.tx(async (q) => {
     await insertBatchRow(q, batch, calls.count);
-    let seq = 0;
-    for (const c of calls.chunks()) {
-      await q.query(INSERT_CALLS, [
-        batch.id,
-        batch.workspaceId,
-        seq,
-        c.ids,
-        c.lines,
-        c.phones,
-        c.timeZones,
-        c.runAts,
-        c.variablesJson,
-      ]);
-      seq += c.ids.length;
-    }
+    const seq = await insertCalls(q, batch.id, batch.workspaceId, 0, calls);
     if (seq !== calls.count) throw new Error(`createBatch: ${seq} rows for ${calls.count} calls`);
     await addProgress(q, [{ batchId: batch.id, delta: { waiting: calls.count } }], 0);
   });
@@ -129,21 +141,7 @@ export async function appendCalls(
     'SELECT COALESCE(max(seq) + 1, 0)::int AS next FROM calls WHERE batch_id = $1',
     [opts.batchId],
   );
-  let seq = last!.next;
-  for (const c of source.chunks()) {
-    await q.query(INSERT_CALLS, [
-      opts.batchId,
-      opts.workspaceId,
-      seq,
-      c.ids,
-      c.lines,
-      c.phones,
-      c.timeZones,
-      c.runAts,
-      c.variablesJson,
-    ]);
-    seq += c.ids.length;
-  }
+  await insertCalls(q, opts.batchId, opts.workspaceId, last!.next, source);
   if (source.count > 0) {
     await addProgress(q, [{ batchId: opts.batchId, delta: { waiting: source.count } }]);
   }

@@ -10,7 +10,7 @@ import { BatchNotFoundBody, ErrorBody } from '../schemas/error-bodies.js';
 import {
   abandonBody,
   acceptAnyBody,
-  idempotencyKey,
+  idempotencyKeyBeforeBody,
   readUploadRequest,
   uploadErrorHandler,
 } from './batch-create.js';
@@ -67,13 +67,7 @@ export async function batchAppendRoutes(app: FastifyInstance, opts: { rt: Runtim
         abandonBody(req, reply);
         throw batchNotFound(batchId);
       }
-      let key: string | undefined;
-      try {
-        key = idempotencyKey(req);
-      } catch (err) {
-        abandonBody(req, reply);
-        throw err;
-      }
+      const key = idempotencyKeyBeforeBody(req, reply);
       const max = rt.config.maxUploadBytes;
       const { upload, identity } = await readUploadRequest(req, reply, max, key !== undefined);
       if (key === undefined) return appendRecipients(rt, req.workspaceId, batchId, upload);

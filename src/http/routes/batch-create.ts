@@ -77,6 +77,19 @@ export function idempotencyKey(req: FastifyRequest): string | undefined {
   return key;
 }
 
+/** idempotencyKey, refusing a bad header before the body is read (which is then abandoned). */
+export function idempotencyKeyBeforeBody(
+  req: FastifyRequest,
+  reply: FastifyReply,
+): string | undefined {
+  try {
+    return idempotencyKey(req);
+  } catch (err) {
+    abandonBody(req, reply);
+    throw err;
+  }
+}
+
 const isJson = (req: FastifyRequest) =>
   (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 
@@ -165,13 +178,7 @@ export async function batchCreateRoutes(app: FastifyInstance, opts: { rt: Runtim
       },
     },
     async (req, reply) => {
-      let key: string | undefined;
-      try {
-        key = idempotencyKey(req);
-      } catch (err) {
-        abandonBody(req, reply);
-        throw err;
-      }
+      const key = idempotencyKeyBeforeBody(req, reply);
       const max = rt.config.maxUploadBytes;
       const { upload, identity } = await readUploadRequest(req, reply, max, key !== undefined);
       if (key === undefined) return createBatchFromUpload(rt, req.workspaceId, upload);

@@ -159,11 +159,25 @@ async function insertDeliveries(
   );
 }
 
-const wanted = <E extends { workspaceId: string; type: string }>(
+/**
+ * The events some enabled endpoint of their workspace takes, with those endpoints; undefined when
+ * there are none (the common case costs one indexed look-up).
+ */
+async function dueEvents<E extends { workspaceId: string; type: string }>(
+  q: Queryable,
   events: readonly E[],
-  subs: Map<string, Subscriber[]>,
-) =>
-  events.filter((e) => (subs.get(e.workspaceId) ?? []).some((s) => subscribes(s.events, e.type)));
+): Promise<{ due: E[]; subs: Map<string, Subscriber[]> } | undefined> {
+  if (events.length === 0) return undefined;
+  const subs = await subscribers(
+    q,
+    events.map((e) => e.workspaceId),
+  );
+  if (subs.size === 0) return undefined;
+  const due = events.filter((e) =>
+    (subs.get(e.workspaceId) ?? []).some((s) => subscribes(s.events, e.type)),
+  );
+  return due.length === 0 ? undefined : { due, subs };
+}
 
 /**
  * Call events, after the calls' rows were written in this transaction: `data` is the §5 call
@@ -174,14 +188,9 @@ export async function emitCallEvents(
   events: readonly CallEvent[],
   now: number,
 ): Promise<void> {
-  if (events.length === 0) return;
-  const subs = await subscribers(
-    q,
-    events.map((e) => e.workspaceId),
-  );
-  if (subs.size === 0) return;
-  const due = wanted(events, subs);
-  if (due.length === 0) return;
+  const found = await dueEvents(q, events);
+  if (!found) return;
+  const { due, subs } = found;
   const calls = new Map(
     (await findCallsByIds(q, [...new Set(due.map((e) => e.callId))])).map((c) => [c.id, c]),
   );
@@ -243,14 +252,9 @@ export async function emitBatchEvents(
   events: readonly BatchEvent[],
   now: number,
 ): Promise<void> {
-  if (events.length === 0) return;
-  const subs = await subscribers(
-    q,
-    events.map((e) => e.workspaceId),
-  );
-  if (subs.size === 0) return;
-  const due = wanted(events, subs);
-  if (due.length === 0) return;
+  const found = await dueEvents(q, events);
+  if (!found) return;
+  const { due, subs } = found;
   const batches = new Map(
     (await findBatchesByIds(q, [...new Set(due.map((e) => e.batchId))])).map((b) => [b.id, b]),
   );
