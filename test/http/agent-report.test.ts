@@ -181,6 +181,43 @@ describeEachDb('the agent reports its call (§21)', (backend) => {
     expect(await deliveries('call.result_updated')).toEqual([]);
   });
 
+  it("schedules the next attempt at callbackAt under the batch's smart callback", async () => {
+    const { now, batch, rows, tokenOf } = await setUp();
+    const [mine] = rows;
+    await t.db.query('UPDATE batches SET config = $2::jsonb WHERE id = $1', [
+      batch.id,
+      JSON.stringify({
+        smartCallback: { enabled: true, maxAttempts: 3, gaps: [{ days: 1, hours: 0 }] },
+      }),
+    ]);
+    const callbackAt = new Date(now + 2 * 3_600_000).toISOString();
+    const r = await post(
+      mine.id,
+      { outcome: 'callback_requested', transcript: 'Customer: In two hours, please.', callbackAt },
+      `Bearer ${tokenOf(mine.id)}`,
+    );
+    expect(r.statusCode, r.body).toBe(202);
+    await t.db.tx((q) =>
+      recordEvents(
+        q,
+        [
+          {
+            attemptId: mine.id,
+            kind: 'ended',
+            ending: { kind: 'carrier', end: { reason: 'answered', endedAt: now, durationSec: 20 } },
+          },
+        ],
+        recordContext(h.rt),
+      ),
+    );
+    const [call] = await t.db.query<{ state: string; run_at: string | number }>(
+      'SELECT state, run_at FROM calls WHERE id = $1',
+      [mine.call_id],
+    );
+    expect(call!.state).toBe('waiting');
+    expect(Number(call!.run_at)).toBe(Date.parse(callbackAt));
+  });
+
   it('a late report replaces the recorded result, fires call.result_updated and does not reopen the job', async () => {
     const { rows, tokenOf } = await setUp();
     const [, done] = rows;

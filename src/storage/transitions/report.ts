@@ -108,6 +108,7 @@ export async function recordReport(
 export interface HeldReport {
   outcome: Outcome;
   transcript: string;
+  callbackAt?: number;
 }
 
 /**
@@ -117,7 +118,7 @@ export interface HeldReport {
 const TAKE_HELD = `
   UPDATE agent_reports SET applied_at = $2
    WHERE attempt_id = ANY($1::text[]) AND applied_at IS NULL
-  RETURNING attempt_id, outcome, transcript`;
+  RETURNING attempt_id, outcome, transcript, callback_at`;
 
 export async function takeHeldReports(
   q: Queryable,
@@ -125,11 +126,22 @@ export async function takeHeldReports(
   now: number,
 ): Promise<Map<string, HeldReport>> {
   if (attemptIds.length === 0) return new Map();
-  const rows = await q.query<{ attempt_id: string; outcome: Outcome; transcript: string }>(
-    TAKE_HELD,
-    [[...attemptIds], now],
+  const rows = await q.query<{
+    attempt_id: string;
+    outcome: Outcome;
+    transcript: string;
+    callback_at: string | number | null;
+  }>(TAKE_HELD, [[...attemptIds], now]);
+  return new Map(
+    rows.map((r) => [
+      r.attempt_id,
+      {
+        outcome: r.outcome,
+        transcript: r.transcript,
+        ...(r.callback_at === null ? {} : { callbackAt: Number(r.callback_at) }),
+      },
+    ]),
   );
-  return new Map(rows.map((r) => [r.attempt_id, { outcome: r.outcome, transcript: r.transcript }]));
 }
 
 /**
@@ -157,7 +169,12 @@ export async function withHeldReports<E extends { attemptId: string; ending: Att
       ...e,
       ending: {
         kind: 'carrier',
-        end: { ...e.ending.end, outcome: r.outcome, transcript: r.transcript },
+        end: {
+          ...e.ending.end,
+          outcome: r.outcome,
+          transcript: r.transcript,
+          ...(r.callbackAt === undefined ? {} : { callbackAt: r.callbackAt }),
+        },
       },
     };
   });
