@@ -153,8 +153,12 @@ export async function withHeldReports<E extends { attemptId: string; ending: Att
   ends: readonly E[],
   now: number,
 ): Promise<E[]> {
+  // A provider that plays the agent itself (the simulator) brings its own outcome: no look-up.
   const answered = ends.filter(
-    (e) => e.ending.kind === 'carrier' && e.ending.end.reason === 'answered',
+    (e) =>
+      e.ending.kind === 'carrier' &&
+      e.ending.end.reason === 'answered' &&
+      e.ending.end.outcome === undefined,
   );
   const held = await takeHeldReports(
     q,
