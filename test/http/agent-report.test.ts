@@ -2,11 +2,13 @@ import { afterEach, expect, it } from 'vitest';
 import { recordContext } from '../../src/engine/event-recorder.js';
 import { AttemptTokens, REPORT_TOKEN_TTL_MS } from '../../src/security/attempt-token.js';
 import { resolveKeySecret } from '../../src/security/key-secret.js';
+import { openSecretBox } from '../../src/security/secret-box.js';
 import { recordEvents } from '../../src/storage/transitions/events.js';
 import { insertBatch } from '../support/batch-fixtures.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
 import { closeApp, type Tenant, type TestApp } from '../support/http.js';
-import { webhookTestApp } from '../support/webhook-app.js';
+import { drain, webhookTestApp } from '../support/webhook-app.js';
+import { type Receiver, startReceiver } from '../support/webhook-receiver.js';
 
 // §21: POST /v1/agent/attempts/{attemptId}/report — the agent's outcome and transcript, with the
 // attempt's report token only; held until the carrier's end, or replacing the result after it.
@@ -15,19 +17,26 @@ describeEachDb('the agent reports its call (§21)', (backend) => {
   let t: TestDb;
   let h: TestApp;
   let a: Tenant;
-  afterEach(() => closeApp(h, t));
+  let rx: Receiver | undefined;
+  afterEach(async () => {
+    await rx?.close();
+    rx = undefined;
+    await closeApp(h, t);
+  });
 
   async function setUp() {
     t = await createTestDb(backend);
     ({ h, a } = await webhookTestApp(t));
+    rx = await startReceiver();
     const now = h.clock.now();
     const hook = await h.app.inject({
       method: 'POST',
       url: '/v1/api/webhooks',
       headers: a.headers,
-      payload: { url: 'https://hooks.example.com/outdial', events: ['call.result_updated'] },
+      payload: { url: rx.url, events: ['call.result_updated'] },
     });
     expect(hook.statusCode, hook.body).toBe(201);
+    rx.secrets = [hook.json().secret];
     const batch = await insertBatch(t.db, {
       workspaceId: a.workspaceId,
       agentId: a.agentId,
@@ -219,7 +228,7 @@ describeEachDb('the agent reports its call (§21)', (backend) => {
   });
 
   it('a late report replaces the recorded result, fires call.result_updated and does not reopen the job', async () => {
-    const { rows, tokenOf } = await setUp();
+    const { batch, rows, tokenOf } = await setUp();
     const [, done] = rows;
     const before = await callOf(done.call_id);
     expect(before).toMatchObject({ state: 'completed', outcome: 'successful' });
@@ -235,12 +244,20 @@ describeEachDb('the agent reports its call (§21)', (backend) => {
       outcome: 'unsuccessful',
       transcript,
     });
-    const events = await deliveries('call.result_updated');
-    expect(events).toHaveLength(1);
-    const body = JSON.parse(events[0]!.body) as { type: string; data: Record<string, unknown> };
-    expect(body.type).toBe('call.result_updated');
-    expect(body.data['jobId']).toBe(done.call_id);
-    expect(events[0]!.body).toContain('Not interested');
+    await drain(h.rt, (await openSecretBox(t.db, h.rt.config))!);
+    expect(rx!.received).toHaveLength(1);
+    const [event] = rx!.received;
+    expect(event!.verifiedBy).toBe(0);
+    expect(event!.json.type).toBe('call.result_updated');
+    // The body is the call as the API answers it now: the report's result.
+    const read = await h.app.inject({
+      method: 'GET',
+      url: `/v1/api/batch-calls/${batch.id}/calls/${done.call_id}`,
+      headers: a.headers,
+    });
+    expect(read.statusCode, read.body).toBe(200);
+    expect(event!.json.data).toMatchObject(read.json());
+    expect(JSON.stringify(read.json())).toContain('Not interested');
     expect(await dncCount(done.phone)).toBe(0);
   });
 
