@@ -102,7 +102,10 @@ export function settleEnding(
   if (step.kind === 'fail') {
     return { attempt, call: { kind: 'fail', endTime: endedAt, error: step.error, reason } };
   }
-  const earliest = now + step.delayMs;
+  // A callee who named a time is called then (never sooner than now), still within the smart
+  // callback budget (decideNext) and the calling window (below).
+  const asked = r.outcome === 'callback_requested' ? r.callbackAt : undefined;
+  const earliest = asked === undefined ? now + step.delayMs : Math.max(now, asked);
   const window = call.config.callingWindow;
   const runAt =
     call.timeZone === null || window === undefined

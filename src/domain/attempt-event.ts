@@ -24,6 +24,8 @@ export interface CarrierEnd {
    */
   outcome?: Outcome;
   transcript?: string;
+  /** When the callee asked to be called back (the agent's report): the next attempt's time. */
+  callbackAt?: number;
 }
 
 /** How an attempt ended. */

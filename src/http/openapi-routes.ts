@@ -512,6 +512,23 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     security: [{ reportToken: [] }],
     answers: { 401: 'No token, a wrong or expired one, or one of another attempt' },
   },
+  'POST /agent/attempts/{}/report': {
+    tag: 'Telephony',
+    summary: "The agent's report of its call: outcome and transcript (Bearer: the report token)",
+    operationId: 'reportAgentAttempt',
+    description:
+      "For the user's voice agent: `Authorization: Bearer <reportToken>`. Once per attempt. A " +
+      "report before the carrier's end is held and becomes the call's result when the call ends; " +
+      "a later one replaces the call's result and fires `call.result_updated`, without reopening " +
+      'the job. `opted_out` adds the number to the do-not-call list.',
+    security: [{ reportToken: [] }],
+    answers: {
+      202: 'Received',
+      400: 'A body outside the schema, or a callbackAt that is not an ISO-8601 date-time',
+      401: 'No token, a wrong or expired one, or one of another attempt',
+      409: 'A report for this attempt was already received ({"error":"Report already received"})',
+    },
+  },
   'POST /batch-calls/{}/pause': {
     tag: 'Batch calls',
     summary: 'Pause a batch: no new call starts, calls in progress finish (ext)',

@@ -200,7 +200,7 @@ describe('OpenAPI document and Swagger UI (§16)', () => {
         if (op.operationId === 'twilioEvents') {
           // Called by Twilio: its signature, not an API key (§21).
           expect(op.security, where).toEqual([]);
-        } else if (op.operationId === 'getAgentAttempt') {
+        } else if (['getAgentAttempt', 'reportAgentAttempt'].includes(op.operationId)) {
           // Called by the user's agent with its attempt's report token (§21).
           expect(op.security, where).toEqual([{ reportToken: [] }]);
         } else if (path.startsWith('/v1/')) {

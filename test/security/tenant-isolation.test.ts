@@ -64,7 +64,11 @@ const PUBLIC_ROUTES = [
 ];
 
 /** Routes under the API prefixes that take no API key (carrier callbacks, checked by signature). */
-const KEYLESS = new Set(['POST /telephony/twilio/events/:token', 'GET /agent/attempts/:attemptId']);
+const KEYLESS = new Set([
+  'POST /telephony/twilio/events/:token',
+  'GET /agent/attempts/:attemptId',
+  'POST /agent/attempts/:attemptId/report',
+]);
 
 const csvOf = (phones: string[]) =>
   `phone_number,first_name\n${phones.map((p) => `${p},Amadeo`).join('\n')}\n`;
@@ -87,6 +91,20 @@ const MATRIX: Record<string, Probe[]> = {
         method: 'GET',
         path: `/agent/attempts/${t.activeJob}`,
         headers: { authorization: `Bearer ${t.activeJob}.zz.${'A'.repeat(43)}` },
+      }),
+      status: 401,
+      asIfMissing: true,
+    },
+  ],
+  'POST /agent/attempts/:attemptId/report': [
+    {
+      // Takes no API key: only the attempt's report token, which A cannot make for B's attempt.
+      what: "a report on B's job with A's key and a forged report token",
+      call: (t) => ({
+        method: 'POST',
+        path: `/agent/attempts/${t.activeJob}/report`,
+        headers: { authorization: `Bearer ${t.activeJob}.zz.${'A'.repeat(43)}` },
+        json: { outcome: 'opted_out', transcript: 'Customer: stop.' },
       }),
       status: 401,
       asIfMissing: true,

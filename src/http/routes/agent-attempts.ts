@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
-import { unauthorized } from '../../domain/errors.js';
+import { type Static, Type } from 'typebox';
+import { parseIsoInstant } from '../../domain/batch-options.js';
+import { badRequest, conflict, unauthorized } from '../../domain/errors.js';
 import { renderTemplate } from '../../domain/template.js';
+import type { Outcome } from '../../domain/types.js';
 import type { Runtime } from '../../runtime.js';
 import { getAgentAttemptContext } from '../../storage/telephony-dial-repo.js';
+import { recordReport } from '../../storage/transitions/report.js';
 import { ErrorBody } from '../schemas/error-bodies.js';
 import type { DeploymentKeys } from '../twilio-dial.js';
 
@@ -24,6 +27,22 @@ export const AgentAttemptBody = Type.Object({
   prompt: Type.String({ description: "the agent's prompt, the row's variables filled in" }),
 });
 
+export const AgentReportRequest = Type.Object({
+  outcome: Type.Union(
+    ['successful', 'unsuccessful', 'callback_requested', 'opted_out', 'voicemail'].map((o) =>
+      Type.Literal(o),
+    ),
+  ),
+  transcript: Type.String({ maxLength: 1_000_000, description: 'Agent: …\nCustomer: …' }),
+  summary: Type.Optional(Type.String({ maxLength: 10_000 })),
+  callbackAt: Type.Optional(
+    Type.String({ description: 'ISO-8601 date-time with a zone: when to call back' }),
+  ),
+  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+export const AgentReportAccepted = Type.Object({ success: Type.Literal(true) });
+
 function bearer(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -35,6 +54,14 @@ export async function agentAttemptsRoutes(
   opts: { rt: Runtime; keys: () => Promise<DeploymentKeys> },
 ) {
   const { rt } = opts;
+  const verifiedAttempt = async (req: FastifyRequest): Promise<string> => {
+    const { attemptId } = req.params as { attemptId: string };
+    const token = bearer(req);
+    const keys = await opts.keys();
+    const verified = token && keys.tokens.verify('report', token, rt.clock.now());
+    if (!verified || verified.attemptId !== attemptId) throw refused();
+    return attemptId;
+  };
   app.get(
     '/:attemptId',
     {
@@ -44,11 +71,7 @@ export async function agentAttemptsRoutes(
       },
     },
     async (req) => {
-      const { attemptId } = req.params as { attemptId: string };
-      const token = bearer(req);
-      const keys = await opts.keys();
-      const verified = token && keys.tokens.verify('report', token, rt.clock.now());
-      if (!verified || verified.attemptId !== attemptId) throw refused();
+      const attemptId = await verifiedAttempt(req);
       const ctx = await getAgentAttemptContext(rt.db, attemptId);
       if (!ctx) throw refused();
       return {
@@ -61,6 +84,48 @@ export async function agentAttemptsRoutes(
         greeting: renderTemplate(ctx.greeting, ctx.variables),
         prompt: renderTemplate(ctx.prompt, ctx.variables),
       };
+    },
+  );
+  app.post(
+    '/:attemptId/report',
+    {
+      schema: {
+        params: Type.Object({ attemptId: Type.String() }),
+        body: AgentReportRequest,
+        response: { 202: AgentReportAccepted, 400: ErrorBody, 401: ErrorBody, 409: ErrorBody },
+      },
+      // The token is checked before the body: a stranger learns nothing from a 400.
+      preValidation: async (req) => {
+        await verifiedAttempt(req);
+      },
+    },
+    async (req, reply) => {
+      const attemptId = await verifiedAttempt(req);
+      const body = req.body as Static<typeof AgentReportRequest>;
+      let callbackAt: number | undefined;
+      if (body.callbackAt !== undefined) {
+        callbackAt = parseIsoInstant(body.callbackAt);
+        if (callbackAt === undefined)
+          throw badRequest('Bad Request', 'callbackAt must be an ISO-8601 date-time with a zone');
+      }
+      const now = rt.clock.now();
+      const verdict = await rt.db.tx((q) =>
+        recordReport(
+          q,
+          attemptId,
+          {
+            outcome: body.outcome as Outcome,
+            transcript: body.transcript,
+            ...(body.summary === undefined ? {} : { summary: body.summary }),
+            ...(callbackAt === undefined ? {} : { callbackAt }),
+            ...(body.data === undefined ? {} : { data: body.data }),
+          },
+          now,
+        ),
+      );
+      if (verdict.status === 'unknown_attempt') throw refused();
+      if (verdict.status === 'duplicate') throw conflict('Report already received');
+      return reply.code(202).send({ success: true });
     },
   );
 }

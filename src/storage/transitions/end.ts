@@ -12,6 +12,7 @@ import { addOptOuts } from '../dnc-repo.js';
 import { addProgress, type ProgressDelta } from '../progress-repo.js';
 import { completeBatchesIfDone } from './completion.js';
 import { autoPauseIfFailing } from './pause.js';
+import { withHeldReports } from './report.js';
 import { guard, target } from './table.js';
 import { type CallEvent, emitCallEvents } from './webhook-events.js';
 
@@ -105,7 +106,9 @@ export async function writeEnds(
   ctx: { now: number; retry: RetryDefaults },
 ): Promise<EndedAttempt[]> {
   if (ends.length === 0) return [];
-  const settled = ends.map((e) => ({
+  // §21: an agent's report that arrived before the carrier's end is its conversation's result.
+  const reported = await withHeldReports(q, ends, ctx.now);
+  const settled = reported.map((e) => ({
     e,
     ...settleEnding(
       {
