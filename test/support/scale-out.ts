@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { demoAgent } from '../../src/cli/demo-agent.js';
 import { generateApiKey } from '../../src/domain/api-key.js';
+import { DNC_CANCELLED_ERROR } from '../../src/domain/call-state.js';
 import { newId } from '../../src/domain/ids.js';
 import { resolveKeySecret } from '../../src/security/key-secret.js';
 import { insertAgent } from '../../src/storage/agents-repo.js';
@@ -197,6 +198,7 @@ export interface CallRecord {
   error: string | null;
   outcome: string | null;
   current_attempt_id: string | null;
+  terminal_at: number | null;
 }
 
 /** A plain client on the deployment's database: what the assertions read, not what the app does. */
@@ -220,7 +222,7 @@ export async function rowReader(url: string) {
       (
         await client.query<CallRecord>(
           `SELECT id, batch_id, workspace_id, phone_number, state, attempts, error, outcome,
-                  current_attempt_id
+                  current_attempt_id, terminal_at
              FROM calls WHERE ${where} ORDER BY batch_id, seq`,
           params,
         )
@@ -282,6 +284,15 @@ export function reservedOutcomeProblems(
   attempts: readonly AttemptRecord[],
 ): string[] {
   const byCall = groupBy(attempts, (a) => a.call_id);
+  // A callee who opted out is on the workspace's do-not-call list from the end of that call: a
+  // later call to the number is cancelled when it comes due, never dialed.
+  const phoneOf = new Map(calls.map((c) => [c.id, `${c.workspace_id} ${c.phone_number}`]));
+  const optedOutAt = new Map<string, number>();
+  for (const a of attempts) {
+    if (a.outcome !== 'opted_out' || a.ended_at === null) continue;
+    const key = phoneOf.get(a.call_id)!;
+    optedOutAt.set(key, Math.min(optedOutAt.get(key) ?? Infinity, a.ended_at));
+  }
   return calls.flatMap((c) => {
     const range = reservedRange(c.phone_number);
     if (range === undefined) return [];
@@ -289,8 +300,18 @@ export function reservedOutcomeProblems(
     const got = (byCall.get(c.id) ?? [])
       .sort((x, y) => x.attempt_no - y.attempt_no)
       .map((a) => a.reason);
-    return c.state === want.status && JSON.stringify(got) === JSON.stringify(want.reasons)
-      ? []
-      : [`${c.id} (${c.phone_number}): ${c.state} after ${JSON.stringify(got)}`];
+    if (c.state === want.status && JSON.stringify(got) === JSON.stringify(want.reasons)) return [];
+    const listedAt = optedOutAt.get(`${c.workspace_id} ${c.phone_number}`);
+    if (
+      c.state === 'cancelled' &&
+      c.error === DNC_CANCELLED_ERROR &&
+      got.length === 0 &&
+      listedAt !== undefined &&
+      c.terminal_at !== null &&
+      listedAt <= c.terminal_at
+    ) {
+      return [];
+    }
+    return [`${c.id} (${c.phone_number}): ${c.state} after ${JSON.stringify(got)}`];
   });
 }
