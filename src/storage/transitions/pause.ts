@@ -80,9 +80,7 @@ export async function resumeBatches(
   now: number,
 ): Promise<string[]> {
   if (batchIds.length === 0) return [];
-  const rows = await q.query<{ id: string; workspace_id: string }>(RESUME, [
-    [...batchIds].sort(),
-  ]);
+  const rows = await q.query<{ id: string; workspace_id: string }>(RESUME, [[...batchIds].sort()]);
   await emitBatchEvents(
     q,
     rows.map((r) => ({ type: 'batch.resumed', batchId: r.id, workspaceId: r.workspace_id })),
