@@ -67,6 +67,24 @@ describeEachDb('the frequency cap across batches', (backend) => {
     );
     const held = (await callsOf(h.db, batches[2]!.id)).filter((c) => c.state === 'waiting');
     for (const c of held) expect(Number(c.run_at)).toBeGreaterThanOrEqual(started + DAY);
+    // The job answers say why they wait, and until when.
+    const job = await api.app.inject({
+      method: 'GET',
+      url: `/v1/api/batch-calls/${batches[2]!.id}/calls/${held[0]!.id}`,
+      headers: tenant.headers,
+    });
+    expect(job.json()).toMatchObject({
+      status: 'waiting',
+      waitReason: 'frequency_cap',
+      nextAttemptAt: Number(held[0]!.run_at),
+    });
+    const list = await api.app.inject({
+      method: 'GET',
+      url: `/v1/api/batch-calls/${batches[2]!.id}/calls?status=waiting`,
+      headers: tenant.headers,
+    });
+    const reasons = list.json().calls.map((c: { waitReason: string }) => c.waitReason);
+    expect(reasons).toEqual(held.map(() => 'frequency_cap'));
     await h.clock.runUntil(async () => {
       for (const b of batches) {
         const s = (await batchRow(h!.db, b.id)).status;
