@@ -55,13 +55,47 @@ export interface DueCandidate {
   runAt: number;
   /** The zone its calling window is read in; null when its batch has no window. */
   timeZone: string | null;
+  /** E.164; what the frequency cap counts by. */
+  phoneNumber?: string;
+}
+
+/** Why a call found due waits instead of starting (the job's `waitReason`, §19). */
+export type DeferralReason = 'calling_window' | 'frequency_cap';
+
+/**
+ * The workspace's frequency cap (§19) as the claim applies it: no rolling `periodMs` may hold
+ * more than `maxAttempts` starts to one number. `recent` holds, per number, the start times of
+ * its attempts that still count (those started after the earliest slot this claim may grant,
+ * minus the period); starts granted in this claim are added as they are granted.
+ */
+export interface CapCheck {
+  maxAttempts: number;
+  periodMs: number;
+  recent: ReadonlyMap<string, readonly number[]>;
+}
+
+/**
+ * When a start at `slot` would break the cap, the moment it no longer does: enough of the
+ * counted starts have left the window (t + period <= moment). Undefined when it may start.
+ */
+export function capFreeAt(
+  starts: readonly number[],
+  slot: number,
+  maxAttempts: number,
+  periodMs: number,
+): number | undefined {
+  const inWindow = starts.filter((t) => t > slot - periodMs).sort((a, b) => a - b);
+  if (inWindow.length < maxAttempts) return undefined;
+  // Whole milliseconds: run_at is stored as such, and later is always safe.
+  return Math.ceil(inWindow[inWindow.length - maxAttempts]! + periodMs);
 }
 
 export interface ClaimPlan {
   /** Calls that start, in the order their slots were granted. */
   starts: Array<{ callId: string; batchId: string; startedAt: number }>;
-  /** Calls found outside their calling window: due again at its next opening. */
-  deferrals: Array<{ callId: string; runAt: number }>;
+  /** Calls that must wait: outside their calling window (due again at its next opening), or
+   * over the frequency cap (due again when the window allows one more attempt). */
+  deferrals: Array<{ callId: string; runAt: number; reason: DeferralReason }>;
   /** Every bucket's earliest next start after this claim. */
   buckets: Array<{ key: string; nextAt: number }>;
   /**
@@ -101,6 +135,7 @@ export function planStarts(opts: {
   batches: readonly PlanBatch[];
   due: readonly DueCandidate[];
   horizonMs?: number;
+  frequencyCap?: CapCheck;
 }): ClaimPlan {
   const granter = new SlotGranter(opts.buckets, opts.slotsFrom, opts.horizonMs);
   const plan: ClaimPlan = { starts: [], deferrals: [], buckets: [], heldBackByCarrier: false };
@@ -116,20 +151,34 @@ export function planStarts(opts: {
   const known = new Set(opts.batches.map((b) => b.id));
   const stray = opts.due.find((c) => !known.has(c.batchId));
   if (stray) throw new Error(`due call ${stray.id} of an unknown batch ${stray.batchId}`);
+  const cap = opts.frequencyCap;
+  const startsTo = new Map<string, number[]>();
+  if (cap) for (const [phone, ts] of cap.recent) startsTo.set(phone, [...ts]);
+  const overCap = (call: DueCandidate, slot: number): number | undefined =>
+    cap && call.phoneNumber !== undefined
+      ? capFreeAt(startsTo.get(call.phoneNumber) ?? [], slot, cap.maxAttempts, cap.periodMs)
+      : undefined;
 
   while (plan.starts.length < opts.want) {
     let best: { q: (typeof queues)[number]; slot: number } | undefined;
     for (const q of queues) {
-      // Calls outside their calling window wait for its opening, without a slot.
+      const slot = granter.peek(q.keys);
+      // Calls outside their calling window wait for its opening, without a slot; a call whose
+      // number has had its share of attempts waits until the oldest counted one leaves the window.
       while (q.next < q.calls.length) {
         const call = q.calls[q.next]!;
         const opens = windowOpening(q.batch.callingWindow, call.timeZone, opts.now);
-        if (opens === undefined) break;
-        plan.deferrals.push({ callId: call.id, runAt: opens });
+        if (opens !== undefined) {
+          plan.deferrals.push({ callId: call.id, runAt: opens, reason: 'calling_window' });
+        } else {
+          // The slot is in microseconds; the start it becomes is the whole millisecond at or after.
+          const free = slot === undefined ? undefined : overCap(call, Math.ceil(slot / 1000));
+          if (free === undefined) break;
+          plan.deferrals.push({ callId: call.id, runAt: free, reason: 'frequency_cap' });
+        }
         q.next++;
       }
       if (q.next >= q.calls.length) continue;
-      const slot = granter.peek(q.keys);
       if (slot === undefined) continue;
       const head = q.calls[q.next]!;
       if (
@@ -145,11 +194,13 @@ export function planStarts(opts: {
     if (!best) break;
     const call = best.q.calls[best.q.next++]!;
     best.q.load++;
-    plan.starts.push({
-      callId: call.id,
-      batchId: call.batchId,
-      startedAt: granter.take(best.q.keys)!,
-    });
+    const startedAt = granter.take(best.q.keys)!;
+    plan.starts.push({ callId: call.id, batchId: call.batchId, startedAt });
+    if (cap && call.phoneNumber !== undefined) {
+      const ts = startsTo.get(call.phoneNumber);
+      if (ts) ts.push(startedAt);
+      else startsTo.set(call.phoneNumber, [startedAt]);
+    }
   }
   plan.buckets = opts.buckets.map((b) => ({ key: b.key, nextAt: granter.nextAt(b.key) }));
   plan.heldBackByCarrier =

@@ -61,7 +61,14 @@ export interface Workspace {
   maxConcurrentCalls: number;
   callsPerSecond: number;
   timezone: string;
+  /** §19: at most maxAttempts to one number in any rolling periodHours; null when off. */
+  frequencyCap: FrequencyCap | null;
   createdAt: number;
+}
+
+export interface FrequencyCap {
+  maxAttempts: number;
+  periodHours: number;
 }
 
 export interface CallbackGap {

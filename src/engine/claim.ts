@@ -1,12 +1,15 @@
 import type { AttemptRef } from '../domain/attempt.js';
-import { claimLimits, planStarts } from '../domain/claim-plan.js';
+import { type CapCheck, claimLimits, planStarts } from '../domain/claim-plan.js';
 import { newId } from '../domain/ids.js';
 import { PACING_HORIZON_MS, type PacingBucket, SlotGranter } from '../domain/pacing.js';
 import type { Runtime } from '../runtime.js';
+import type { Queryable } from '../storage/db.js';
 import {
   countActiveInWorkspace,
+  type DueCall,
   deferCalls,
   type LiveBatch,
+  type LockedWorkspace,
   liveBatchesWithDueCalls,
   lockCarrierBuckets,
   lockDueCalls,
@@ -14,6 +17,7 @@ import {
   markWorkspaceServed,
   saveCarrierBuckets,
 } from '../storage/dispatch-repo.js';
+import { recentStartsByNumber } from '../storage/frequency-cap-repo.js';
 import { txWithRetry } from '../storage/transaction-retry.js';
 import { cancelListedDueCalls } from '../storage/transitions/cancel.js';
 import { startAttempts } from '../storage/transitions/claim.js';
@@ -36,7 +40,7 @@ export interface ClaimResult {
   /** A workspace with due work was locked (even if nothing could be claimed from it). */
   workspaceId?: string;
   claimed: ClaimedAttempt[];
-  /** When the calls found outside their calling window are due again (its next opening). */
+  /** When the calls found outside their calling window or over the frequency cap are due again. */
   deferredUntil: number[];
 }
 
@@ -61,6 +65,30 @@ const carrierBucket = (p: { provider: string; account: string }) =>
 
 function refOf(b: LiveBatch, callId: string, attemptId: string) {
   return { batchId: b.id, provider: b.agent.provider, callId, attemptId };
+}
+
+/**
+ * The workspace's frequency cap with the recent starts of the due calls' numbers: those after
+ * the earliest slot this claim can grant minus the period (no earlier start can share a window
+ * with a slot granted now).
+ */
+async function capCheck(
+  q: Queryable,
+  ws: LockedWorkspace,
+  due: readonly DueCall[],
+  slotsFrom: number,
+): Promise<CapCheck | undefined> {
+  if (ws.frequencyCapMax === null || ws.frequencyCapHours === null || due.length === 0) {
+    return undefined;
+  }
+  const periodMs = ws.frequencyCapHours * 3_600_000;
+  const recent = await recentStartsByNumber(
+    q,
+    ws.id,
+    due.map((c) => c.phoneNumber),
+    Math.floor(slotsFrom) - periodMs,
+  );
+  return { maxAttempts: ws.frequencyCapMax, periodMs, recent };
 }
 
 export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<ClaimResult> {
@@ -114,6 +142,7 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
     // Numbers on the do-not-call list are never dialed: their calls end cancelled here.
     const listed = await cancelListedDueCalls(q, ws.id, locked, now);
     const due = listed.size === 0 ? locked : locked.filter((c) => !listed.has(c.id));
+    const frequencyCap = await capCheck(q, ws, due, slotsFrom);
     const plan = planStarts({
       now,
       slotsFrom,
@@ -129,11 +158,12 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
       ],
       batches,
       due,
+      ...(frequencyCap ? { frequencyCap } : {}),
     });
 
     await deferCalls(
       q,
-      plan.deferrals.map((d) => ({ id: d.callId, runAt: d.runAt })),
+      plan.deferrals.map((d) => ({ id: d.callId, runAt: d.runAt, reason: d.reason })),
     );
     const byBatch = new Map(live.map((b) => [b.id, b]));
     const byCall = new Map(due.map((c) => [c.id, c]));

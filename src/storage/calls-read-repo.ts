@@ -20,6 +20,10 @@ export interface CallRecord {
   outcome?: Outcome;
   transcript?: string;
   resultAttemptId?: string;
+  /** Why the claim last held it back, while its run_at is still the one it set. */
+  heldReason?: 'calling_window' | 'frequency_cap';
+  /** Its batch or its workspace is paused. */
+  paused: boolean;
 }
 
 interface CallRow {
@@ -39,10 +43,18 @@ interface CallRow {
   outcome: Outcome | null;
   transcript: string | null;
   result_attempt_id: string | null;
+  held_reason: 'calling_window' | 'frequency_cap' | null;
+  paused: boolean | null;
 }
 
+// held_reason holds only while run_at is what the claim set; paused reads the call's batch row
+// (primary key) and its workspace's row (primary key).
 const COLUMNS = `id, batch_id, seq, line, phone_number, variables, state, attempts, run_at, start_time,
-  end_time, duration, error, outcome, transcript, result_attempt_id`;
+  end_time, duration, error, outcome, transcript, result_attempt_id,
+  CASE WHEN held_until = run_at THEN held_reason END AS held_reason,
+  (SELECT b.status = 'paused' OR w.paused_at IS NOT NULL
+     FROM batches b JOIN workspaces w ON w.id = b.workspace_id
+    WHERE b.id = calls.batch_id) AS paused`;
 
 const toCall = (r: CallRow): CallRecord => ({
   id: r.id,
@@ -61,6 +73,8 @@ const toCall = (r: CallRow): CallRecord => ({
   ...(r.outcome === null ? {} : { outcome: r.outcome }),
   ...(r.transcript === null ? {} : { transcript: r.transcript }),
   ...(r.result_attempt_id === null ? {} : { resultAttemptId: r.result_attempt_id }),
+  ...(r.held_reason === null ? {} : { heldReason: r.held_reason }),
+  paused: r.paused === true,
 });
 
 export interface CallsPage {

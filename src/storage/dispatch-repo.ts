@@ -18,6 +18,9 @@ export interface LockedWorkspace {
   callsPerSecond: number;
   pacingNextAt: number;
   lastServedAt: number;
+  /** §19 frequency cap; both null when off. */
+  frequencyCapMax: number | null;
+  frequencyCapHours: number | null;
 }
 
 /**
@@ -40,7 +43,8 @@ export async function lockNextWorkspace(
   const rows = await q.query<LockedWorkspace>(
     `SELECT w.id, w.max_concurrent_calls AS "maxConcurrentCalls",
             w.calls_per_second AS "callsPerSecond", w.pacing_next_at AS "pacingNextAt",
-            w.last_served_at AS "lastServedAt"
+            w.last_served_at AS "lastServedAt",
+            w.frequency_cap_max AS "frequencyCapMax", w.frequency_cap_hours AS "frequencyCapHours"
        FROM workspaces w
       WHERE w.pacing_next_at <= $2 AND w.paused_at IS NULL
         AND (SELECT count(*) FROM calls a WHERE a.workspace_id = w.id AND a.state = 'active')
@@ -244,19 +248,21 @@ export async function lockDueCalls(
 }
 
 /**
- * Claim step 6 (optional): calls found outside their calling window stay waiting until it opens.
+ * Claim step 6 (optional): calls found outside their calling window, or over the frequency cap,
+ * stay waiting until then; held_reason/held_until say why (the job's waitReason, while run_at is
+ * still held_until).
  * $1 call ids, $2 new run_at values. Locks: those call rows (already held). Index: calls pkey.
  */
 export async function deferCalls(
   q: Queryable,
-  deferrals: ReadonlyArray<{ id: string; runAt: number }>,
+  deferrals: ReadonlyArray<{ id: string; runAt: number; reason: string }>,
 ): Promise<void> {
   if (deferrals.length === 0) return;
   await q.query(
-    `UPDATE calls c SET run_at = t.run_at
-       FROM unnest($1::text[], $2::bigint[]) AS t(id, run_at)
+    `UPDATE calls c SET run_at = t.run_at, held_until = t.run_at, held_reason = t.reason
+       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS t(id, run_at, reason)
       WHERE c.id = t.id AND c.state = 'waiting'`,
-    [deferrals.map((d) => d.id), deferrals.map((d) => d.runAt)],
+    [deferrals.map((d) => d.id), deferrals.map((d) => d.runAt), deferrals.map((d) => d.reason)],
   );
 }
 

@@ -7,6 +7,8 @@ interface WorkspaceRow {
   max_concurrent_calls: number;
   calls_per_second: number;
   timezone: string;
+  frequency_cap_max: number | null;
+  frequency_cap_hours: number | null;
   created_at: number;
 }
 
@@ -16,6 +18,10 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
   maxConcurrentCalls: r.max_concurrent_calls,
   callsPerSecond: r.calls_per_second,
   timezone: r.timezone,
+  frequencyCap:
+    r.frequency_cap_max === null || r.frequency_cap_hours === null
+      ? null
+      : { maxAttempts: r.frequency_cap_max, periodHours: r.frequency_cap_hours },
   createdAt: r.created_at,
 });
 
@@ -48,15 +54,28 @@ export async function countWorkspaces(q: Queryable): Promise<number> {
 export async function updateWorkspaceSettings(
   q: Queryable,
   id: string,
-  patch: Partial<Pick<Workspace, 'maxConcurrentCalls' | 'callsPerSecond' | 'timezone'>>,
+  patch: Partial<
+    Pick<Workspace, 'maxConcurrentCalls' | 'callsPerSecond' | 'timezone' | 'frequencyCap'>
+  >,
 ): Promise<Workspace | undefined> {
+  // $5: whether frequencyCap was sent at all (null turns the cap off).
   const rows = await q.query<WorkspaceRow>(
     `UPDATE workspaces SET
        max_concurrent_calls = COALESCE($2, max_concurrent_calls),
        calls_per_second = COALESCE($3, calls_per_second),
-       timezone = COALESCE($4, timezone)
+       timezone = COALESCE($4, timezone),
+       frequency_cap_max = CASE WHEN $5::boolean THEN $6::int ELSE frequency_cap_max END,
+       frequency_cap_hours = CASE WHEN $5::boolean THEN $7::int ELSE frequency_cap_hours END
      WHERE id = $1 RETURNING *`,
-    [id, patch.maxConcurrentCalls ?? null, patch.callsPerSecond ?? null, patch.timezone ?? null],
+    [
+      id,
+      patch.maxConcurrentCalls ?? null,
+      patch.callsPerSecond ?? null,
+      patch.timezone ?? null,
+      patch.frequencyCap !== undefined,
+      patch.frequencyCap?.maxAttempts ?? null,
+      patch.frequencyCap?.periodHours ?? null,
+    ],
   );
   return rows[0] && toWorkspace(rows[0]);
 }

@@ -20,8 +20,9 @@ const with_ = (...extra: string[]) => [...BASE, ...extra].sort();
 
 // mixedCalls(T0), in CSV order.
 const KEYS = [
-  BASE, // waiting, never dialed
-  with_('startTime', 'nextAttemptAt'), // waiting with a retry scheduled
+  // Waiting jobs say when they are next tried and why (ext §19), first attempt included.
+  with_('nextAttemptAt', 'waitReason'), // waiting, never dialed
+  with_('startTime', 'nextAttemptAt', 'waitReason'), // waiting with a retry scheduled
   with_('startTime'), // active
   with_('startTime', 'endTime', 'duration', 'result'), // completed
   with_('startTime', 'endTime', 'error'), // failed

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  capFreeAt,
   claimLimits,
   type DueCandidate,
   type PlanBatch,
@@ -199,7 +200,9 @@ describe('planned starts', () => {
       batches: [batch('windowed', { callingWindow: window }), batch('open')],
       due: [{ ...due('windowed', 1)[0]!, timeZone: 'UTC' }, ...due('open', 2)],
     });
-    expect(plan.deferrals).toEqual([{ callId: 'windowed-0', runAt: T + 3_600_000 }]);
+    expect(plan.deferrals).toEqual([
+      { callId: 'windowed-0', runAt: T + 3_600_000, reason: 'calling_window' },
+    ]);
     expect(plan.starts.map((s) => [s.callId, s.startedAt - T])).toEqual([
       ['open-0', 0],
       ['open-1', 200],
@@ -275,5 +278,107 @@ describe('planned starts', () => {
       due: due('a', 1),
     });
     expect(plan.starts[0]!.startedAt).toBe(T + 7);
+  });
+});
+
+describe('frequency cap', () => {
+  const H = 3_600_000;
+  const call = (id: string, batchId: string, phoneNumber: string, seq = 0): DueCandidate => ({
+    id,
+    batchId,
+    seq,
+    runAt: T - 1_000,
+    timeZone: null,
+    phoneNumber,
+  });
+
+  it('frees a start when enough counted starts have left the window', () => {
+    expect(capFreeAt([], T, 2, 24 * H)).toBeUndefined();
+    expect(capFreeAt([T - H], T, 2, 24 * H)).toBeUndefined();
+    // Two in the window: the oldest must leave before a third.
+    expect(capFreeAt([T - 5 * H, T - H], T, 2, 24 * H)).toBe(T + 19 * H);
+    // A start exactly one period ago has left the window already.
+    expect(capFreeAt([T - 24 * H, T - H], T, 2, 24 * H)).toBeUndefined();
+    // Three in the window under a cap of 2: two must leave, so the second oldest decides.
+    expect(capFreeAt([T - H, T - 3 * H, T - 2 * H], T, 2, 24 * H)).toBe(T + 22 * H);
+  });
+
+  it('holds a number back once its recent attempts fill the cap, until the window allows one', () => {
+    const plan = planStarts({
+      now: T,
+      slotsFrom: T,
+      want: 10,
+      workspaceBucket: 'workspace:w',
+      buckets: [ws(100)],
+      batches: [batch('a'), batch('b')],
+      due: [call('a-0', 'a', '+15550001'), call('b-0', 'b', '+15550002')],
+      frequencyCap: {
+        maxAttempts: 2,
+        periodMs: 24 * H,
+        recent: new Map([['+15550001', [T - 10 * H, T - 2 * H]]]),
+      },
+    });
+    expect(plan.starts.map((s) => s.callId)).toEqual(['b-0']);
+    expect(plan.deferrals).toEqual([{ callId: 'a-0', runAt: T + 14 * H, reason: 'frequency_cap' }]);
+  });
+
+  it('counts the starts granted in the same claim, across batches', () => {
+    const plan = planStarts({
+      now: T,
+      slotsFrom: T,
+      want: 10,
+      workspaceBucket: 'workspace:w',
+      buckets: [ws(10)],
+      batches: [batch('a'), batch('b'), batch('c')],
+      due: [call('a-0', 'a', '+1555'), call('b-0', 'b', '+1555'), call('c-0', 'c', '+1555')],
+      frequencyCap: { maxAttempts: 2, periodMs: 24 * H, recent: new Map() },
+    });
+    expect(plan.starts).toHaveLength(2);
+    const [first] = plan.starts;
+    expect(plan.deferrals).toEqual([
+      { callId: 'c-0', runAt: first!.startedAt + 24 * H, reason: 'frequency_cap' },
+    ]);
+  });
+
+  it('never lets a window hold more starts than the cap (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 48 }), { maxLength: 4 }),
+        (maxAttempts, phones, agoHours) => {
+          const periodMs = 24 * H;
+          const recent = new Map([['+0', agoHours.map((h) => T - h * H)]]);
+          const plan = planStarts({
+            now: T,
+            slotsFrom: T,
+            want: 100,
+            workspaceBucket: 'workspace:w',
+            buckets: [ws(1000)],
+            batches: [batch('a'), batch('b')],
+            due: phones.map((p, i) => call(`c${i}`, i % 2 ? 'a' : 'b', `+${p}`, i)),
+            frequencyCap: { maxAttempts, periodMs, recent },
+          });
+          const byPhone = new Map<string, number[]>();
+          for (const [p, ts] of recent) byPhone.set(p, [...ts]);
+          const phoneOf = new Map(phones.map((p, i) => [`c${i}`, `+${p}`]));
+          for (const s of plan.starts) {
+            const p = phoneOf.get(s.callId)!;
+            byPhone.set(p, [...(byPhone.get(p) ?? []), s.startedAt]);
+          }
+          for (const ts of byPhone.values()) {
+            for (const t of ts) {
+              const inWindow = ts.filter((u) => u > t - periodMs && u <= t).length;
+              // Starts already recorded may exceed a cap set later; new ones never add to them.
+              if (plan.starts.some((s) => s.startedAt === t)) {
+                expect(inWindow).toBeLessThanOrEqual(maxAttempts);
+              }
+            }
+          }
+          for (const d of plan.deferrals) expect(d.runAt).toBeGreaterThan(T);
+          expect(plan.starts.length + plan.deferrals.length).toBe(phones.length);
+        },
+      ),
+    );
   });
 });

@@ -257,13 +257,21 @@ describeEachDb('batch read API (§2, §3, §5)', (backend) => {
       return res.json();
     };
     const base = (i: number) => ({ jobId: ids[i], phone_number: phoneFor(i) });
-    expect(await call(0)).toEqual({ ...base(0), status: 'waiting', attempts: 0 });
+    expect(await call(0)).toEqual({
+      ...base(0),
+      status: 'waiting',
+      attempts: 0,
+      nextAttemptAt: T0,
+      waitReason: 'queued',
+    });
     expect(await call(1)).toEqual({
       ...base(1),
       status: 'waiting',
       startTime: T0 + 1_000,
       attempts: 1,
       nextAttemptAt: T0 + 1_000 + 30_000 + ATTEMPT_GAP_MS,
+      // The fixture's clock is past its retry time: due, waiting for capacity.
+      waitReason: 'queued',
     });
     expect(await call(2)).toEqual({
       ...base(2),

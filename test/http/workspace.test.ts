@@ -7,7 +7,7 @@ import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '
 
 // §15 (ext) workspace settings: GET and PATCH of the authenticated workspace.
 
-const DEFAULTS = { maxConcurrentCalls: 10, callsPerSecond: 5, timezone: 'UTC' };
+const DEFAULTS = { maxConcurrentCalls: 10, callsPerSecond: 5, timezone: 'UTC', frequencyCap: null };
 
 describeEachDb('workspace settings (§15)', (backend) => {
   let t: TestDb;
@@ -59,12 +59,14 @@ describeEachDb('workspace settings (§15)', (backend) => {
       id: a.workspaceId,
       name: 'Acme',
       maxConcurrentCalls: 3,
+      frequencyCap: null,
       ...both,
     });
     expect((await call('GET')).body).toEqual({
       id: a.workspaceId,
       name: 'Acme',
       maxConcurrentCalls: 3,
+      frequencyCap: null,
       ...both,
     });
     // The other workspace is untouched.
@@ -125,14 +127,15 @@ describeEachDb('workspace settings (§15)', (backend) => {
         {
           error: 'Unknown field',
           message:
-            'Unknown field "name": only maxConcurrentCalls, callsPerSecond or timezone can be changed',
+            'Unknown field "name": only maxConcurrentCalls, callsPerSecond, timezone or frequencyCap can be changed',
         },
       ],
       [
         {},
         {
           error: 'Empty body',
-          message: 'Send at least one of maxConcurrentCalls, callsPerSecond or timezone',
+          message:
+            'Send at least one of maxConcurrentCalls, callsPerSecond, timezone or frequencyCap',
         },
       ],
       [
@@ -140,7 +143,7 @@ describeEachDb('workspace settings (§15)', (backend) => {
         {
           error: 'Invalid body',
           message:
-            'The body must be a JSON object with maxConcurrentCalls, callsPerSecond or timezone',
+            'The body must be a JSON object with maxConcurrentCalls, callsPerSecond, timezone or frequencyCap',
         },
       ],
     ];
@@ -153,7 +156,8 @@ describeEachDb('workspace settings (§15)', (backend) => {
     }
     const noObject = {
       error: 'Invalid body',
-      message: 'The body must be a JSON object with maxConcurrentCalls, callsPerSecond or timezone',
+      message:
+        'The body must be a JSON object with maxConcurrentCalls, callsPerSecond, timezone or frequencyCap',
     };
     for (const res of [await raw(''), await raw('null'), await raw('"x"')]) {
       expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 400, body: noObject });
@@ -169,6 +173,37 @@ describeEachDb('workspace settings (§15)', (backend) => {
     });
     // Nothing was changed by any of them.
     expect((await call('GET')).body).toEqual({ id: a.workspaceId, name: 'Acme', ...DEFAULTS });
+  });
+
+  it('frequencyCap (§19): set, shown, validated, and turned off with null', async () => {
+    const cap = { maxAttempts: 2, periodHours: 24 };
+    expect(await call('PATCH', { frequencyCap: cap })).toMatchObject({
+      status: 200,
+      body: { frequencyCap: cap, maxConcurrentCalls: 10 },
+    });
+    expect((await call('GET')).body.frequencyCap).toEqual(cap);
+    // Another workspace's settings are its own.
+    expect((await call('GET', undefined, b)).body.frequencyCap).toBeNull();
+    const rule =
+      'frequencyCap must be null or {"maxAttempts": 1 to 1000, "periodHours": 1 to 8760}';
+    for (const bad of [
+      { maxAttempts: 0, periodHours: 24 },
+      { maxAttempts: 2 },
+      { maxAttempts: 2, periodHours: 8761 },
+      { maxAttempts: '2', periodHours: 24 },
+      { maxAttempts: 2, periodHours: 24, extra: 1 },
+      3,
+    ]) {
+      expect(await call('PATCH', { frequencyCap: bad }), JSON.stringify(bad)).toMatchObject({
+        status: 400,
+        body: { error: 'Invalid frequencyCap', message: rule },
+      });
+    }
+    expect((await call('GET')).body.frequencyCap).toEqual(cap);
+    expect(await call('PATCH', { frequencyCap: null })).toMatchObject({
+      status: 200,
+      body: { frequencyCap: null },
+    });
   });
 
   it('the engine reads the new limits at its next claim', async () => {

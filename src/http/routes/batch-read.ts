@@ -117,7 +117,7 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
       const rows =
         offset < total ? await listCallsPage(rt.db, batch.id, { ...filter, limit, offset }) : [];
       return {
-        calls: rows.map((c) => presentCallItem(c, batch.columns)),
+        calls: rows.map((c) => presentCallItem(c, batch.columns, rt.clock.now())),
         pagination: paginate(page, limit, total),
         summary: {
           total: batch.totalCalls,
@@ -149,7 +149,7 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
         columnsCache.get(rt.db, req.workspaceId, batchId),
       ]);
       if (!call || !columns) throw callNotFound();
-      const detail = presentCallDetail(call, columns);
+      const detail = presentCallDetail(call, columns, rt.clock.now());
       if (req.query.include !== 'attempts') return detail;
       const attempts = await listCallAttempts(rt.db, call.id);
       return { ...detail, attemptHistory: attempts.map(presentAttempt) };

@@ -6,18 +6,25 @@ import type { Workspace } from '../../domain/types.js';
 import type { Runtime } from '../../runtime.js';
 import { getWorkspace, updateWorkspaceSettings } from '../../storage/workspaces-repo.js';
 import { ErrorBody } from '../schemas/error-bodies.js';
-import { WORKSPACE_LIMIT_MAX, WorkspaceBody, WorkspacePatchBody } from '../schemas/workspace.js';
+import {
+  FREQUENCY_CAP_MAX_ATTEMPTS,
+  FREQUENCY_CAP_MAX_HOURS,
+  WORKSPACE_LIMIT_MAX,
+  WorkspaceBody,
+  WorkspacePatchBody,
+} from '../schemas/workspace.js';
 
-const SETTINGS = 'maxConcurrentCalls, callsPerSecond or timezone';
+const SETTINGS = 'maxConcurrentCalls, callsPerSecond, timezone or frequencyCap';
 const FIELD_RULES: Record<string, string> = {
   maxConcurrentCalls: `an integer from 1 to ${WORKSPACE_LIMIT_MAX}`,
   callsPerSecond: `an integer from 1 to ${WORKSPACE_LIMIT_MAX}`,
   timezone: 'an IANA time zone name such as America/New_York',
+  frequencyCap: `null or {"maxAttempts": 1 to ${FREQUENCY_CAP_MAX_ATTEMPTS}, "periodHours": 1 to ${FREQUENCY_CAP_MAX_HOURS}}`,
 };
 
 /** The PATCH body's schema errors as one flat 400 that names the field and its rule. */
 function settingsError(errors: FastifySchemaValidationError[]): Error {
-  const unknown = errors.find((e) => e.keyword === 'additionalProperties');
+  const unknown = errors.find((e) => e.keyword === 'additionalProperties' && e.instancePath === '');
   if (unknown) {
     const names = (unknown.params['additionalProperties'] as string[] | undefined) ?? [];
     return badRequest(
@@ -41,6 +48,7 @@ const present = (w: Workspace): WorkspaceBody => ({
   maxConcurrentCalls: w.maxConcurrentCalls,
   callsPerSecond: w.callsPerSecond,
   timezone: w.timezone,
+  frequencyCap: w.frequencyCap,
 });
 
 /**
@@ -93,6 +101,7 @@ export async function workspaceRoutes(app: FastifyInstance, opts: { rt: Runtime 
         ...(b.maxConcurrentCalls === undefined ? {} : { maxConcurrentCalls: b.maxConcurrentCalls }),
         ...(b.callsPerSecond === undefined ? {} : { callsPerSecond: b.callsPerSecond }),
         ...(b.timezone === undefined ? {} : { timezone: timeZoneOf(b.timezone) }),
+        ...(b.frequencyCap === undefined ? {} : { frequencyCap: b.frequencyCap }),
       });
       return present(updated ?? (await load(req.workspaceId)));
     },

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { PHONE_SEARCH_MAX_LENGTH } from '../../domain/phone-search.js';
 import { CALL_STATES, OUTCOMES } from '../../domain/types.js';
+import { WAIT_REASONS } from '../../domain/wait-reason.js';
 import { CallStateValue } from './batch-status.js';
 import { PAGE_MAX, Pagination } from './pagination.js';
 import { stringEnum } from './string-enum.js';
@@ -59,8 +60,27 @@ const callFields = {
 
 const attempts = Type.Integer({ description: 'ext: attempts made so far' });
 
+/** §19 (ext): why a waiting job waits, and when it is next tried (absent while paused). */
+const waitFields = {
+  nextAttemptAt: Type.Optional(
+    epochMs('ext: waiting only, first attempt included; absent while paused'),
+  ),
+  waitReason: Type.Optional(
+    stringEnum(WAIT_REASONS, {
+      description:
+        'ext, waiting only: queued (due, waiting for capacity or pacing), calling_window, ' +
+        'frequency_cap, retry, paused or scheduled',
+    }),
+  ),
+};
+
 /** One item of §4's `calls`. */
-export const CallListItem = Type.Object({ ...callFields, metadata: Metadata, attempts });
+export const CallListItem = Type.Object({
+  ...callFields,
+  metadata: Metadata,
+  attempts,
+  waitReason: waitFields.waitReason,
+});
 export type CallListItem = Static<typeof CallListItem>;
 
 export const CallsListBody = Type.Object({
@@ -113,7 +133,7 @@ export const CallDetailBody = Type.Object({
   ...callFields,
   result: Type.Optional(CallResult),
   attempts,
-  nextAttemptAt: Type.Optional(epochMs('ext: waiting with a retry scheduled')),
+  ...waitFields,
   attemptHistory: Type.Optional(
     Type.Array(AttemptItem, {
       description: 'ext, only with ?include=attempts: every attempt, first to last',

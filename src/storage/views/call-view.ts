@@ -1,4 +1,5 @@
 import type { RowVariables } from '../../domain/types.js';
+import { waitReason } from '../../domain/wait-reason.js';
 import type { AttemptRecord } from '../call-attempts-read-repo.js';
 import type { CallRecord } from '../calls-read-repo.js';
 
@@ -41,17 +42,30 @@ function callFields(c: CallRecord) {
   };
 }
 
+/**
+ * §19 (ext): when a waiting job will next be tried and why; as of `now`, so only the API's reads
+ * show it (a webhook event is a record of a change, not of a moment). A paused job has no next
+ * time until it is resumed.
+ */
+function waitFields(c: CallRecord, now: number) {
+  if (c.state !== 'waiting') return {};
+  const reason = waitReason(c, now);
+  return { ...(reason === 'paused' ? {} : { nextAttemptAt: c.runAt }), waitReason: reason };
+}
+
 /** One item of §4's list. */
-export function presentCallItem(c: CallRecord, columns: readonly string[]) {
+export function presentCallItem(c: CallRecord, columns: readonly string[], now: number) {
   return {
     ...callFields(c),
     metadata: orderedVariables(c.variables, columns),
     attempts: c.attempts,
+    // Until when is §5's alone (nextAttemptAt); the list says why.
+    ...(c.state === 'waiting' ? { waitReason: waitReason(c, now) } : {}),
   };
 }
 
 /** §5: one call with its result once completed. */
-export function presentCallDetail(c: CallRecord, columns: readonly string[]) {
+export function presentCallDetail(c: CallRecord, columns: readonly string[], now?: number) {
   return {
     ...callFields(c),
     ...(c.state === 'completed'
@@ -65,7 +79,11 @@ export function presentCallDetail(c: CallRecord, columns: readonly string[]) {
         }
       : {}),
     attempts: c.attempts,
-    ...(c.state === 'waiting' && c.attempts > 0 ? { nextAttemptAt: c.runAt } : {}),
+    ...(now === undefined
+      ? c.state === 'waiting' && c.attempts > 0
+        ? { nextAttemptAt: c.runAt }
+        : {}
+      : waitFields(c, now)),
   };
 }
 
