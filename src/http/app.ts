@@ -187,17 +187,23 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
   app.addHook('onClose', async () => events.flush());
   const keysOnce = deploymentKeys(rt);
   for (const prefix of API_PREFIXES) {
-    await app.register(telephonyCallbackRoutes, {
-      rt,
-      events,
-      keys: keysOnce,
-      prefix: `${prefix}/telephony`,
-    });
-    // The user's agent, with its attempt's report token (§21): no API key either.
-    await app.register(agentAttemptsRoutes, {
-      rt,
-      keys: keysOnce,
-      prefix: `${prefix}/agent/attempts`,
+    await app.register(async (open) => {
+      // No API key here either, but the same answers: a call's variables must not be cached.
+      open.addHook('onSend', async (_req, reply) => {
+        reply.headers(API_HEADERS);
+      });
+      await open.register(telephonyCallbackRoutes, {
+        rt,
+        events,
+        keys: keysOnce,
+        prefix: `${prefix}/telephony`,
+      });
+      // The user's agent, with its attempt's report token (§21).
+      await open.register(agentAttemptsRoutes, {
+        rt,
+        keys: keysOnce,
+        prefix: `${prefix}/agent/attempts`,
+      });
     });
   }
   for (const prefix of API_PREFIXES) {
