@@ -13,9 +13,8 @@ const with_ = (...extra: string[]) => [...BASE, ...extra].sort();
 
 // mixedCalls(T0), in CSV order: the keys each item must have, no more, no fewer.
 const ITEM_KEYS = [
-  // Waiting jobs say why they wait (ext §19); until when is §5's.
-  with_('waitReason'), // waiting, never dialed
-  with_('startTime', 'waitReason'), // waiting for a retry
+  BASE, // waiting, never dialed
+  with_('startTime'), // waiting for a retry
   with_('startTime'), // active
   with_('startTime', 'endTime', 'duration'), // completed
   with_('startTime', 'endTime', 'error'), // failed

@@ -4,7 +4,15 @@ import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '
 
 // Contract §15 (ext) `GET|PATCH /workspace`.
 
-const WORKSPACE_KEYS = ['callsPerSecond', 'id', 'maxConcurrentCalls', 'name', 'timezone'];
+// frequencyCap: the call safety setting of ext §19 (null: off).
+const WORKSPACE_KEYS = [
+  'callsPerSecond',
+  'frequencyCap',
+  'id',
+  'maxConcurrentCalls',
+  'name',
+  'timezone',
+];
 const keys = (o: object) => Object.keys(o).sort();
 
 describeEachDb('contract §15 workspace settings', (backend) => {
@@ -25,7 +33,7 @@ describeEachDb('contract §15 workspace settings', (backend) => {
       ...(payload ? { payload } : {}),
     });
 
-  it('GET 200 {id, name, maxConcurrentCalls, callsPerSecond, timezone}', async () => {
+  it('GET 200 {id, name, maxConcurrentCalls, callsPerSecond, timezone, frequencyCap}', async () => {
     const res = await call('GET');
     expect(res.statusCode).toBe(200);
     expect(keys(res.json())).toEqual(WORKSPACE_KEYS);
@@ -35,6 +43,7 @@ describeEachDb('contract §15 workspace settings', (backend) => {
       maxConcurrentCalls: 10,
       callsPerSecond: 5,
       timezone: 'UTC',
+      frequencyCap: null,
     });
   });
 

@@ -257,6 +257,16 @@ async function seed(h: Harness): Promise<{ batches: string[] }> {
     await h.db.query("UPDATE agents SET connection_id = 'conn_live' WHERE workspace_id = $1", [
       a.workspaceId,
     ]);
+    // An agent's report of an attempt (its data as JSON, one applied and one held).
+    await h.db.query(
+      `INSERT INTO agent_reports (attempt_id, outcome, transcript, summary, callback_at, data,
+         received_at, applied_at)
+       SELECT id, 'callback_requested', 'Agent: Hello
+Customer: Later please', 'wants a call',
+              $1::bigint, '{"score": 0.5, "tags": ["x"]}'::jsonb, $1::bigint, NULL
+         FROM call_attempts ORDER BY id LIMIT 1`,
+      [T0 + 7],
+    );
 
     const [job] = await h.db.query<{ id: string }>(
       'SELECT id FROM calls WHERE batch_id = $1 ORDER BY seq LIMIT 1',
@@ -370,8 +380,12 @@ describeEachDb('database dump (export-db / import-db)', (backend) => {
     const dump = src.dump;
     const lines = dump.split('\n');
     const callsAt = lines.findIndex((l) => l.includes('"name":"calls"'));
-    // Nothing refers to attempts, so a missing one is found by the count, not by a foreign key.
-    const attemptsAt = lines.findIndex((l) => l.includes('"name":"call_attempts"'));
+    // An attempt no agent report refers to: a missing one is found by the count, not by a
+    // foreign key.
+    const reportsAt = lines.findIndex((l) => l.includes('"name":"agent_reports"'));
+    const reportedId: string = JSON.parse(lines[reportsAt + 1]!).attempt_id;
+    let attemptsAt = lines.findIndex((l) => l.includes('"name":"call_attempts"'));
+    while (JSON.parse(lines[attemptsAt + 1]!).id === reportedId) attemptsAt++;
     const variants: Array<[string, string, RegExp]> = [
       ['no end marker', `${lines.slice(0, -2).join('\n')}\n`, /no end marker/],
       ['cut mid-line', dump.slice(0, dump.length - 10), /middle of a line/],

@@ -117,7 +117,7 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
       const rows =
         offset < total ? await listCallsPage(rt.db, batch.id, { ...filter, limit, offset }) : [];
       return {
-        calls: rows.map((c) => presentCallItem(c, batch.columns, rt.clock.now())),
+        calls: rows.map((c) => presentCallItem(c, batch.columns)),
         pagination: paginate(page, limit, total),
         summary: {
           total: batch.totalCalls,

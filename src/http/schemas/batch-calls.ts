@@ -79,7 +79,6 @@ export const CallListItem = Type.Object({
   ...callFields,
   metadata: Metadata,
   attempts,
-  waitReason: waitFields.waitReason,
 });
 export type CallListItem = Static<typeof CallListItem>;
 

@@ -30,7 +30,7 @@ export const WorkspaceBody = Type.Object({
   callsPerSecond: Type.Integer({ description: 'new attempts started per second, at most' }),
   timezone: Type.String({ description: 'IANA zone' }),
   frequencyCap: Type.Union([FrequencyCapBody, Type.Null()], {
-    description: '§19: attempts to one number in any rolling period, across batches; null: off',
+    description: 'ext: attempts to one number in any rolling period, across batches; null: off',
   }),
 });
 export type WorkspaceBody = Static<typeof WorkspaceBody>;

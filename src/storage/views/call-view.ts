@@ -54,13 +54,11 @@ function waitFields(c: CallRecord, now: number) {
 }
 
 /** One item of §4's list. */
-export function presentCallItem(c: CallRecord, columns: readonly string[], now: number) {
+export function presentCallItem(c: CallRecord, columns: readonly string[]) {
   return {
     ...callFields(c),
     metadata: orderedVariables(c.variables, columns),
     attempts: c.attempts,
-    // Until when is §5's alone (nextAttemptAt); the list says why.
-    ...(c.state === 'waiting' ? { waitReason: waitReason(c, now) } : {}),
   };
 }
 
