@@ -2,17 +2,17 @@
 // Creates an embedded database cluster (PostgreSQL's initdb, inside PGlite) and exits. It runs in
 // a process of its own because initdb grows PGlite's WebAssembly memory to several hundred MB,
 // which a process never gives back: the server then opens the finished cluster at a fraction of
-// that. Started by pglite-initdb.ts: argv = [directory, ...postgresql.conf lines]; the PGlite
-// module paths come in the environment, resolved by the parent so both load the same copy.
+// that. Started by pglite-initdb.ts: argv = [PGlite module, its nodefs module, directory,
+// ...postgresql.conf lines]; the module paths are resolved by the parent so both load one copy.
 //
 // A write the disk refuses would leave PostgreSQL spinning on its WAL lock (see pglite-guard.ts):
 // the first one ends the process with code 75 and one JSON line on stderr saying why.
 
-const { PGlite } = require(process.env.OUTDIAL_PGLITE_MODULE);
-const { NodeFS } = require(process.env.OUTDIAL_PGLITE_NODEFS_MODULE);
+const [pgliteModule, nodefsModule, dir, ...conf] = process.argv.slice(2);
+const { PGlite } = require(pgliteModule);
+const { NodeFS } = require(nodefsModule);
 
 const REFUSED = { ENOSPC: 'disk_full', EDQUOT: 'disk_full', EIO: 'io_error', EROFS: 'io_error' };
-const [dir, ...conf] = process.argv.slice(2);
 
 function refuse(mod) {
   const tryOperation = mod.NODEFS.tryFSOperation;

@@ -38,12 +38,8 @@ export async function createClusterApart(dataDir: string, conf: readonly string[
   try {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
       (done, fail) => {
-        const child = spawn(process.execPath, [SCRIPT, staging, ...conf], {
-          env: {
-            ...process.env,
-            OUTDIAL_PGLITE_MODULE: resolve('@electric-sql/pglite'),
-            OUTDIAL_PGLITE_NODEFS_MODULE: resolve('@electric-sql/pglite/nodefs'),
-          },
+        const modules = [resolve('@electric-sql/pglite'), resolve('@electric-sql/pglite/nodefs')];
+        const child = spawn(process.execPath, [SCRIPT, ...modules, staging, ...conf], {
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         let err = '';
