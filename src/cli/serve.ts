@@ -188,9 +188,16 @@ async function start(
     },
   );
   // After a failure the engines are not stopped: nothing of their calls can be recorded any
-  // more, and the calls in progress are left as a crash leaves them, to the next start.
+  // more, and the calls in progress are left as a crash leaves them, to the next start. The API
+  // stops accepting connections but is not closed: while a closing app drains, the framework
+  // answers with a 503 body of its own, and every answer until the exit must be the documented
+  // "Database unavailable" that the routes give at once.
   return async () => {
-    await closeListeners();
+    unwatchDisk();
+    app?.server.close();
+    app?.server.closeIdleConnections();
+    metricsServer?.close();
+    await adminSocket?.close();
     await rt.db.close();
   };
 }

@@ -26,6 +26,7 @@ describeEachDb('admin operations', (backend) => {
       maxConcurrentCalls: 10,
       callsPerSecond: 5,
       timezone: 'UTC',
+      frequencyCap: null,
       createdAt: NOW,
     });
     expect(await run('workspaces.list', {})).toEqual([ws]);
