@@ -93,8 +93,23 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 }
 
 /** Whether the page scrolls sideways: a layout that does not fit its width. */
-export async function overflowsHorizontally(page: Page): Promise<boolean> {
-  return page.evaluate(
-    () => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
-  );
+/**
+ * What makes the page scroll sideways: none when it fits, else the innermost elements that reach
+ * past the right edge, so a failure names the culprit instead of just "true".
+ */
+export async function horizontalOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= root.clientWidth + 1) return [];
+    const edge = root.clientWidth + 1;
+    const past = Array.from(document.body.querySelectorAll('*')).filter(
+      (el) => el.getBoundingClientRect().right > edge,
+    );
+    const innermost = past.filter((el) => !past.some((o) => o !== el && el.contains(o)));
+    const found = innermost.slice(0, 5).map((el) => {
+      const text = (el.textContent ?? '').trim().slice(0, 40);
+      return `${el.tagName.toLowerCase()}${el.className ? `.${el.className}` : ''} "${text}"`;
+    });
+    return found.length > 0 ? found : [`page ${root.scrollWidth} px wide`];
+  });
 }

@@ -31,7 +31,7 @@ import {
   type Credentials,
   chooseFile,
   expectCleanTraffic,
-  overflowsHorizontally,
+  horizontalOverflow,
   progressDone,
   signIn,
   watchUntilComplete,
@@ -466,7 +466,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
         await page.goto(`${server.baseUrl}/${hash}`);
         await ready(page);
         await page.waitForTimeout(300);
-        expect(await overflowsHorizontally(page), `${name} at ${viewport.width}`).toBe(false);
+        expect(await horizontalOverflow(page), `${name} at ${viewport.width}`).toEqual([]);
         await screenshot(page, `${label}-${name}`);
       };
       await visit('', (p) => p.getByRole('heading', { name: 'Sign in' }).waitFor(), 'sign-in');

@@ -8,28 +8,31 @@ function Issues({ title, issues, total }: { title: string; issues: RowIssue[]; t
       <h3>
         {title} ({formatCount(total)})
       </h3>
-      <table class="table compact">
-        <thead>
-          <tr>
-            <th scope="col">Line</th>
-            <th scope="col">Column</th>
-            <th scope="col">Value</th>
-            <th scope="col">Problem</th>
-          </tr>
-        </thead>
-        <tbody>
-          {issues.map((i) => (
-            <tr key={`${i.row}-${i.column ?? ''}-${i.message}`}>
-              <td class="num">{i.row}</td>
-              <td>{i.column ?? '—'}</td>
-              <td>
-                <code>{i.value ?? ''}</code>
-              </td>
-              <td>{i.message}</td>
+      {/* A long value or message scrolls inside the card, never the phone-width page. */}
+      <div class="scroll-x">
+        <table class="table compact">
+          <thead>
+            <tr>
+              <th scope="col">Line</th>
+              <th scope="col">Column</th>
+              <th scope="col">Value</th>
+              <th scope="col">Problem</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {issues.map((i) => (
+              <tr key={`${i.row}-${i.column ?? ''}-${i.message}`}>
+                <td class="num">{i.row}</td>
+                <td>{i.column ?? '—'}</td>
+                <td>
+                  <code>{i.value ?? ''}</code>
+                </td>
+                <td>{i.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {total > issues.length ? (
         <p class="muted small">The first {issues.length} are listed.</p>
       ) : null}
@@ -88,27 +91,29 @@ export function PreviewReport({
       {agentVariables.length > 0 ? (
         <>
           <h3>The agent's variables</h3>
-          <table class="table compact">
-            <thead>
-              <tr>
-                <th scope="col">Variable</th>
-                <th scope="col">Filled from column</th>
-              </tr>
-            </thead>
-            <tbody>
-              {agentVariables.map((v) => {
-                const h = headerFor(v);
-                return (
-                  <tr key={v}>
-                    <td>
-                      <code>{`{${v}}`}</code>
-                    </td>
-                    <td class={h ? '' : 'bad'}>{h ?? 'no column: it will be empty'}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <div class="scroll-x">
+            <table class="table compact">
+              <thead>
+                <tr>
+                  <th scope="col">Variable</th>
+                  <th scope="col">Filled from column</th>
+                </tr>
+              </thead>
+              <tbody>
+                {agentVariables.map((v) => {
+                  const h = headerFor(v);
+                  return (
+                    <tr key={v}>
+                      <td>
+                        <code>{`{${v}}`}</code>
+                      </td>
+                      <td class={h ? '' : 'bad'}>{h ?? 'no column: it will be empty'}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         </>
       ) : null}
       {report.rows.length > 0 ? (
