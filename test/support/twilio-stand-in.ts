@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import twilio from 'twilio';
+import { type MediaScenario, playMediaStream, type StreamSession } from './twilio-media-stream.js';
 
 // A Twilio stand-in: a real listening HTTP server that answers the REST requests Outdial makes
 // the way api.twilio.com does (Basic auth with AccountSid and AuthToken, Twilio's error bodies),
@@ -130,6 +131,8 @@ export interface Scenario {
   durationSec?: number;
   /** How its status callbacks arrive: in order (default), reversed, each twice, or never. */
   delivery?: 'in-order' | 'reversed' | 'duplicated' | 'none';
+  /** How the Media Stream of an answered `<Connect><Stream>` call goes (twilio-media-stream.ts). */
+  media?: MediaScenario;
 }
 
 /** A call as the stand-in keeps it (its resource, in Twilio's field names). */
@@ -173,6 +176,8 @@ export interface TwilioStandIn {
   calls: Map<string, StandInCall>;
   /** Callbacks sent, in order. */
   sent: SentCallback[];
+  /** Media Streams played to agents, in order. */
+  streams: StreamSession[];
   /** The scenario of each number (others: answered, in order). */
   scenarios: Map<string, Scenario>;
   /** Answers the next requests with Twilio's error `code` at HTTP `status`. */
@@ -259,6 +264,8 @@ function proseViolations(form: Record<string, string | string[]>): string[] {
   return out;
 }
 
+const FINAL_CALLBACK = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
 const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', '+0000');
 
 export async function startTwilioStandIn(
@@ -272,6 +279,11 @@ export async function startTwilioStandIn(
      * as given in the request, as Twilio signs it. Default: `url` itself.
      */
     route?: (url: string) => string;
+    /**
+     * Opens the agent's websocket for answered `<Connect><Stream>` calls (routed by `route`).
+     * Off by default: a test without an agent would otherwise reach for the network.
+     */
+    mediaStreams?: boolean;
   } = {},
 ): Promise<TwilioStandIn> {
   const ops = operations();
@@ -286,9 +298,11 @@ export async function startTwilioStandIn(
     violations: [] as string[],
     calls: new Map<string, StandInCall>(),
     sent: [] as SentCallback[],
+    streams: [] as StreamSession[],
     scenarios: new Map<string, Scenario>(),
   };
   let sequence = 0;
+  const streamed = new Set<string>();
 
   const resource = (c: StandInCall) => ({
     sid: c.sid,
@@ -542,6 +556,25 @@ export async function startTwilioStandIn(
     });
   }
 
+  /** An answered call bridged by `<Connect><Stream>` opens the agent's websocket, once. */
+  async function stream(c: StandInCall) {
+    const twiml = c.form['Twiml'];
+    if (!opts.mediaStreams || c.status !== 'completed' || typeof twiml !== 'string') return;
+    if (streamed.has(c.sid)) return;
+    streamed.add(c.sid);
+    const session = await playMediaStream({
+      callSid: c.sid,
+      accountSid,
+      twiml,
+      route,
+      violations: state.violations,
+      streamSid: sid('MZ', streamed.size),
+      callback: (cb) => send(c, cb),
+      ...(c.scenario.media ? { scenario: c.scenario.media } : {}),
+    });
+    if (session) state.streams.push(session);
+  }
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
       state.violations.push(`stand-in failed: ${String(err)}`);
@@ -561,7 +594,12 @@ export async function startTwilioStandIn(
     async play(only) {
       for (const c of state.calls.values()) {
         if (only !== undefined && c.sid !== only) continue;
-        while (c.pending.length > 0) await send(c, c.pending.shift()!);
+        while (c.pending.length > 0) {
+          // The conversation happens while the call is up: before Twilio reports its end.
+          if (FINAL_CALLBACK.has(c.pending[0]!.params['CallStatus'] ?? '')) await stream(c);
+          await send(c, c.pending.shift()!);
+        }
+        await stream(c);
       }
     },
     close: () =>
