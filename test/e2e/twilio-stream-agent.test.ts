@@ -146,7 +146,6 @@ describeEachDb(
         );
         return done.every(Boolean);
       }, 'the reports');
-      await h.clock.runTo(h.clock.now() + 3_600_000);
 
       const calls = await callsOf(h.db, batch.batchId);
       const attempts = await attemptsOf(h.db, batch.batchId);

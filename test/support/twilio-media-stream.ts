@@ -63,17 +63,23 @@ const attributes = (tag: string) =>
     ]),
   );
 
+/** A tag's attributes as a pattern: a `>` may stand unescaped inside a quoted value. */
+const ATTRS = String.raw`((?:\s+[A-Za-z_][\w.:-]*\s*=\s*"[^"]*")*)\s*`;
+const CONNECT = new RegExp(String.raw`<Connect${ATTRS}>([\s\S]*?)</Connect>`);
+const STREAM = new RegExp(String.raw`<Stream${ATTRS}(?:/>|>([\s\S]*?)</Stream>)`);
+const PARAMETER = new RegExp(`<Parameter${ATTRS}/?>`, 'g');
+
 /** The stream a TwiML document connects the call to; undefined when it has no `<Connect><Stream>`. */
 export function streamOfTwiml(twiml: string): StreamTwiml | undefined {
-  const connect = /<Connect(?:\s[^>]*)?>([\s\S]*?)<\/Connect>/.exec(twiml);
+  const connect = CONNECT.exec(twiml);
   if (!connect) return undefined;
-  const stream = /<Stream(\s[^>]*?)?(\/>|>([\s\S]*?)<\/Stream>)/.exec(connect[1]!);
+  const stream = STREAM.exec(connect[2]!);
   if (!stream) return undefined;
   const attrs = attributes(stream[1] ?? '');
   if (attrs['url'] === undefined) return undefined;
   const parameters: Record<string, string> = {};
-  for (const p of (stream[3] ?? '').matchAll(/<Parameter(\s[^>]*?)\/?>/g)) {
-    const a = attributes(p[1]!);
+  for (const p of (stream[2] ?? '').matchAll(PARAMETER)) {
+    const a = attributes(p[1] ?? '');
     if (a['name'] !== undefined) parameters[a['name']] = a['value'] ?? '';
   }
   return {
@@ -195,8 +201,9 @@ export async function playMediaStream(input: PlayStreamInput): Promise<StreamSes
     });
   });
   let sequence = 0;
+  let stopped = false;
   const send = async (message: Record<string, unknown>) => {
-    if (closed) return;
+    if (closed || stopped) return;
     session.sent.push(message);
     await new Promise<void>((resolve) => ws.send(JSON.stringify(message), () => resolve()));
   };
@@ -264,6 +271,7 @@ export async function playMediaStream(input: PlayStreamInput): Promise<StreamSes
       stop: { accountSid: input.accountSid, callSid: input.callSid },
       streamSid: input.streamSid,
     });
+    stopped = true;
     ws.close(1000);
   }
   await Promise.race([closedNow, sleep(2_000)]);
