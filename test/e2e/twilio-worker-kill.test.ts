@@ -1,0 +1,118 @@
+// §21, a worker lost mid-call: `outdial serve` places two calls through the `twilio` provider
+// (Twilio is the stand-in), and is killed with SIGKILL once Twilio has taken both creates and
+// before either call is answered — its answer to the create may or may not have been recorded.
+// A new process on the same database settles both: one by Twilio's callbacks, which now reach
+// it, the other (whose callbacks never come) by asking Twilio. Nobody is dialed twice.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client.js';
+import { type Server, startServer, stopServer, tempDir } from '../support/cli.js';
+import { startTwilioStandIn, type TwilioStandIn } from '../support/twilio-stand-in.js';
+
+const WS = 'ws_e2etwiliokill';
+const KEY = 'od_e2e_twilio_kill_key_0123456789abcdef';
+const PUBLIC = 'https://outdial.example.com';
+const FROM = '+14155550100';
+const N = { byCallbacks: '+14155550031', byLookup: '+14155550032' };
+
+const env = (dataDir: string, standIn: TwilioStandIn) => ({
+  OUTDIAL_DATA_DIR: dataDir,
+  OUTDIAL_BOOTSTRAP_WORKSPACE_ID: WS,
+  OUTDIAL_BOOTSTRAP_API_KEY: KEY,
+  OUTDIAL_BOOTSTRAP_AGENT_ID: 'agent_e2etwiliokill',
+  OUTDIAL_PUBLIC_URL: PUBLIC,
+  OUTDIAL_TWILIO_API_BASE_URL: standIn.url,
+  OUTDIAL_MAX_ATTEMPTS: '3',
+  // A lost worker is noticed within seconds, and a call with no reported end is looked up
+  // 1 + 4 + 1 s after its start.
+  OUTDIAL_LEASE_MS: '3000',
+  OUTDIAL_POLL_MS: '500',
+  OUTDIAL_RING_TIMEOUT_MS: '1000',
+  OUTDIAL_MAX_CALL_MS: '4000',
+  OUTDIAL_RECOVERY_MARGIN_MS: '1000',
+});
+
+describe('kill -9 of the worker between the Twilio create and the answer', () => {
+  const tmp = tempDir();
+  let server: Server | undefined;
+  let standIn: TwilioStandIn | undefined;
+
+  afterEach(async () => {
+    if (server) await stopServer(server, 'SIGKILL');
+    await standIn?.close();
+    tmp.remove();
+  });
+
+  it('a new process settles both calls, by callbacks and by lookup, without dialing again', async () => {
+    let port = 0;
+    standIn = await startTwilioStandIn({
+      incomingNumbers: [FROM],
+      route: (url) => url.replace(PUBLIC, `http://127.0.0.1:${port}`),
+    });
+    standIn.scenarios.set(N.byLookup, { delivery: 'none', durationSec: 40 });
+    server = await startServer(env(tmp.dir, standIn));
+    port = server.port;
+    const headers = { 'x-api-key': KEY, 'x-workspace-id': WS, 'content-type': 'application/json' };
+    const post = async (path: string, body: object) => {
+      const res = await fetch(`${server!.baseUrl}${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json()) as Record<string, any>;
+      expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+      return json;
+    };
+    const conn = await post('/v1/api/telephony/connections', {
+      provider: 'twilio',
+      name: 'Main',
+      credentials: { accountSid: standIn.accountSid, authToken: standIn.authToken },
+      fromNumbers: [FROM],
+      callsPerSecond: 10,
+    });
+    const agent = await post('/v1/api/agents', {
+      name: 'Ava',
+      connectionId: conn['id'],
+      transport: { type: 'stream', url: 'wss://agent.example.com/media' },
+    });
+    const batch = await post('/v1/api/batch-calls', {
+      agentId: agent['id'],
+      recipients: Object.values(N).map((p) => ({ phone_number: p })),
+    });
+
+    // Twilio has both calls; nothing about them has come back yet.
+    const deadline = Date.now() + 60_000;
+    while (standIn.calls.size < 2) {
+      if (Date.now() > deadline) throw new Error(`no calls: ${server.output()}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await stopServer(server, 'SIGKILL')).toBeNull();
+    expect(standIn.sent).toEqual([]);
+
+    server = await startServer(env(tmp.dir, standIn));
+    port = server.port;
+    await standIn.play();
+    const api = new ApiClient(server.baseUrl, { 'x-api-key': KEY, 'x-workspace-id': WS });
+    const done = await api.waitForBatch(batch['batchId'], 90_000);
+    expect(done.status).toBe('completed');
+
+    const calls = await api.allCalls(batch['batchId']);
+    expect(
+      Object.fromEntries(calls.map((c) => [c.phone_number, { status: c.status, n: c.attempts }])),
+    ).toEqual({
+      [N.byCallbacks]: { status: 'completed', n: 1 },
+      [N.byLookup]: { status: 'completed', n: 1 },
+    });
+    // One create per number, ever; the callbacks reached the new process and were taken.
+    const creates = standIn.requests.filter(
+      (r) => r.method === 'POST' && r.template.endsWith('/Calls.json'),
+    );
+    expect(creates.map((r) => r.form['To']).sort()).toEqual(Object.values(N).sort());
+    expect(standIn.sent.length).toBeGreaterThan(0);
+    expect(standIn.sent.every((s) => s.status === 204)).toBe(true);
+    // The call whose callbacks never came was settled by asking Twilio about it.
+    expect(standIn.requests.some((r) => r.method === 'GET' && r.template.includes('/Calls'))).toBe(
+      true,
+    );
+    expect(standIn.violations).toEqual([]);
+  }, 180_000);
+});
