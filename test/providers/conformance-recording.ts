@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
-import type { AttemptEvent } from '../../src/domain/attempt-event.js';
+import type { AttemptEvent, CarrierEnd } from '../../src/domain/attempt-event.js';
 import { claimCalls } from '../../src/engine/claim.js';
 import { EventRecorder, type Recorded } from '../../src/engine/event-recorder.js';
 import { recoverAttempts } from '../../src/engine/maintenance/attempt-recovery.js';
@@ -112,16 +112,23 @@ export function describeRecordingConformance(target: ConformanceTarget): void {
           providerCallId: r.providerCallId,
         });
       }
+      if (target.deliver) {
+        await h.clock.runTo(h.clock.now() + target.deliver.afterMs);
+        await target.deliver.run();
+      }
       const ends = () => claimed.filter((c) => truth.ended(c.attemptId) !== undefined).length;
       await h.clock.runUntil(async () => ends() === claimed.length, target.maxCallMs);
       await recorder.flush();
       return { batch, claimed, truth, delivery, recorder, provider, accepted };
     }
 
-    async function expectRowsMatchTruth(r: Awaited<ReturnType<typeof run>>) {
+    async function expectRowsMatchTruth(
+      r: Awaited<ReturnType<typeof run>>,
+      endOf: (attemptId: string) => CarrierEnd = (id) => r.truth.ended(id)!,
+    ) {
       const attempts = await attemptsOf(h.db, r.batch.id);
       for (const c of r.claimed) {
-        const end = r.truth.ended(c.attemptId)!;
+        const end = endOf(c.attemptId);
         const row = attempts.find((a) => a.id === c.attemptId)!;
         expect(row, c.phoneNumber).toMatchObject({
           state: 'ended',
@@ -185,7 +192,21 @@ export function describeRecordingConformance(target: ConformanceTarget): void {
       await r.recorder.flush();
       const caps = r.provider.capabilities;
       if (caps.lookupByAttempt || caps.lookupByCallId) {
-        await expectRowsMatchTruth(r);
+        // Recovery recorded the provider's answer. A carrier keeps its own record of the call,
+        // whose times are its own: it must agree with the lost events on how each call ended,
+        // and the rows must say what it answered.
+        const answers = new Map<string, CarrierEnd>();
+        for (const c of r.claimed) {
+          const found = await r.provider.lookup!({
+            ...c,
+            providerCallId: r.accepted.get(c.attemptId)!,
+          });
+          expect(found.status, c.phoneNumber).toBe('ended');
+          if (found.status !== 'ended') continue;
+          expect(found.end.reason, c.phoneNumber).toBe(r.truth.ended(c.attemptId)!.reason);
+          answers.set(c.attemptId, found.end);
+        }
+        await expectRowsMatchTruth(r, (id) => answers.get(id)!);
       } else {
         const attempts = await attemptsOf(h.db, r.batch.id);
         expect(attempts.map((a) => a.reason)).toEqual(r.claimed.map(() => 'unknown'));

@@ -33,6 +33,12 @@ export interface ConformanceTarget {
   maxCallMs: number;
   /** The same number and attempt always play out the same (a simulator, a scripted SIPp run). */
   deterministic: boolean;
+  /**
+   * A carrier that reports over the network on its own schedule rather than on the clock: the
+   * events of the calls placed so far arrive when `run` is called, which the recording half does
+   * `afterMs` (on the clock) after it placed them. Absent: the adapter reports by itself.
+   */
+  deliver?: { afterMs: number; run(): Promise<void> };
 }
 
 export const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);

@@ -284,12 +284,15 @@ export async function startTwilioStandIn(
      * Off by default: a test without an agent would otherwise reach for the network.
      */
     mediaStreams?: boolean;
+    /** The stand-in's time, for call resources (default: the real time). */
+    now?: () => number;
   } = {},
 ): Promise<TwilioStandIn> {
   const ops = operations();
   const accountSid = opts.accountSid ?? `AC${'a1'.repeat(16)}`;
   const authToken = opts.authToken ?? 'stand-in-auth-token-0123456789abcdef';
   const route = opts.route ?? ((u: string) => u);
+  const now = opts.now ?? Date.now;
   const failures: Array<{ status: number; code: number; message: string }> = [];
   const state = {
     incomingNumbers: new Set(opts.incomingNumbers ?? []),
@@ -319,7 +322,10 @@ export async function startTwilioStandIn(
     answered_by: c.answeredBy,
     duration: c.durationSec === null ? null : String(c.durationSec),
     start_time: c.status === 'queued' ? null : rfc2822(c.createdAt),
-    end_time: c.durationSec === null ? null : rfc2822(c.createdAt),
+    end_time:
+      c.durationSec === null
+        ? null
+        : rfc2822(new Date(c.createdAt.getTime() + c.durationSec * 1_000)),
     parent_call_sid: null,
     phone_number_sid: null,
     price: null,
@@ -504,7 +510,7 @@ export async function startTwilioStandIn(
           status: 'queued',
           answeredBy: null,
           durationSec: null,
-          createdAt: new Date(),
+          createdAt: new Date(now()),
           form,
           scenario,
           pending: [],
