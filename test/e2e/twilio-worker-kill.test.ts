@@ -1,8 +1,9 @@
-// §21, a worker lost mid-call: `outdial serve` places two calls through the `twilio` provider
-// (Twilio is the stand-in), and is killed with SIGKILL once Twilio has taken both creates and
-// before either call is answered — its answer to the create may or may not have been recorded.
-// A new process on the same database settles both: one by Twilio's callbacks, which now reach
-// it, the other (whose callbacks never come) by asking Twilio. Nobody is dialed twice.
+// §21, a worker lost between its request and Twilio's answer: `outdial serve` places two calls
+// through the `twilio` provider (Twilio is the stand-in, which takes both calls and holds its
+// answers back), and is killed with SIGKILL while both creates wait for their answer: it never
+// learned the calls' sids. A new process on the same database settles both: one by Twilio's
+// callbacks (their URL names the attempt), the other, whose callbacks never come, by listing the
+// account's calls to that number since the attempt's slot. Nobody is dialed twice.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import { type Server, startServer, stopServer, tempDir } from '../support/cli.js';
@@ -48,7 +49,8 @@ describe('kill -9 of the worker between the Twilio create and the answer', () =>
       incomingNumbers: [FROM],
       route: (url) => url.replace(PUBLIC, `http://127.0.0.1:${port}`),
     });
-    standIn.scenarios.set(N.byLookup, { delivery: 'none', durationSec: 40 });
+    standIn.scenarios.set(N.byCallbacks, { holdAnswer: true });
+    standIn.scenarios.set(N.byLookup, { holdAnswer: true, delivery: 'none', durationSec: 40 });
     server = await startServer(env(tmp.dir, standIn));
     port = server.port;
     const headers = { 'x-api-key': KEY, 'x-workspace-id': WS, 'content-type': 'application/json' };
@@ -79,7 +81,7 @@ describe('kill -9 of the worker between the Twilio create and the answer', () =>
       recipients: Object.values(N).map((p) => ({ phone_number: p })),
     });
 
-    // Twilio has both calls; nothing about them has come back yet.
+    // Twilio has both calls; its answers and its callbacks have not come back.
     const deadline = Date.now() + 60_000;
     while (standIn.calls.size < 2) {
       if (Date.now() > deadline) throw new Error(`no calls: ${server.output()}`);
@@ -109,10 +111,12 @@ describe('kill -9 of the worker between the Twilio create and the answer', () =>
     expect(creates.map((r) => r.form['To']).sort()).toEqual(Object.values(N).sort());
     expect(standIn.sent.length).toBeGreaterThan(0);
     expect(standIn.sent.every((s) => s.status === 204)).toBe(true);
-    // The call whose callbacks never came was settled by asking Twilio about it.
-    expect(standIn.requests.some((r) => r.method === 'GET' && r.template.includes('/Calls'))).toBe(
-      true,
+    // The call whose callbacks never came, and whose sid nobody knew, was found by listing the
+    // calls to its number.
+    const listed = standIn.requests.filter(
+      (r) => r.method === 'GET' && r.template.endsWith('/Calls.json'),
     );
+    expect(listed.map((r) => r.query['To'])).toContain(N.byLookup);
     expect(standIn.violations).toEqual([]);
   }, 180_000);
 });

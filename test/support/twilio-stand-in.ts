@@ -131,6 +131,8 @@ export interface Scenario {
   durationSec?: number;
   /** How its status callbacks arrive: in order (default), reversed, each twice, or never. */
   delivery?: 'in-order' | 'reversed' | 'duplicated' | 'none';
+  /** The call is created but the answer to its create never leaves (the request hangs). */
+  holdAnswer?: boolean;
   /** How the Media Stream of an answered `<Connect><Stream>` call goes (twilio-media-stream.ts). */
   media?: MediaScenario;
 }
@@ -518,6 +520,8 @@ export async function startTwilioStandIn(
         const answer = resource(call);
         playOut(call);
         state.calls.set(call.sid, call);
+        // Twilio has the call; its answer never reaches the caller (lost on the way).
+        if (scenario.holdAnswer) return;
         return json(res, 201, answer);
       }
       case 'GET /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json': {
