@@ -179,4 +179,61 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     expect(attempts.get('+15005550401')).toBe(attemptsBefore.get('+15005550401'));
     expect(attempts.get('+15005550001')).toBe(attemptsBefore.get('+15005550001'));
   });
+  it('settings: a frequency cap, and "stop everything" pauses and resumes every batch', async () => {
+    const id = await startBatch(
+      'everything',
+      Array.from({ length: 30 }, (_, i) => `+150055509${String(i).padStart(2, '0')}`),
+    );
+    const w = await tab();
+    const { page } = w;
+    await signIn(page, server.baseUrl, creds);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('button', { name: 'Save limit' }).waitFor();
+
+    await page.getByLabel('Limit how often one number is called').check();
+    await page.getByLabel('Attempts to one number, at most').fill('2');
+    await page.getByLabel('In any period of (hours)').fill('12');
+    await page.getByRole('button', { name: 'Save limit' }).click();
+    await page.getByRole('status').filter({ hasText: 'Limit saved.' }).waitFor();
+    expect((await api.get('/v1/api/workspace')).body.frequencyCap).toEqual({
+      maxAttempts: 2,
+      periodHours: 12,
+    });
+    // Over the API's limit (the page leaves the upper bound to it): its words, nothing changed.
+    await page.getByLabel('Attempts to one number, at most').fill('5000');
+    await page.getByRole('button', { name: 'Save limit' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^Invalid frequencyCap: / })
+      .waitFor();
+    expect((await api.get('/v1/api/workspace')).body.frequencyCap.maxAttempts).toBe(2);
+    await page.getByLabel('Limit how often one number is called').uncheck();
+    await page.getByRole('button', { name: 'Save limit' }).click();
+    await page.getByRole('status').filter({ hasText: 'No limit' }).waitFor();
+    expect((await api.get('/v1/api/workspace')).body.frequencyCap).toBeNull();
+
+    await page.getByRole('button', { name: 'Pause all calling' }).click();
+    await screenshot(page, '24-stop-everything');
+    expect(await accessibilityViolations(page), 'settings, stop everything').toEqual([]);
+    await page.getByRole('button', { name: 'Yes, pause every batch' }).click();
+    await page.getByRole('status').filter({ hasText: 'Everything is paused' }).waitFor();
+    await page.goto(`${server.baseUrl}/#/batches/${id}`);
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Paused: workspace paused/ })
+      .waitFor();
+    expect(await badge(w).textContent()).toBe('Paused');
+
+    await page.goto(`${server.baseUrl}/#/settings`);
+    await page.getByRole('button', { name: 'Resume all calling' }).click();
+    await page.getByRole('status').filter({ hasText: 'Resumed' }).waitFor();
+    expect((await api.get(`/v1/api/batch-calls/${id}`)).body.status).not.toBe('paused');
+    await page.goto(`${server.baseUrl}/#/batches/${id}`);
+    await expect.poll(() => badge(w).textContent(), { timeout: 10_000 }).toBe('Running');
+    await fetch(`${server.baseUrl}/v1/api/batch-calls/${id}`, {
+      method: 'DELETE',
+      headers: api.headers,
+    });
+    expectCleanTraffic(w, creds.apiKey);
+  });
 });

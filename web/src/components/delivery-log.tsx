@@ -18,6 +18,16 @@ const BADGE: Record<DeliveryStatus, string> = {
   failed: 'badge-failed',
 };
 
+export const answeredOk = (code: number | undefined) =>
+  code !== undefined && code >= 200 && code < 300;
+
+/** The receiver's answer and the error, without saying "HTTP 500" twice. */
+export function answerText(code: number | undefined, error: string | undefined) {
+  const status = code === undefined ? undefined : `HTTP ${code}`;
+  const parts = [status, error === status ? undefined : error].filter(Boolean);
+  return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
 /**
  * One endpoint's deliveries, newest first, refreshed live (a pending delivery's next attempt
  * moves on its own): filter by status, page, and queue one again with the same webhook-id.
@@ -117,11 +127,11 @@ export function DeliveryLog(props: { api: Api; webhookId: string; refreshKey: nu
                     <td data-label="Attempts" class="num">
                       {d.attempts}
                     </td>
-                    <td data-label="Last answer" class="cell-error">
-                      {d.lastStatusCode !== undefined ? `HTTP ${d.lastStatusCode}` : ''}
-                      {d.lastStatusCode !== undefined && d.lastError ? ' · ' : ''}
-                      {d.lastError ?? ''}
-                      {d.lastStatusCode === undefined && !d.lastError ? '—' : ''}
+                    <td
+                      data-label="Last answer"
+                      class={answeredOk(d.lastStatusCode) ? undefined : 'cell-error'}
+                    >
+                      {answerText(d.lastStatusCode, d.lastError) ?? '—'}
                     </td>
                     <td data-label="Next attempt">{formatDateTime(d.nextAttemptAt)}</td>
                     <td data-label="Created">{formatDateTime(d.createdAt)}</td>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { Webhook, WebhookTestAnswer } from '../api/types';
-import { DeliveryLog } from '../components/delivery-log';
+import { answeredOk, answerText, DeliveryLog } from '../components/delivery-log';
 import { ErrorNote } from '../components/layout';
 import { eventsText, SecretOnce, WebhookForm } from '../components/webhook-form';
 import { formatDateTime } from '../format';
@@ -9,14 +9,9 @@ import { useLoad } from '../poll';
 import { href, navigate } from '../router';
 
 const testText = (t: WebhookTestAnswer) =>
-  t.statusCode !== undefined && t.statusCode >= 200 && t.statusCode < 300
+  answeredOk(t.statusCode)
     ? `Test event delivered: the endpoint answered HTTP ${t.statusCode}.`
-    : `Test event not accepted: ${[
-        t.statusCode !== undefined ? `HTTP ${t.statusCode}` : undefined,
-        t.error,
-      ]
-        .filter(Boolean)
-        .join(' · ')}.`;
+    : `Test event not accepted: ${answerText(t.statusCode, t.error) ?? 'no answer'}.`;
 
 /** One endpoint: enable/disable, edit, rotate its secret, send a test, delete; its deliveries. */
 export function WebhookPage({ api, id }: { api: Api; id: string }) {
@@ -79,8 +74,7 @@ export function WebhookPage({ api, id }: { api: Api; id: string }) {
     act(async () => {
       const answer = await api.json<WebhookTestAnswer>('POST', `${base}/test`);
       setLogKey((k) => k + 1);
-      const ok = answer.statusCode !== undefined && answer.statusCode < 300;
-      return { text: testText(answer), ok };
+      return { text: testText(answer), ok: answeredOk(answer.statusCode) };
     });
   const remove = () =>
     act(async () => {
