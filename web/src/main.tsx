@@ -6,9 +6,12 @@ import { AgentForm } from './pages/agent-form';
 import { Agents } from './pages/agents';
 import { Batch } from './pages/batch';
 import { Batches } from './pages/batches';
+import { DoNotCall } from './pages/do-not-call';
 import { NewBatch } from './pages/new-batch';
 import { Settings } from './pages/settings';
 import { SignIn } from './pages/sign-in';
+import { WebhookPage } from './pages/webhook';
+import { Webhooks } from './pages/webhooks';
 import { href, useRoute } from './router';
 import { clearSession, loadSession, type Session, saveSession } from './session';
 import './styles.css';
@@ -53,6 +56,9 @@ function App() {
       {route.page === 'agents' ? <Agents api={api} /> : null}
       {route.page === 'agent' ? <AgentForm key={route.id} api={api} id={route.id} /> : null}
       {route.page === 'settings' ? <Settings api={api} /> : null}
+      {route.page === 'dnc' ? <DoNotCall api={api} /> : null}
+      {route.page === 'webhooks' ? <Webhooks api={api} /> : null}
+      {route.page === 'webhook' ? <WebhookPage key={route.id} api={api} id={route.id} /> : null}
       {route.page === 'not-found' ? (
         <section>
           <h1>Page not found</h1>

@@ -26,13 +26,19 @@ export function useLoad<T>(
   const latest = useRef<T | undefined>(undefined);
   // A slow answer is not asked for again before it arrives.
   const busy = useRef(false);
+  // An answer older than one already shown is dropped: a poll that was in flight when an action
+  // reloaded must not put the state from before the action back on the page.
+  const asked = useRef(0);
+  const shown = useRef(0);
 
   const reload = useCallback(async () => {
     const gen = generation.current;
+    const mine = ++asked.current;
     busy.current = true;
     try {
       const value = await load();
-      if (gen !== generation.current) return;
+      if (gen !== generation.current || mine < shown.current) return;
+      shown.current = mine;
       latest.current = value;
       setData(value);
       setError(undefined);

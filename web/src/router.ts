@@ -10,6 +10,9 @@ export type Route =
   | { page: 'agents' }
   | { page: 'agent'; id: string | 'new' }
   | { page: 'settings' }
+  | { page: 'dnc' }
+  | { page: 'webhooks' }
+  | { page: 'webhook'; id: string }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -26,6 +29,9 @@ export function parseRoute(hash: string): Route {
   if (first === 'agents' && parts.length === 1) return { page: 'agents' };
   if (first === 'agents' && second && parts.length === 2) return { page: 'agent', id: second };
   if (first === 'settings' && parts.length === 1) return { page: 'settings' };
+  if (first === 'do-not-call' && parts.length === 1) return { page: 'dnc' };
+  if (first === 'webhooks' && parts.length === 1) return { page: 'webhooks' };
+  if (first === 'webhooks' && second && parts.length === 2) return { page: 'webhook', id: second };
   return { page: 'not-found', path };
 }
 
@@ -36,6 +42,9 @@ export const href = {
   agents: () => '#/agents',
   agent: (id: string) => `#/agents/${encodeURIComponent(id)}`,
   settings: () => '#/settings',
+  dnc: () => '#/do-not-call',
+  webhooks: () => '#/webhooks',
+  webhook: (id: string) => `#/webhooks/${encodeURIComponent(id)}`,
 };
 
 export function navigate(to: string): void {

@@ -66,6 +66,8 @@ export interface BatchStatusBody {
   agentId?: string;
   createdAt?: number;
   scheduledAt?: number;
+  pausedAt?: number;
+  pausedReason?: string;
 }
 
 export interface CallItem {
@@ -188,6 +190,7 @@ export interface Workspace {
   maxConcurrentCalls: number;
   callsPerSecond: number;
   timezone: string;
+  frequencyCap?: { maxAttempts: number; periodHours: number } | null;
 }
 
 export interface ActivityBucket {
@@ -205,4 +208,73 @@ export interface BatchActivity {
   from?: number;
   bucketMs?: number;
   buckets: ActivityBucket[];
+}
+
+/** Ext §17: pause, resume and retry answers. */
+export interface ControlAnswer {
+  batchId: string;
+  status: BatchStatus;
+  message: string;
+}
+
+export interface RetryAnswer {
+  batchId: string;
+  retriedCalls: number;
+  status: BatchStatus;
+}
+
+/** Ext §18: one number on the workspace's do-not-call list. */
+export interface DncEntry {
+  phone_number: string;
+  reason?: string;
+  source: 'api' | 'import' | 'opt_out';
+  createdAt: number;
+  batchId?: string;
+  jobId?: string;
+}
+
+export interface DncPage {
+  entries: DncEntry[];
+  pagination: Pagination;
+}
+
+export interface DncAdded {
+  added: number;
+  alreadyListed: number;
+}
+
+/** Ext §20: an endpoint as listed (never its secret). */
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  description?: string;
+  enabled: boolean;
+  disabledReason?: string;
+  createdAt: number;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface Delivery {
+  id: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode?: number;
+  lastError?: string;
+  nextAttemptAt?: number;
+  createdAt: number;
+  deliveredAt?: number;
+}
+
+export interface DeliveriesPage {
+  deliveries: Delivery[];
+  pagination: Pagination;
+}
+
+export interface WebhookTestAnswer {
+  deliveryId: string;
+  statusCode?: number;
+  error?: string;
 }

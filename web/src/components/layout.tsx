@@ -5,6 +5,8 @@ import { href, type Route } from '../router';
 const NAV = [
   { to: href.batches(), label: 'Batches', pages: ['batches', 'batch', 'new-batch'] },
   { to: href.agents(), label: 'Agents', pages: ['agents', 'agent'] },
+  { to: href.dnc(), label: 'Do not call', pages: ['dnc'] },
+  { to: href.webhooks(), label: 'Webhooks', pages: ['webhooks', 'webhook'] },
   { to: href.settings(), label: 'Settings', pages: ['settings'] },
 ];
 

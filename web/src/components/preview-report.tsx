@@ -1,7 +1,16 @@
 import type { PreviewReport as Report, RowIssue } from '../api/types';
 import { formatCount } from '../format';
 
-function Issues({ title, issues, total }: { title: string; issues: RowIssue[]; total: number }) {
+/** Row problems of a file or a list: line, column, value, what is wrong. */
+export function Issues({
+  title,
+  issues,
+  total,
+}: {
+  title: string;
+  issues: RowIssue[];
+  total: number;
+}) {
   if (issues.length === 0) return null;
   return (
     <div class="issues">

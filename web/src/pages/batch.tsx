@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { Agent, BatchActivity, BatchStatusBody, CancelAnswer } from '../api/types';
+import { BatchControls, canRetry, PausedNote, RetryForm } from '../components/batch-controls';
 import { CallDetails } from '../components/call-details';
 import { CallsTable } from '../components/calls-table';
 import { ErrorNote } from '../components/layout';
@@ -51,6 +52,7 @@ export function Batch({ api, id }: { api: Api; id: string }) {
   const [actionError, setActionError] = useState<Error | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  const [retryOpen, setRetryOpen] = useState(false);
 
   const samples = useMemo(() => cumulativeSamples(activity.data), [activity.data]);
   const b = batch.data;
@@ -118,8 +120,17 @@ export function Batch({ api, id }: { api: Api; id: string }) {
           <h1 id="batch-title">{b.name ?? 'Batch'}</h1>
           <p class="muted mono small">{b.id}</p>
         </div>
-        {/* Pause, resume and retry slot in here once the API has them. */}
         <div class="actions">
+          <BatchControls
+            api={api}
+            batch={b}
+            reload={batch.reload}
+            onDone={setNotice}
+            onError={setActionError}
+            retryOpen={retryOpen}
+            onRetryToggle={() => setRetryOpen((o) => !o)}
+            retryFormId="retry-form"
+          />
           <button type="button" onClick={() => void exportCsv()}>
             Export CSV
           </button>
@@ -157,6 +168,18 @@ export function Batch({ api, id }: { api: Api; id: string }) {
           </div>
         </section>
       ) : null}
+      {retryOpen && canRetry(b) ? (
+        <RetryForm
+          id="retry-form"
+          api={api}
+          batch={b}
+          reload={batch.reload}
+          onDone={setNotice}
+          onError={setActionError}
+          onClose={() => setRetryOpen(false)}
+        />
+      ) : null}
+      <PausedNote batch={b} />
       {notice ? (
         <p class="note" role="status">
           {notice}

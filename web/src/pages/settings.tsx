@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { Workspace } from '../api/types';
 import { ErrorNote } from '../components/layout';
+import { FrequencyCapForm, StopEverything } from '../components/workspace-safety';
 import { useLoad } from '../poll';
 
 /** The workspace's limits and timezone (PATCH /workspace). */
@@ -42,7 +43,7 @@ export function Settings({ api }: { api: Api }) {
     }
   };
   return (
-    <section aria-labelledby="settings-title">
+    <section aria-labelledby="settings-title" class="stack">
       <div class="page-head">
         <h1 id="settings-title">Workspace settings</h1>
       </div>
@@ -95,6 +96,12 @@ export function Settings({ api }: { api: Api }) {
             </button>
           </div>
         </form>
+      ) : null}
+      {ws.data ? (
+        <>
+          <FrequencyCapForm api={api} workspace={ws.data} reload={ws.reload} />
+          <StopEverything api={api} />
+        </>
       ) : null}
     </section>
   );
