@@ -6,6 +6,7 @@ import { type ApiFixture, apiFixture } from '../support/api-fixture.js';
 import { describeEachDb } from '../support/databases.js';
 import { insertQueuedBatch } from '../support/engine-fixtures.js';
 import { closeApp, multipart, type Tenant } from '../support/http.js';
+import { checkEveryAnswer, servedDocumentConformance } from '../support/openapi-conformance.js';
 
 // Ext: POST /batch-calls/estimate. The upload and options of §1, checked as §1 checks them, an
 // estimate of the run from the workspace's limits and history — and nothing stored, ever.
@@ -33,6 +34,8 @@ describeEachDb('POST /batch-calls/estimate (ext)', (backend) => {
   let f: ApiFixture;
   beforeAll(async () => {
     f = await apiFixture(backend, NOW);
+    // Every answer here must be one the served OpenAPI document describes.
+    checkEveryAnswer(f.h.app, await servedDocumentConformance(f.h.app));
   });
   afterAll(() => closeApp(f?.h, f?.t));
   beforeEach(async () => {
