@@ -153,7 +153,6 @@ export function estimateRun(m: EstimateModel): RunEstimate {
   // One queue per zone: a closed window holds back its whole zone at once, however many rows
   // wait in it, instead of deferring them one by one.
   const byZone = new Map<string | null, ZoneQueue>();
-  const queueOf: ZoneQueue[] = [];
   m.zones.forEach((zone, seq) => {
     const key = opensAt ? zone : null;
     let q = byZone.get(key);
@@ -162,13 +161,13 @@ export function estimateRun(m: EstimateModel): RunEstimate {
       byZone.set(key, q);
     }
     q.due.push({ runAt: m.start, seq, attemptNo: 1 });
-    queueOf[seq] = q;
   });
   const queues = [...byZone.values()];
   // Ends of the attempts in start order: with one call length they also end in that order, so
   // the k-th start waits for the end of the (k − concurrency)-th.
   const ends: number[] = [];
-  const endedAt: number[] = [];
+  /** Attempts made so far, by attempt number: what spreads the retries evenly. */
+  const made: number[] = [];
   let lastStart = Number.NEGATIVE_INFINITY;
   let first: number | undefined;
   let finish = m.start;
@@ -200,11 +199,11 @@ export function estimateRun(m: EstimateModel): RunEstimate {
     const end = at + callMs;
     ends.push(end);
     finish = Math.max(finish, end);
-    const n = endedAt[due.attemptNo] ?? 0;
-    endedAt[due.attemptNo] = n + 1;
+    const n = made[due.attemptNo] ?? 0;
+    made[due.attemptNo] = n + 1;
     if (due.attemptNo < maxAttempts && isRetried(n, rate)) {
       const runAt = end + retryDelayMs(m.policy, due.attemptNo);
-      queueOf[due.seq]!.due.push({ runAt, seq: due.seq, attemptNo: due.attemptNo + 1 });
+      q.due.push({ runAt, seq: due.seq, attemptNo: due.attemptNo + 1 });
     }
   }
   if (first === undefined) return { durationSec: 0, attempts: 0 };
