@@ -29,6 +29,7 @@ import { batchAppendRoutes } from './routes/batch-append.js';
 import { batchCancelRoutes } from './routes/batch-cancel.js';
 import { batchControlRoutes } from './routes/batch-control.js';
 import { batchCreateRoutes } from './routes/batch-create.js';
+import { batchEstimateRoutes } from './routes/batch-estimate.js';
 import { batchExportRoutes } from './routes/batch-export.js';
 import { batchListRoutes } from './routes/batch-list.js';
 import { batchReadRoutes } from './routes/batch-read.js';
@@ -223,6 +224,7 @@ export async function buildApp(rt: Runtime, opts: BuildAppOptions = {}): Promise
         await v1.register(batchCancelRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(batchExportRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(csvToolsRoutes, { rt, prefix: '/batch-calls' });
+        await v1.register(batchEstimateRoutes, { rt, prefix: '/batch-calls' });
         await v1.register(workspaceRoutes, { rt, prefix: '/workspace' });
         await v1.register(webhooksRoutes, { rt, prefix: '/webhooks' });
         await v1.register(telephonyConnectionsRoutes, { rt, prefix: '/telephony/connections' });

@@ -1,5 +1,7 @@
 import {
   columnMap,
+  createForm,
+  createJson,
   defaultCountry,
   file,
   idempotencyKey,
@@ -13,6 +15,28 @@ import { BatchRetryBody } from './schemas/batch-control.js';
 // The route docs of campaign control: pause, resume, retry, append, stop everything, the do-not-call list (ext).
 
 export const CONTROL_ROUTE_DOCS: Record<string, RouteDoc> = {
+  'POST /batch-calls/estimate': {
+    tag: 'Batch calls',
+    summary: 'Estimate how long a batch would run, without creating it (ext)',
+    operationId: 'estimateBatch',
+    description:
+      'The upload and options of a new batch, read and checked as creating it would (invalid ' +
+      "rows and numbers on the do-not-call list are left out), then the engine's rules replayed " +
+      "on expected values: the workspace's maxConcurrentCalls (narrowed by maxConcurrency) and " +
+      "callsPerSecond, the calling window in each row's zone, the retry policy (smart callback " +
+      'included) and the frequency cap. Mean call time, answer rate and retry rate come from the ' +
+      "workspace's latest ended attempts when it has at least 50, else from stated defaults " +
+      '(assumptions.source says which). The batch is assumed to have the limits to itself. ' +
+      'Stores nothing; an Idempotency-Key is not needed and not recorded.',
+    bodies: { 'multipart/form-data': createForm, 'application/json': createJson },
+    answers: {
+      200: 'The estimate, also when some rows are invalid or suppressed',
+      400:
+        'No file or agentId, an unknown agent, an invalid option, no phone_number column or a ' +
+        'malformed CSV',
+      413: 'The file or body is larger than the upload limit',
+    },
+  },
   'POST /batch-calls/{}/pause': {
     tag: 'Batch calls',
     summary: 'Pause a batch: no new call starts, calls in progress finish (ext)',

@@ -390,6 +390,7 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
     ['POST /batch-calls', '/batch-calls'],
     ['POST /batch-calls/validate', '/batch-calls/validate'],
     ['POST /batch-calls/preview', '/batch-calls/preview'],
+    ['POST /batch-calls/estimate', '/batch-calls/estimate'],
   ] as const;
 
   /** §1's atomicity: a 200 stores one whole batch (or, replayed, nothing); anything else nothing. */

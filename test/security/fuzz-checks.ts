@@ -24,6 +24,7 @@ export type Route =
   | 'GET /batch-calls/template'
   | 'POST /batch-calls/validate'
   | 'POST /batch-calls/preview'
+  | 'POST /batch-calls/estimate'
   | 'GET /workspace'
   | 'PATCH /workspace'
   | 'POST /batch-calls/:batchId/pause'
@@ -65,6 +66,8 @@ export const STATUSES: Record<Route, readonly number[]> = {
   'GET /batch-calls/template': [200, 400, 404],
   'POST /batch-calls/validate': [200, 400, 413],
   'POST /batch-calls/preview': [200, 400, 413],
+  // Ext: the upload and options of §1, estimated; nothing stored.
+  'POST /batch-calls/estimate': [200, 400, 413],
   'GET /workspace': [200],
   'PATCH /workspace': [200, 400, 413, 415],
   // Ext §17, §19: no body is read; 409 for a batch that has ended, or (resume) a paused workspace.

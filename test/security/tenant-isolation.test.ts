@@ -655,6 +655,36 @@ const MATRIX: Record<string, Probe[]> = {
       check: (res) => expect(res.json().rows).toHaveLength(A_SPARE_PHONES.length),
     },
   ],
+  'POST /batch-calls/estimate': [
+    {
+      what: "A's CSV with B's agent id",
+      call: (t) => ({
+        method: 'POST',
+        path: '/batch-calls/estimate',
+        form: { fields: { agentId: t.agentInUse }, csv: csvOf(A_SPARE_PHONES) },
+      }),
+      status: 400,
+      asIfMissing: true,
+      check: (res) => expect(res.json().error).toBe('Agent not found'),
+    },
+    {
+      what: "A's recipients with A's agent: A's limits, nothing of B's",
+      call: (_t, own) => ({
+        method: 'POST',
+        path: '/batch-calls/estimate',
+        json: { agentId: own.agentId, recipients: recipientsOf(A_SPARE_PHONES) },
+      }),
+      status: 200,
+      // The matrix lists these numbers on A's do-not-call list too: then they are suppressed.
+      check: (res) => {
+        const { rows, dialableRows, suppressedRows } = res.json();
+        expect({ rows, counted: dialableRows + suppressedRows }).toEqual({
+          rows: A_SPARE_PHONES.length,
+          counted: A_SPARE_PHONES.length,
+        });
+      },
+    },
+  ],
   'GET /workspace': [
     {
       what: "A's workspace",
