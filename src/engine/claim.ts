@@ -42,6 +42,11 @@ export interface ClaimResult {
   claimed: ClaimedAttempt[];
   /** When the calls found outside their calling window or over the frequency cap are due again. */
   deferredUntil: number[];
+  /**
+   * When a pacing bucket this claim drained beyond its horizon grants slots again: the claim that
+   * comes then can start more, so the dispatcher wakes for it instead of waiting for the poll.
+   */
+  slotsFreeAt: number[];
 }
 
 /** The carrier account a provider paces, when it declares its own calls-per-second limit. */
@@ -95,7 +100,7 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
   return txWithRetry(rt.db, async (q) => {
     const now = rt.clock.now();
     const ws = await lockNextWorkspace(q, now, PACING_HORIZON_MS);
-    if (!ws) return { claimed: [], deferredUntil: [] };
+    if (!ws) return { claimed: [], deferredUntil: [], slotsFreeAt: [] };
     const active = await countActiveInWorkspace(q, ws.id);
     // Start slots begin no earlier than this count: a call that ended before it is not counted,
     // and its recorded end must not fall after the start of the attempt that takes its place.
@@ -193,6 +198,9 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
     return {
       workspaceId: ws.id,
       deferredUntil: plan.deferrals.map((d) => d.runAt),
+      slotsFreeAt: plan.buckets
+        .map((b) => Math.ceil(b.nextAt - PACING_HORIZON_MS))
+        .filter((t) => t > now),
       claimed: started.map((s): ClaimedAttempt => {
         const b = byBatch.get(s.batchId)!;
         const call = byCall.get(s.callId)!;

@@ -25,7 +25,7 @@ export interface DispatcherContext {
   room(): number;
   /** Takes the attempts a claim committed. */
   claimed(attempts: readonly ClaimedAttempt[]): void;
-  /** Work becomes due at `time` (a call deferred to its calling window). */
+  /** Work becomes due at `time` (a call deferred to its calling window, a pacing slot). */
   dueAt(time: number): void;
   carrierPacing(provider: string): CarrierPacing | undefined;
 }
@@ -71,6 +71,7 @@ export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
       ctx.claimed(r.claimed);
       progress = r.claimed.length > 0 || r.deferredUntil.length > 0;
       for (const t of r.deferredUntil) ctx.dueAt(t);
+      for (const t of r.slotsFreeAt) ctx.dueAt(t);
       found = r.workspaceId !== undefined;
       failures = 0;
       if (paused) ctx.log.info('claiming resumed: the database answers again');

@@ -174,6 +174,26 @@ describeEachDb('engine limits', (backend) => {
     );
   });
 
+  it('paces on time with a poll interval of an hour: the next slot wakes the dispatcher', async () => {
+    h = await harness(backend, { pollMs: 3_600_000 });
+    const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {
+      maxConcurrentCalls: 50,
+      callsPerSecond: 1,
+    });
+    const batch = await insertQueuedBatch(h.db, {
+      workspaceId,
+      agentId,
+      now: T0,
+      phones: answering(8),
+    });
+    await h.start();
+    await h.clock.runUntil(() => isBatchCompleted(h.db, batch.id), 3_600_000);
+    const attempts = await attemptsOf(h.db, batch.id);
+    expect(attempts.map((a) => a.started_at - T0).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 8 }, (_, i) => i * 1_000),
+    );
+  });
+
   it('keeps exact pacing at a rate that does not divide a second (3 per second)', async () => {
     h = await harness(backend);
     const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0, {
