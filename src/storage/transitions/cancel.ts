@@ -209,6 +209,16 @@ export async function cancelWaitingCallsOfPhone(
  * listed after the batch started. Returns the ids cancelled; the claim plans the others.
  * $1 call ids, $2 now, $3 error. Locks: those call rows (already held by the claim).
  * Index: calls pkey, dnc_entries pkey.
+ *
+ * No window for a listing committed before the claim: the lookup (dnc-repo.ts listedAmong) is a
+ * statement of its own, run after the due calls are locked, and under READ COMMITTED each
+ * statement sees every transaction committed before it began — so an entry committed before the
+ * claim's transaction (or at any moment before that statement) is seen, and its calls are
+ * cancelled here, never planned. (PGlite's single connection runs transactions one after
+ * another: nothing to race.) The lookup must never move to a snapshot taken earlier (REPEATABLE
+ * READ, or a cache of the list).
+ * An entry committed after the lookup is the concurrent case: the call is no longer waiting, its
+ * attempt may go out; its number's later jobs are cancelled when they come due.
  */
 export async function cancelListedDueCalls(
   q: Queryable,
