@@ -228,7 +228,8 @@ export async function cancelWaitingCallsOfPhone(
  * claim's transaction (or at any moment before that statement) is seen, and its calls are
  * cancelled here, never planned. (PGlite's single connection runs transactions one after
  * another: nothing to race.) The lookup must never move to a snapshot taken earlier (REPEATABLE
- * READ, or a cache of the list).
+ * READ, or a cache of the list); test/engine/dnc-claim-race.test.ts lists a number while a claim's
+ * transaction is open and checks the claim cancels its call.
  * An entry committed after the lookup is the concurrent case: the call is no longer waiting, its
  * attempt may go out; its number's later jobs are cancelled when they come due.
  */
