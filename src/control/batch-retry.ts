@@ -63,12 +63,15 @@ export async function retryBatch(
         );
       }
     }
-    const retriedCalls = await retryJobs(
+    const { retried: retriedCalls, batchStatus } = await retryJobs(
       q,
       batchId,
       { reasons, ...(body.jobIds === undefined ? {} : { jobIds: body.jobIds }) },
       rt.clock.now(),
     );
+    // Cancelled (or failed) while this ran: throwing rolls the retried jobs back.
+    if (batchStatus === 'cancelled') throw conflict('Batch already cancelled');
+    if (batchStatus === 'failed') throw conflict('Batch already failed');
     const after = retriedCalls > 0 ? await findWorkspaceBatch(q, workspaceId, batchId) : batch;
     return { batchId, retriedCalls, status: after!.status };
   });

@@ -1,4 +1,5 @@
 import { type CallingWindow, nextWindowStart } from './calling-window.js';
+import { type CountedStart, capFreeAt } from './frequency-cap.js';
 import { type PacingBucket, SlotGranter } from './pacing.js';
 
 // The decisions of one claim, without a database: how many calls to lock from each batch of the
@@ -63,31 +64,15 @@ export interface DueCandidate {
 export type DeferralReason = 'calling_window' | 'frequency_cap';
 
 /**
- * The workspace's frequency cap (§19) as the claim applies it: no rolling `periodMs` may hold
- * more than `maxAttempts` starts to one number. `recent` holds, per number, the start times of
- * its attempts that still count (those started after the earliest slot this claim may grant,
- * minus the period); starts granted in this claim are added as they are granted.
+ * The workspace's frequency cap (§19, see frequency-cap.ts). `recent` holds, per number, its
+ * starts that still count (those after the earliest slot this claim may grant, minus the period);
+ * starts granted in this claim are added as they are granted, pending for `leaseMs`.
  */
 export interface CapCheck {
   maxAttempts: number;
   periodMs: number;
-  recent: ReadonlyMap<string, readonly number[]>;
-}
-
-/**
- * When a start at `slot` would break the cap, the moment it no longer does: enough of the
- * counted starts have left the window (t + period <= moment). Undefined when it may start.
- */
-export function capFreeAt(
-  starts: readonly number[],
-  slot: number,
-  maxAttempts: number,
-  periodMs: number,
-): number | undefined {
-  const inWindow = starts.filter((t) => t > slot - periodMs).sort((a, b) => a - b);
-  if (inWindow.length < maxAttempts) return undefined;
-  // Whole milliseconds: run_at is stored as such, and later is always safe.
-  return Math.ceil(inWindow[inWindow.length - maxAttempts]! + periodMs);
+  leaseMs: number;
+  recent: ReadonlyMap<string, readonly CountedStart[]>;
 }
 
 export interface ClaimPlan {
@@ -152,7 +137,7 @@ export function planStarts(opts: {
   const stray = opts.due.find((c) => !known.has(c.batchId));
   if (stray) throw new Error(`due call ${stray.id} of an unknown batch ${stray.batchId}`);
   const cap = opts.frequencyCap;
-  const startsTo = new Map<string, number[]>();
+  const startsTo = new Map<string, CountedStart[]>();
   if (cap) for (const [phone, ts] of cap.recent) startsTo.set(phone, [...ts]);
   const overCap = (call: DueCandidate, slot: number): number | undefined =>
     cap && call.phoneNumber !== undefined
@@ -197,9 +182,11 @@ export function planStarts(opts: {
     const startedAt = granter.take(best.q.keys)!;
     plan.starts.push({ callId: call.id, batchId: call.batchId, startedAt });
     if (cap && call.phoneNumber !== undefined) {
+      // Granted now, not yet accepted: it holds its place until its lease runs out at the latest.
+      const granted = { at: startedAt, pendingUntil: startedAt + cap.leaseMs };
       const ts = startsTo.get(call.phoneNumber);
-      if (ts) ts.push(startedAt);
-      else startsTo.set(call.phoneNumber, [startedAt]);
+      if (ts) ts.push(granted);
+      else startsTo.set(call.phoneNumber, [granted]);
     }
   }
   plan.buckets = opts.buckets.map((b) => ({ key: b.key, nextAt: granter.nextAt(b.key) }));

@@ -82,6 +82,7 @@ async function capCheck(
   ws: LockedWorkspace,
   due: readonly DueCall[],
   slotsFrom: number,
+  leaseMs: number,
 ): Promise<CapCheck | undefined> {
   if (ws.frequencyCapMax === null || ws.frequencyCapHours === null || due.length === 0) {
     return undefined;
@@ -93,7 +94,7 @@ async function capCheck(
     due.map((c) => c.phoneNumber),
     Math.floor(slotsFrom) - periodMs,
   );
-  return { maxAttempts: ws.frequencyCapMax, periodMs, recent };
+  return { maxAttempts: ws.frequencyCapMax, periodMs, leaseMs, recent };
 }
 
 export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<ClaimResult> {
@@ -147,7 +148,7 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
     // Numbers on the do-not-call list are never dialed: their calls end cancelled here.
     const listed = await cancelListedDueCalls(q, ws.id, locked, now);
     const due = listed.size === 0 ? locked : locked.filter((c) => !listed.has(c.id));
-    const frequencyCap = await capCheck(q, ws, due, slotsFrom);
+    const frequencyCap = await capCheck(q, ws, due, slotsFrom, rt.config.leaseMs);
     const plan = planStarts({
       now,
       slotsFrom,

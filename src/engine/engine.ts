@@ -113,7 +113,10 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
     providers,
     recorder,
     log,
-    onReleased: () => signal.wake(),
+    onReleased: (dueAt) => {
+      if (dueAt !== undefined) due.at(dueAt);
+      signal.wake();
+    },
   });
   const carrierPacing = (name: string): CarrierPacing | undefined => {
     const p = providers.get(name);

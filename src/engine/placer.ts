@@ -28,8 +28,12 @@ export interface PlacerContext {
   providers: ProviderRegistry;
   recorder: EventRecorder;
   log: Logger;
-  /** Claimed calls were handed back: capacity and work are free for others. */
-  onReleased(): void;
+  /**
+   * Claimed calls were handed back: capacity and work are free for others. `dueAt`: when calls
+   * the carrier asked to be asked later come due again (their retry is claimed then, not at the
+   * next poll).
+   */
+  onReleased(dueAt?: number): void;
 }
 
 export function whenAborted(signal: AbortSignal): Promise<void> {
@@ -250,7 +254,7 @@ export class Placer {
     ).then(
       (released) => {
         log.info({ ...attemptLogIds(a), why, runAt }, 'carrier asked to call later; released');
-        if (released.length > 0) this.#ctx.onReleased();
+        if (released.length > 0) this.#ctx.onReleased(runAt);
       },
       (err: unknown) => {
         // Still placing under this worker's lease; recovery asks the carrier, which has no call.

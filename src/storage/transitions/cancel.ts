@@ -46,6 +46,34 @@ async function counted(
   return n;
 }
 
+/** Every waiting call of the batch → cancelled; returns how many (progress not added). */
+async function cancelEveryWaiting(
+  q: Queryable,
+  batchId: string,
+  workspaceId: string | undefined,
+  now: number,
+): Promise<number> {
+  // The ids travel only when an endpoint of the workspace takes call.cancelled.
+  const events = workspaceId !== undefined && (await wantsEvent(q, workspaceId, 'call.cancelled'));
+  if (events) {
+    const ids = await q.query<{ id: string }>(
+      `UPDATE calls SET ${CANCEL_SET} WHERE batch_id = $1 AND ${WAITING} RETURNING id`,
+      [batchId, now, BATCH_CANCELLED_ERROR],
+    );
+    await emitCallEvents(q, cancelledEvents(ids, workspaceId), now);
+    return ids.length;
+  }
+  const [first] = await q.query<{ n: number }>(
+    `WITH done AS (
+       UPDATE calls SET ${CANCEL_SET}
+        WHERE batch_id = $1 AND ${WAITING}
+        RETURNING 1)
+     SELECT count(*)::int AS n FROM done`,
+    [batchId, now, BATCH_CANCELLED_ERROR],
+  );
+  return first!.n;
+}
+
 /**
  * Batch cancel: every waiting call of the batch (retries scheduled later included), then the
  * calls a finisher put back to waiting while that ran. Returns how many were cancelled.
@@ -67,27 +95,7 @@ export async function cancelWaitingCallsOfBatch(
   laterNow: () => number,
 ): Promise<number> {
   const workspaceId = await workspaceOfBatch(q, batchId);
-  // The ids travel only when an endpoint of the workspace takes call.cancelled.
-  const events = workspaceId !== undefined && (await wantsEvent(q, workspaceId, 'call.cancelled'));
-  let n: number;
-  if (events) {
-    const ids = await q.query<{ id: string }>(
-      `UPDATE calls SET ${CANCEL_SET} WHERE batch_id = $1 AND ${WAITING} RETURNING id`,
-      [batchId, now, BATCH_CANCELLED_ERROR],
-    );
-    n = ids.length;
-    await emitCallEvents(q, cancelledEvents(ids, workspaceId), now);
-  } else {
-    const [first] = await q.query<{ n: number }>(
-      `WITH done AS (
-         UPDATE calls SET ${CANCEL_SET}
-          WHERE batch_id = $1 AND ${WAITING}
-          RETURNING 1)
-       SELECT count(*)::int AS n FROM done`,
-      [batchId, now, BATCH_CANCELLED_ERROR],
-    );
-    n = first!.n;
-  }
+  let n = await cancelEveryWaiting(q, batchId, workspaceId, now);
   const unfinished = await q.query<{ id: string; state: string }>(
     `SELECT id, state FROM calls
       WHERE batch_id = $1 AND state IN ('waiting', 'active')
@@ -131,6 +139,10 @@ export async function markBatchCancelled(
   );
   const ws = rows[0]?.workspace_id;
   if (ws === undefined) return false;
+  // An append or a retry that took the batch row before this UPDATE made calls waiting that the
+  // steps above could not see (uncommitted then); this UPDATE waited for its commit, so a new
+  // statement sees them. Any later append or retry finds the batch cancelled and rolls back.
+  await counted(q, batchId, await cancelEveryWaiting(q, batchId, ws, now), now, false);
   // Exact: the cancel holds every active call of the batch (cancelWaitingCallsOfBatch).
   if ((await readProgress(q, batchId)).active === 0) {
     await stampCancelledBatchComplete(q, batchId, now);
@@ -209,6 +221,17 @@ export async function cancelWaitingCallsOfPhone(
  * listed after the batch started. Returns the ids cancelled; the claim plans the others.
  * $1 call ids, $2 now, $3 error. Locks: those call rows (already held by the claim).
  * Index: calls pkey, dnc_entries pkey.
+ *
+ * No window for a listing committed before the claim: the lookup (dnc-repo.ts listedAmong) is a
+ * statement of its own, run after the due calls are locked, and under READ COMMITTED each
+ * statement sees every transaction committed before it began — so an entry committed before the
+ * claim's transaction (or at any moment before that statement) is seen, and its calls are
+ * cancelled here, never planned. (PGlite's single connection runs transactions one after
+ * another: nothing to race.) The lookup must never move to a snapshot taken earlier (REPEATABLE
+ * READ, or a cache of the list); test/engine/dnc-claim-race.test.ts lists a number while a claim's
+ * transaction is open and checks the claim cancels its call.
+ * An entry committed after the lookup is the concurrent case: the call is no longer waiting, its
+ * attempt may go out; its number's later jobs are cancelled when they come due.
  */
 export async function cancelListedDueCalls(
   q: Queryable,

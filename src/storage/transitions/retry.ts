@@ -38,26 +38,46 @@ const RETRY = `
   RETURNING p.state AS was, p.duration`;
 
 /**
+ * The batch row, locked after the calls (the engine's lock order), and its status read under
+ * that lock. It serialises the retry with whatever ends the batch: a cancel (its UPDATE of this
+ * row waits for the retry to commit, and then cancels the retried jobs, or the retry sees
+ * `cancelled` here and rolls back), and the last finisher's completion (it re-reads the counters
+ * under this lock and sees the retried jobs waiting, or completed the batch first and REOPEN,
+ * run after this lock, undoes it). $1 batch id. Locks: the batches row FOR NO KEY UPDATE.
+ */
+const LOCK_BATCH = 'SELECT status FROM batches WHERE id = $1 FOR NO KEY UPDATE';
+
+/**
  * completed → processing, its completion undone. $1 batch id. Locks: the batches row (last).
  */
 const REOPEN = `
   UPDATE batches SET status = ${target('reopenBatch')}, completed_time = NULL
    WHERE id = $1 AND ${guard('reopenBatch', 'status')}`;
 
-/** Retries the matching jobs of the batch; returns how many went back to waiting. */
+export interface JobsRetried {
+  /** How many went back to waiting. */
+  retried: number;
+  /**
+   * The batch's status under its lock, when any job went back: `cancelled` or `failed` means it
+   * ended while this ran, and the caller must roll the retry back.
+   */
+  batchStatus?: string;
+}
+
+/** Retries the matching jobs of the batch (see JobsRetried). */
 export async function retryJobs(
   q: Queryable,
   batchId: string,
   sel: RetrySelection,
   now: number,
-): Promise<number> {
+): Promise<JobsRetried> {
   const rows = await q.query<{ was: string; duration: number }>(RETRY, [
     batchId,
     [...sel.reasons],
     sel.jobIds === undefined ? null : [...sel.jobIds],
     now,
   ]);
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return { retried: 0 };
   const failed = rows.filter((r) => r.was === 'failed').length;
   const completed = rows.length - failed;
   const durationSum = rows
@@ -74,8 +94,9 @@ export async function retryJobs(
       },
     },
   ]);
+  const [batch] = await q.query<{ status: string }>(LOCK_BATCH, [batchId]);
   await q.query(REOPEN, [batchId]);
-  return rows.length;
+  return { retried: rows.length, batchStatus: batch?.status ?? 'cancelled' };
 }
 
 /** A completed batch runs again while calls appended to it do (ext §17 append). */
