@@ -1,5 +1,5 @@
 import { type CallingWindow, nextWindowStart } from './calling-window.js';
-import { capFreeAt } from './claim-plan.js';
+import { type CountedStart, capFreeAt } from './frequency-cap.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import type { FrequencyCap } from './types.js';
 
@@ -148,7 +148,7 @@ export function estimateRun(m: EstimateModel): RunEstimate {
   const opensAt = m.callingWindow ? windowOpenings(m.callingWindow) : undefined;
   const cap = m.frequencyCap && m.frequencyCap.maxAttempts < maxAttempts ? m.frequencyCap : null;
   const capPeriodMs = cap ? cap.periodHours * 3_600_000 : 0;
-  const startsOf = new Map<number, number[]>();
+  const startsOf = new Map<number, CountedStart[]>();
 
   // One queue per zone: a closed window holds back its whole zone at once, however many rows
   // wait in it, instead of deferring them one by one.
@@ -193,7 +193,7 @@ export function estimateRun(m: EstimateModel): RunEstimate {
       q.due.push({ ...due, runAt: free });
       continue;
     }
-    if (cap) startsOf.set(due.seq, [...(earlierStarts ?? []), at]);
+    if (cap) startsOf.set(due.seq, [...(earlierStarts ?? []), { at }]);
     lastStart = at;
     first ??= at;
     const end = at + callMs;
