@@ -27,6 +27,11 @@ export interface CarrierEnd {
   transcript?: string;
   /** When the callee asked to be called back (the agent's report): the next attempt's time. */
   callbackAt?: number;
+  /**
+   * The end was learnt by asking the carrier (recovery), its callbacks lost: a callback that did
+   * not come (a bridge's) proves nothing then.
+   */
+  reconciled?: boolean;
 }
 
 /** How an attempt ended. */

@@ -35,9 +35,14 @@ export interface BridgeState {
   error: string | null;
 }
 
-/** The end of an answered call whose grace period passed without a report. */
+/**
+ * The end of an answered call whose grace period passed without a report. A watched bridge that
+ * never reported its start never reached the agent — unless the call's callbacks were lost
+ * altogether (its end came from asking the carrier), when nothing says so.
+ */
 export function graceOverEnd(pending: CarrierEnd, bridge: BridgeState): CarrierEnd {
-  if (bridge.startedAt === null && (bridge.failedAt !== null || bridge.watched)) {
+  const neverStarted = bridge.watched && pending.reconciled !== true;
+  if (bridge.startedAt === null && (bridge.failedAt !== null || neverStarted)) {
     const { outcome: _o, transcript: _t, callbackAt: _c, ...end } = pending;
     return {
       ...end,

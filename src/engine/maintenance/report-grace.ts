@@ -33,8 +33,10 @@ export async function endReportWaits(ctx: MaintenanceContext): Promise<number> {
 
 export const reportGrace: MaintenanceTask = {
   name: 'report-grace',
-  // As often as the dispatchers poll: a job waiting here holds a slot.
-  everyMs: (rt) => rt.config.pollMs,
+  // A job waiting here holds a slot: it is freed within a sixth of the grace period after its
+  // deadline (at most 15 s, never more often than the dispatchers poll).
+  everyMs: (rt) =>
+    Math.max(rt.config.pollMs, Math.min(rt.config.agentReportGraceMs / 6, 15_000)),
   runsAtStart: true,
   async run(ctx) {
     await endReportWaits(ctx);

@@ -41,7 +41,10 @@ export async function telephonyCallbackRoutes(
         consumes: ['application/x-www-form-urlencoded'],
         params: Type.Object({ token: Type.String() }),
         response: {
-          200: Type.String({ description: 'TwiML, the answer to a SIP `<Dial>` action' }),
+          200: {
+            description: 'TwiML, the answer to a SIP `<Dial>` action',
+            content: { 'text/xml': { schema: Type.String() } },
+          },
           204: Type.Null(),
           403: ErrorBody,
         },
