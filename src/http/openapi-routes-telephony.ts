@@ -61,7 +61,7 @@ export const TELEPHONY_ROUTE_DOCS: Record<string, RouteDoc> = {
       'Called by Twilio, never by clients: the URL is given to Twilio with each call. The body ' +
       "is Twilio's form-encoded callback; X-Twilio-Signature must be Twilio's signature of it " +
       "under the connection's auth token, over OUTDIAL_PUBLIC_URL and this path. The same URL " +
-      "takes the bridge's callbacks (ext §21): a `<Stream>` status callback (StreamEvent " +
+      "takes the bridge's callbacks: a `<Stream>` status callback (StreamEvent " +
       'stream-started / stream-error) and, for SIP agents, the `<Dial>` action (DialCallStatus), ' +
       'which is answered with TwiML. A call that never reached the agent ends with reason ' +
       '`agent_unreachable`.',
