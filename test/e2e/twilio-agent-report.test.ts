@@ -225,6 +225,27 @@ describeEachDb('the agent-report grace rule and agent_unreachable (§21)', (back
     expect(standIn.violations).toEqual([]);
   }, 240_000);
 
+  it('the wait is on the row: a new engine ends it after the first stopped', async () => {
+    await setup();
+    const phone = '+14155550031';
+    const batchId = await startBatch({ type: 'stream', url: 'wss://agent.example.com/media' }, [
+      phone,
+    ]);
+    await standIn.play();
+    const ended = h.clock.now();
+    await h.engines[0]!.stop(0);
+    // Nobody leads: the deadline passes unattended, the job waits on.
+    await h.clock.runTo(ended + 2 * GRACE);
+    expect((await byPhone(batchId)).get(phone)!.state).toBe('active');
+    await h.start({ providers: telephonyProviders(h.rt) });
+    await h.clock.runTo(h.clock.now() + GRACE / 6 + 1_000);
+    expect((await byPhone(batchId)).get(phone)).toMatchObject({
+      state: 'completed',
+      outcome: 'unknown',
+    });
+    expect(standIn.calls.size).toBe(1);
+  }, 240_000);
+
   it('a stream that fails is agent_unreachable at once, and three in a row pause the batch', async () => {
     await setup();
     const numbers = ['+14155550011', '+14155550012', '+14155550013', '+14155550014'];
