@@ -6,7 +6,7 @@ import {
   reportDeadline,
 } from '../../domain/report-grace.js';
 import type { Queryable } from '../db.js';
-import { target } from './table.js';
+import { guard, target } from './table.js';
 
 // The grace wait of ext §21 (src/domain/report-grace.ts) in storage: an answered end that waits
 // for its agent's report is kept on its attempt (carrier_end), which stays in_call with check_at
@@ -59,7 +59,8 @@ const HOLD = `
     FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[],
                 $7::bigint[], $8::text[])
          AS t(id, end_json, deadline, answered, provider_call_id, bs, bf, be)
-   WHERE a.id = t.id AND a.state IN ('placing', ${target('acceptAttempt')})`;
+   WHERE a.id = t.id
+     AND (${guard('acceptAttempt', 'a.state')} OR a.state = ${target('acceptAttempt')})`;
 
 /**
  * Splits ends into those that end now and those held for their agent's report (written here).
