@@ -124,8 +124,8 @@ export async function agentAttemptsRoutes(
           recordContext(rt),
         ),
       );
-      // A call that waited for this report ended: its slot is free.
-      if (verdict.status === 'completed') rt.wake();
+      // A call that waited for this report (or whose wait it found over) ended: its slot is free.
+      if (verdict.status === 'completed' || verdict.status === 'applied') rt.wake();
       if (verdict.status === 'unknown_attempt') throw refused();
       if (verdict.status === 'duplicate') throw conflict('Report already received');
       return reply.code(202).send({ success: true });
