@@ -35,6 +35,11 @@ export interface Config {
   pollMs: number;
   shutdownGraceMs: number;
   /**
+   * Ext §21: how long an answered real call waits, after the carrier's end, for its agent's report
+   * before it completes without one (outcome `unknown`).
+   */
+  agentReportGraceMs: number;
+  /**
    * Attempts one engine holds between claim and the carrier's acceptance (claimed + placing).
    * Not a cap on calls in progress (those hold nothing in the worker): a bound on memory, far
    * above what pacing lets a worker claim in one horizon.
@@ -268,6 +273,7 @@ export function loadConfig(env: Env = process.env): Config {
     leaseMs,
     pollMs: int(env, 'OUTDIAL_POLL_MS', 1_000, 10),
     shutdownGraceMs: int(env, 'OUTDIAL_SHUTDOWN_GRACE_MS', 30_000, 0),
+    agentReportGraceMs: int(env, 'OUTDIAL_AGENT_REPORT_GRACE_MS', 30_000, 0),
     maxPlacing: int(env, 'OUTDIAL_MAX_PLACING', 10_000, 1),
     ringTimeoutMs: int(env, 'OUTDIAL_RING_TIMEOUT_MS', 60_000, 1_000),
     maxCallMs: int(env, 'OUTDIAL_MAX_CALL_MS', 3_600_000, 1_000),

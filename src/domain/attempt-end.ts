@@ -1,7 +1,7 @@
 import { type AttemptEnding, endingReason } from './attempt-event.js';
 import { nextWindowStart } from './calling-window.js';
 import { decideNext, retryPolicyFor, WORKER_LOST_ERROR } from './retry-policy.js';
-import type { BatchConfig, BatchStatus, Outcome } from './types.js';
+import type { BatchConfig, BatchStatus, ResultOutcome } from './types.js';
 
 // What an attempt's end does to its call: the attempt's recorded end, and the call completed,
 // failed, or waiting for its next attempt. Pure: the transitions module calls it inside the
@@ -26,7 +26,7 @@ export interface AttemptEndRecord {
   answeredAt?: number;
   /** An AttemptReason, or 'unknown' when nobody can tell what the attempt did. */
   reason: string;
-  outcome?: Outcome;
+  outcome?: ResultOutcome;
   durationSec?: number;
   error?: string;
   providerCallId?: string;
@@ -36,7 +36,7 @@ export interface AttemptEndRecord {
 export type CallSettlement =
   | {
       kind: 'complete';
-      outcome: Outcome;
+      outcome: ResultOutcome;
       endTime: number;
       durationSec: number;
       transcript: string | null;

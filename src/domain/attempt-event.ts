@@ -1,4 +1,4 @@
-import type { AttemptReason, AttemptState, Outcome } from './types.js';
+import type { AttemptReason, AttemptState, ResultOutcome } from './types.js';
 
 // What a carrier reports about an attempt, and the one rule for applying it. Events reach Outdial
 // by one recording path (an HTTP callback route, or an in-process provider such as the
@@ -20,12 +20,18 @@ export interface CarrierEnd {
   providerCallId?: string;
   /**
    * The conversation's outcome and transcript, when the provider also plays the agent (the
-   * simulator). A real carrier reports neither: the agent's own report brings them.
+   * simulator). A real carrier reports neither: the agent's own report brings them, or the grace
+   * period ends without one (`unknown`, ext §21).
    */
-  outcome?: Outcome;
+  outcome?: ResultOutcome;
   transcript?: string;
   /** When the callee asked to be called back (the agent's report): the next attempt's time. */
   callbackAt?: number;
+  /**
+   * The end was learnt by asking the carrier (recovery), its callbacks lost: a callback that did
+   * not come (a bridge's) proves nothing then.
+   */
+  reconciled?: boolean;
 }
 
 /** How an attempt ended. */
@@ -41,6 +47,10 @@ export type AttemptEvent = { attemptId: string } & (
   | { kind: 'ringing'; at: number; providerCallId?: string }
   | { kind: 'answered'; at: number; providerCallId?: string }
   | { kind: 'machine_detected'; at: number; providerCallId?: string }
+  /** Ext §21: the answered call reached the user's agent (the stream started, the SIP leg answered). */
+  | { kind: 'bridge_started'; at: number; providerCallId?: string }
+  /** Ext §21: the answered call could not reach the agent (stream error, SIP leg not connected). */
+  | { kind: 'bridge_failed'; at: number; error: string; providerCallId?: string }
   | { kind: 'ended'; ending: AttemptEnding }
 );
 
@@ -51,6 +61,9 @@ export interface AttemptChange {
   answeredAt?: number;
   /** When answering-machine detection said a machine took the call. */
   machineDetectedAt?: number;
+  bridgeStartedAt?: number;
+  bridgeFailedAt?: number;
+  bridgeError?: string;
   /** Set when the attempt ends with this group. */
   ending?: AttemptEnding;
   /** When the provider said the call will have ended (see PlaceResult). */
@@ -78,11 +91,31 @@ function asVoicemail(ending: AttemptEnding): AttemptEnding {
   return { kind: 'carrier', end: { ...ending.end, reason: 'voicemail' } };
 }
 
+/**
+ * The bridge to the agent failed and never started: the callee's plain "answered" end is
+ * agent_unreachable (ext §21), whichever report came first. A stream that failed after it had
+ * started reached the agent.
+ */
+function asAgentUnreachable(ending: AttemptEnding, error: string | undefined): AttemptEnding {
+  if (ending.kind !== 'carrier' || ending.end.reason !== 'answered') return ending;
+  return {
+    kind: 'carrier',
+    end: {
+      ...ending.end,
+      reason: 'agent_unreachable',
+      errorMessage: error ?? 'The call never reached the agent',
+    },
+  };
+}
+
 /** What the attempt's row already holds: an event repeating it changes nothing. */
 export interface KnownAboutAttempt {
   providerCallId?: string | null;
   answeredAt?: number | null;
   machineDetectedAt?: number | null;
+  bridgeStartedAt?: number | null;
+  bridgeFailedAt?: number | null;
+  bridgeError?: string | null;
 }
 
 /**
@@ -100,13 +133,20 @@ export function applyEvents(
   let callIdKnown = known.providerCallId != null;
   let answerKnown = known.answeredAt != null;
   let machineKnown = known.machineDetectedAt != null;
+  let bridgeStarted = known.bridgeStartedAt != null;
+  let bridgeFailed = known.bridgeFailedAt != null;
+  let bridgeError = known.bridgeError ?? undefined;
   let changed = false;
   for (const e of events) {
     if (to === 'ended') break;
     if (e.kind === 'ended') {
       if (!endsFrom(to, e.ending)) continue;
       to = 'ended';
-      change.ending = machineKnown ? asVoicemail(e.ending) : e.ending;
+      change.ending = machineKnown
+        ? asVoicemail(e.ending)
+        : bridgeFailed && !bridgeStarted
+          ? asAgentUnreachable(e.ending, bridgeError)
+          : e.ending;
       changed = true;
       break;
     }
@@ -135,6 +175,18 @@ export function applyEvents(
     if (e.kind === 'machine_detected' && !machineKnown) {
       change.machineDetectedAt = e.at;
       machineKnown = true;
+      changed = true;
+    }
+    if (e.kind === 'bridge_started' && !bridgeStarted) {
+      change.bridgeStartedAt = e.at;
+      bridgeStarted = true;
+      changed = true;
+    }
+    if (e.kind === 'bridge_failed' && !bridgeFailed) {
+      change.bridgeFailedAt = e.at;
+      change.bridgeError = e.error;
+      bridgeFailed = true;
+      bridgeError = e.error;
       changed = true;
     }
   }

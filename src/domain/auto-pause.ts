@@ -60,3 +60,19 @@ export function autoPauseReason(
     `(failureRate ${rule.failureRate})`
   );
 }
+
+/**
+ * Ext §21: after this many attempts in a row that never reached the agent, a batch pauses itself
+ * whatever its rule (the agent is down or misconfigured: every further callee would hear only the
+ * fallback message).
+ */
+export const AGENT_UNREACHABLE_STREAK = 3;
+export const AGENT_UNREACHABLE_PAUSE_REASON = 'agent unreachable';
+
+/** Whether the latest attempts (newest first) are a streak of agent_unreachable. */
+export function agentUnreachableStreak(latestReasons: readonly string[]): boolean {
+  return (
+    latestReasons.length >= AGENT_UNREACHABLE_STREAK &&
+    latestReasons.slice(0, AGENT_UNREACHABLE_STREAK).every((r) => r === 'agent_unreachable')
+  );
+}

@@ -1,4 +1,4 @@
-import type { AttemptReason, CallbackGap, Outcome, SmartCallbackConfig } from './types.js';
+import type { AttemptReason, CallbackGap, ResultOutcome, SmartCallbackConfig } from './types.js';
 
 // What happens to a call after one of its attempts ends. Decided from the reason code (and the
 // outcome of answered calls), never from message text. See the contract's "Engine rules".
@@ -20,11 +20,11 @@ export type RetryPolicy =
 export interface AttemptEnd {
   reason: AttemptReason;
   /** The conversation's outcome, for answered attempts. */
-  outcome?: Outcome;
+  outcome?: ResultOutcome;
 }
 
 export type NextStep =
-  | { kind: 'complete'; outcome: Outcome }
+  | { kind: 'complete'; outcome: ResultOutcome }
   | { kind: 'fail'; error: string }
   | { kind: 'retry'; delayMs: number };
 
@@ -58,6 +58,7 @@ const REASON_TEXT: Record<AttemptReason, string> = {
   carrier_blocked: 'Carrier blocked the call',
   provider_error: 'Provider error',
   cancelled: 'Dial cancelled',
+  agent_unreachable: 'Agent unreachable',
 };
 
 /** The `error` of a failed call: its last reason and how many attempts were made. */
@@ -95,7 +96,7 @@ export function decideNext(input: {
   const retry = (): NextStep => ({ kind: 'retry', delayMs: retryDelayMs(policy, attemptNo) });
 
   if (end.reason === 'answered' || end.reason === 'voicemail') {
-    const outcome: Outcome =
+    const outcome: ResultOutcome =
       end.reason === 'voicemail' ? 'voicemail' : (end.outcome ?? 'successful');
     const smartRetries =
       policy.kind === 'smart' && (outcome === 'voicemail' || outcome === 'callback_requested');

@@ -43,6 +43,8 @@ export const ATTEMPT_REASONS = [
   'carrier_blocked',
   'provider_error',
   'cancelled',
+  /** Ext §21: the call was answered but never reached the user's agent (its fallback was played). */
+  'agent_unreachable',
 ] as const;
 export type AttemptReason = (typeof ATTEMPT_REASONS)[number];
 
@@ -54,6 +56,13 @@ export const OUTCOMES = [
   'opted_out',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * A completed call's result outcome: a conversation's, or (ext §21) `unknown` for an answered
+ * real call whose agent never reported within the grace period. No agent reports `unknown`.
+ */
+export const RESULT_OUTCOMES = [...OUTCOMES, 'unknown'] as const;
+export type ResultOutcome = (typeof RESULT_OUTCOMES)[number];
 
 export interface Workspace {
   id: string;

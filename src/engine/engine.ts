@@ -13,6 +13,7 @@ import { EventRecorder, MAX_RECORD_GROUP } from './event-recorder.js';
 import { attemptRecovery } from './maintenance/attempt-recovery.js';
 import { idempotencyCleanup } from './maintenance/idempotency-cleanup.js';
 import { leadMaintenance } from './maintenance/leadership.js';
+import { reportGrace } from './maintenance/report-grace.js';
 import { webhookRetention } from './maintenance/webhook-retention.js';
 import { Placer, whenAborted } from './placer.js';
 import { createWakeSignal, Waiter, type WakeSignal } from './wake.js';
@@ -146,7 +147,7 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
       liveOwners: () => [...liveOwners],
       onFreed: () => signal.wake(),
     },
-    [attemptRecovery, idempotencyCleanup, webhookRetention],
+    [attemptRecovery, reportGrace, idempotencyCleanup, webhookRetention],
     stopping.signal,
   );
   const loop = dispatchLoop({

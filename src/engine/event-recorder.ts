@@ -25,6 +25,7 @@ export function recordContext(rt: Runtime): RecordContext {
   return {
     now: rt.clock.now(),
     retry: rt.config,
+    reportGraceMs: rt.config.agentReportGraceMs,
     times: {
       ringTimeoutMs: rt.config.ringTimeoutMs,
       maxCallMs: rt.config.maxCallMs,

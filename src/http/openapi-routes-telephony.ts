@@ -60,16 +60,25 @@ export const TELEPHONY_ROUTE_DOCS: Record<string, RouteDoc> = {
     description:
       'Called by Twilio, never by clients: the URL is given to Twilio with each call. The body ' +
       "is Twilio's form-encoded callback; X-Twilio-Signature must be Twilio's signature of it " +
-      "under the connection's auth token, over OUTDIAL_PUBLIC_URL and this path.",
+      "under the connection's auth token, over OUTDIAL_PUBLIC_URL and this path. The same URL " +
+      "takes the bridge's callbacks: a `<Stream>` status callback (StreamEvent " +
+      'stream-started / stream-error) and, for SIP agents, the `<Dial>` action (DialCallStatus), ' +
+      'which is answered with TwiML. A call that never reached the agent ends with reason ' +
+      '`agent_unreachable`.',
     security: [],
     bodies: {
       'application/x-www-form-urlencoded': {
         type: 'object',
-        description: "Twilio's callback fields (CallSid, CallStatus, SipResponseCode, AnsweredBy…)",
+        description:
+          "Twilio's callback fields (CallSid, CallStatus, SipResponseCode, AnsweredBy, " +
+          'StreamEvent, StreamError, DialCallStatus…)',
         additionalProperties: { type: 'string' },
       },
     },
     answers: {
+      200:
+        'A SIP `<Dial>` action, recorded: TwiML for Twilio to go on with (the fallback message ' +
+        'when the leg did not reach the agent, then hang up)',
       204: 'Recorded (or already known)',
       403: 'Not a genuine callback of a call this deployment placed; nothing recorded',
     },
@@ -91,9 +100,12 @@ export const TELEPHONY_ROUTE_DOCS: Record<string, RouteDoc> = {
     operationId: 'reportAgentAttempt',
     description:
       "For the user's voice agent: `Authorization: Bearer <reportToken>`. Once per attempt. A " +
-      "report before the carrier's end is held and becomes the call's result when the call ends; " +
-      "a later one replaces the call's result and fires `call.result_updated`, without reopening " +
-      'the job. `opted_out` adds the number to the do-not-call list.',
+      "report before the carrier's end is held and becomes the call's result when the call ends. " +
+      "An answered call waits for its report up to OUTDIAL_AGENT_REPORT_GRACE_MS after the end " +
+      '(the job active): a report in that time completes it with the report\'s result ' +
+      '(callbackAt schedules the next attempt); without one it completes with outcome `unknown`. ' +
+      "A later report replaces the call's result and fires `call.result_updated`, without " +
+      'reopening the job. `opted_out` adds the number to the do-not-call list.',
     security: [{ reportToken: [] }],
     answers: {
       202: 'Received',

@@ -6,7 +6,8 @@ import { DIAL_AGENT_COLUMNS, type DialAgentRow, toDialAgent } from './dial-agent
 // What attempt recovery reads, and the bookkeeping it does on check_at and lease_owner (no state
 // changes here: those are transitions). An open attempt's check_at is when someone must look at
 // it if nothing has happened to it: its lease's expiry while claimed or placing, its deadline
-// while in_call (see docs/state-machine.md).
+// while in_call (see docs/state-machine.md). An in_call attempt whose carrier end is kept while
+// it waits for its agent's report (carrier_end, ext §21) is the grace task's, not recovery's.
 
 export interface DueAttempt {
   attemptId: string;
@@ -43,6 +44,7 @@ export async function takeDueAttempts(
     `WITH due AS (
        SELECT a.id, a.lease_owner FROM calls c JOIN call_attempts a ON a.id = c.current_attempt_id
         WHERE c.state = 'active' AND a.state <> 'ended' AND a.check_at <= $1
+          AND a.carrier_end IS NULL
           AND NOT (COALESCE(a.lease_owner, '') = ANY($4::text[]))
         ORDER BY a.check_at
         LIMIT $3
@@ -79,7 +81,7 @@ export async function dueAfterRestart(
     `UPDATE call_attempts a SET check_at = $1
        FROM calls c
       WHERE c.current_attempt_id = a.id AND c.state = 'active' AND a.state <> 'ended'
-        AND a.check_at > $1 AND NOT (a.worker_id = ANY($2::text[]))
+        AND a.check_at > $1 AND a.carrier_end IS NULL AND NOT (a.worker_id = ANY($2::text[]))
         AND (a.state IN ('claimed', 'placing') OR a.provider = ANY($3::text[]))
      RETURNING a.id`,
     [opts.now, [...opts.liveOwners], [...opts.localProviders]],

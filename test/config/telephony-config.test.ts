@@ -22,6 +22,13 @@ describe('telephony settings', () => {
     ).toBe('https://api.dublin.ie1.twilio.com');
   });
 
+  it('OUTDIAL_AGENT_REPORT_GRACE_MS: 30 s by default, 0 for no wait, never negative', () => {
+    expect(load({}).agentReportGraceMs).toBe(30_000);
+    expect(load({ OUTDIAL_AGENT_REPORT_GRACE_MS: '5000' }).agentReportGraceMs).toBe(5_000);
+    expect(load({ OUTDIAL_AGENT_REPORT_GRACE_MS: '0' }).agentReportGraceMs).toBe(0);
+    expect(() => load({ OUTDIAL_AGENT_REPORT_GRACE_MS: '-1' })).toThrow(ConfigError);
+  });
+
   it('refuses what is not a plain http(s) address, naming the variable', () => {
     for (const [name, value] of [
       ['OUTDIAL_PUBLIC_URL', 'calls.example.com'],

@@ -227,6 +227,58 @@ describeEachDb('the agent reports its call (§21)', (backend) => {
     expect(Number(call!.run_at)).toBe(Date.parse(callbackAt));
   });
 
+  it('a report within the grace period after the end completes the waiting job, callbackAt and all', async () => {
+    const { now, batch, rows, tokenOf } = await setUp();
+    const [mine] = rows;
+    await t.db.query('UPDATE batches SET config = $2::jsonb WHERE id = $1', [
+      batch.id,
+      JSON.stringify({
+        smartCallback: { enabled: true, maxAttempts: 3, gaps: [{ days: 1, hours: 0 }] },
+      }),
+    ]);
+    await t.db.tx((q) =>
+      recordEvents(
+        q,
+        [
+          {
+            attemptId: mine.id,
+            kind: 'ended',
+            ending: { kind: 'carrier', end: { reason: 'answered', endedAt: now, durationSec: 20 } },
+          },
+        ],
+        recordContext(h.rt),
+      ),
+    );
+    // No report yet: the job waits for it, active, its attempt not ended.
+    expect((await callOf(mine.call_id)).state).toBe('active');
+    const [waiting] = await t.db.query<{ state: string; check_at: number }>(
+      'SELECT state, check_at FROM call_attempts WHERE id = $1',
+      [mine.id],
+    );
+    expect(waiting).toEqual({ state: 'in_call', check_at: now + h.rt.config.agentReportGraceMs });
+
+    const callbackAt = new Date(now + 2 * 3_600_000).toISOString();
+    const r = await post(
+      mine.id,
+      { outcome: 'callback_requested', transcript: 'Customer: In two hours, please.', callbackAt },
+      `Bearer ${tokenOf(mine.id)}`,
+    );
+    expect(r.statusCode, r.body).toBe(202);
+    const [call] = await t.db.query<{ state: string; run_at: string | number }>(
+      'SELECT state, run_at FROM calls WHERE id = $1',
+      [mine.call_id],
+    );
+    expect(call!.state).toBe('waiting');
+    expect(Number(call!.run_at)).toBe(Date.parse(callbackAt));
+    const [attempt] = await t.db.query<{ state: string; reason: string; outcome: string }>(
+      'SELECT state, reason, outcome FROM call_attempts WHERE id = $1',
+      [mine.id],
+    );
+    expect(attempt).toEqual({ state: 'ended', reason: 'answered', outcome: 'callback_requested' });
+    // It completed the job (no update of a recorded result).
+    expect(await deliveries('call.result_updated')).toEqual([]);
+  });
+
   it('a late report replaces the recorded result, fires call.result_updated and does not reopen the job', async () => {
     const { batch, rows, tokenOf } = await setUp();
     const [, done] = rows;

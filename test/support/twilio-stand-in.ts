@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import twilio from 'twilio';
+import { bridgeCallback } from './twilio-bridge-callbacks.js';
 import { type MediaScenario, playMediaStream, type StreamSession } from './twilio-media-stream.js';
 
 // A Twilio stand-in: a real listening HTTP server that answers the REST requests Outdial makes
@@ -135,6 +136,12 @@ export interface Scenario {
   holdAnswer?: boolean;
   /** How the Media Stream of an answered `<Connect><Stream>` call goes (twilio-media-stream.ts). */
   media?: MediaScenario;
+  /**
+   * What the answered call's bridge to the agent reports, when its TwiML asks (a `<Stream
+   * statusCallback>`, a `<Dial action>`): it reached the agent (default), it failed (a stream
+   * error, a SIP leg that did not connect), or nothing at all (the stream never started).
+   */
+  bridge?: 'reached' | 'failed' | 'silent';
 }
 
 /** A call as the stand-in keeps it (its resource, in Twilio's field names). */
@@ -160,6 +167,8 @@ export interface SentCallback {
   params: Record<string, string>;
   signature: string;
   status: number;
+  /** What the callback's answer said (TwiML, for a `<Dial>` action). */
+  body: string;
 }
 
 export interface TwilioStandIn {
@@ -386,6 +395,12 @@ export async function startTwilioStandIn(
     });
     const statusUrl = c.form['StatusCallback'];
     const out: StandInCall['pending'] = [];
+    // With media streams played for real, the stream's own status callbacks come from the player.
+    const playedStream = opts.mediaStreams && /<Stream\b/.test(String(c.form['Twiml'] ?? ''));
+    const bridge =
+      outcome === 'completed' && !playedStream
+        ? bridgeCallback(c, accountSid, sequence)
+        : undefined;
     if (typeof statusUrl === 'string') {
       for (const cb of callbacks) {
         if (!events.has(cb.event)) continue;
@@ -400,6 +415,8 @@ export async function startTwilioStandIn(
         });
       }
     }
+    // The bridge reports right after the answer, before the call's end (Twilio runs the TwiML).
+    if (bridge) out.splice(Math.min(out.length, events.has('answered') ? 3 : 2), 0, bridge);
     const amdUrl = c.form['AsyncAmdStatusCallback'];
     if (asyncAmd && typeof amdUrl === 'string' && outcome === 'completed') {
       out.splice(Math.min(out.length, 3), 0, {
@@ -556,13 +573,14 @@ export async function startTwilioStandIn(
       },
       body: new URLSearchParams(cb.params).toString(),
     });
-    await res.arrayBuffer();
+    const body = await res.text();
     state.sent.push({
       callSid: c.sid,
       url: cb.url,
       params: cb.params,
       signature,
       status: res.status,
+      body,
     });
   }
 

@@ -120,7 +120,7 @@ async function recoverOne(ctx: MaintenanceContext, a: DueAttempt): Promise<void>
         kind: 'ended',
         ending:
           verdict.kind === 'settle'
-            ? { kind: 'carrier', end: verdict.end }
+            ? { kind: 'carrier', end: { ...verdict.end, reconciled: true } }
             : { kind: 'lost', at: now },
       });
       if (recorded.status === 'ended') {

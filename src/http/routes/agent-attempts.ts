@@ -4,8 +4,10 @@ import { parseIsoInstant } from '../../domain/batch-options.js';
 import { badRequest, conflict, unauthorized } from '../../domain/errors.js';
 import { renderTemplate } from '../../domain/template.js';
 import type { Outcome } from '../../domain/types.js';
+import { recordContext } from '../../engine/event-recorder.js';
 import type { Runtime } from '../../runtime.js';
 import { getAgentAttemptContext } from '../../storage/telephony-dial-repo.js';
+import { txWithRetry } from '../../storage/transaction-retry.js';
 import { recordReport } from '../../storage/transitions/report.js';
 import { ErrorBody } from '../schemas/error-bodies.js';
 import type { DeploymentKeys } from '../twilio-dial.js';
@@ -108,8 +110,7 @@ export async function agentAttemptsRoutes(
         if (callbackAt === undefined)
           throw badRequest('Bad Request', 'callbackAt must be an ISO-8601 date-time with a zone');
       }
-      const now = rt.clock.now();
-      const verdict = await rt.db.tx((q) =>
+      const verdict = await txWithRetry(rt.db, (q) =>
         recordReport(
           q,
           attemptId,
@@ -120,9 +121,11 @@ export async function agentAttemptsRoutes(
             ...(callbackAt === undefined ? {} : { callbackAt }),
             ...(body.data === undefined ? {} : { data: body.data }),
           },
-          now,
+          recordContext(rt),
         ),
       );
+      // A call that waited for this report (or whose wait it found over) ended: its slot is free.
+      if (verdict.status === 'completed' || verdict.status === 'applied') rt.wake();
       if (verdict.status === 'unknown_attempt') throw refused();
       if (verdict.status === 'duplicate') throw conflict('Report already received');
       return reply.code(202).send({ success: true });

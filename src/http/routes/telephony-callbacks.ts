@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { TELEPHONY_DEFAULTS } from '../../domain/agent-transport.js';
 import { forbidden } from '../../domain/errors.js';
 import type { AttemptEventSink } from '../../providers/provider.js';
-import { callbackEvent } from '../../providers/twilio/call-status.js';
+import { dialActionTwiml } from '../../providers/twilio/bridge-twiml.js';
+import { bridgeEvent, callbackEvent, isDialAction } from '../../providers/twilio/call-status.js';
 import { isTwilioSignature } from '../../providers/twilio/twilio-signature.js';
 import type { Runtime } from '../../runtime.js';
 import { getDialContext } from '../../storage/telephony-dial-repo.js';
@@ -13,7 +15,8 @@ import { type DeploymentKeys, openCredentials } from '../twilio-dial.js';
 // names nothing); the request must carry Twilio's signature under the connection's auth token,
 // over OUTDIAL_PUBLIC_URL + the path as Twilio called it. Anything else is a 403 and nothing is
 // recorded. What passes goes to the one recording path, which makes repeats and late arrivals
-// harmless.
+// harmless. The same URL takes the bridge's callbacks (ext §21): a `<Stream>`'s status and a SIP
+// `<Dial>`'s action, which Twilio expects TwiML back from.
 
 const refused = () => forbidden('Not a callback of a call this deployment placed');
 
@@ -37,7 +40,14 @@ export async function telephonyCallbackRoutes(
       schema: {
         consumes: ['application/x-www-form-urlencoded'],
         params: Type.Object({ token: Type.String() }),
-        response: { 204: Type.Null(), 403: ErrorBody },
+        response: {
+          200: {
+            description: 'TwiML, the answer to a SIP `<Dial>` action',
+            content: { 'text/xml': { schema: Type.String() } },
+          },
+          204: Type.Null(),
+          403: ErrorBody,
+        },
       },
     },
     async (req, reply) => {
@@ -61,6 +71,16 @@ export async function telephonyCallbackRoutes(
       }
       const event = callbackEvent(verified.attemptId, params, rt.clock.now());
       if (event) await opts.events.record(event);
+      if (isDialAction(params)) {
+        // Twilio continues the call with this answer: the fallback when the agent was not reached.
+        const reached = bridgeEvent(verified.attemptId, params, 0)?.kind === 'bridge_started';
+        const fallback = ctx.fallbackMessage ?? TELEPHONY_DEFAULTS.fallbackMessage;
+        return reply
+          .code(200)
+          .type('text/xml')
+          .serializer((x: unknown) => x as string)
+          .send(dialActionTwiml(fallback, reached));
+      }
       return reply.code(204).send();
     },
   );

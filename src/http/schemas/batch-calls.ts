@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { PHONE_SEARCH_MAX_LENGTH } from '../../domain/phone-search.js';
-import { CALL_STATES, OUTCOMES } from '../../domain/types.js';
+import { CALL_STATES, RESULT_OUTCOMES } from '../../domain/types.js';
 import { WAIT_REASONS } from '../../domain/wait-reason.js';
 import { CallStateValue } from './batch-status.js';
 import { PAGE_MAX, Pagination } from './pagination.js';
@@ -99,7 +99,11 @@ export type CallsListBody = Static<typeof CallsListBody>;
 export const CallResult = Type.Object({
   callId: Type.String({ description: 'the completing attempt (att_…)' }),
   transcript: Type.String({ description: 'one line per turn: "Agent: …" / "Customer: …"' }),
-  outcome: stringEnum(OUTCOMES),
+  outcome: stringEnum(RESULT_OUTCOMES, {
+    description:
+      'ext value `unknown`: an answered real call whose agent did not report within the grace ' +
+      'period (its transcript is empty)',
+  }),
   metadata: Metadata,
 });
 
@@ -116,10 +120,11 @@ export const AttemptItem = Type.Object({
     Type.String({
       description:
         'why it ended: answered, busy, no_answer, voicemail, unreachable, carrier_blocked, ' +
-        'provider_error, cancelled, or unknown (its worker was lost); absent while it runs',
+        'provider_error, cancelled, agent_unreachable (answered, but the call never reached the ' +
+        "user's agent), or unknown (its worker was lost); absent while it runs",
     }),
   ),
-  outcome: Type.Optional(stringEnum(OUTCOMES)),
+  outcome: Type.Optional(stringEnum(RESULT_OUTCOMES)),
   error: Type.Optional(Type.String({ description: "the provider's error, when it gave one" })),
   fromNumber: Type.Optional(
     Type.String({ description: 'the caller ID it went out from (real carriers)' }),

@@ -25,6 +25,8 @@ const SIP_CODE: Record<AttemptReason, number> = {
   carrier_blocked: 603,
   provider_error: 503,
   cancelled: 487,
+  // The callee's leg was answered; only the bridge to the agent failed (never simulated).
+  agent_unreachable: 200,
 };
 
 export const simulatedCallId = (attemptId: string) => `sim_${attemptId}`;

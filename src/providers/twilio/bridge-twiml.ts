@@ -108,3 +108,15 @@ export function bridgeTwiml(input: BridgeInput): BridgeTwiml {
   }
   return { twiml, omitted };
 }
+
+/**
+ * The answer to a `<Dial>` action (SIP transport): Twilio goes on with the TwiML it gets back, not
+ * with what followed `<Dial>`. A leg that never reached the agent gets the fallback message, so
+ * the callee does not hear silence; then the call hangs up.
+ */
+export function dialActionTwiml(fallbackMessage: string, reached: boolean): string {
+  const response = new twilio.twiml.VoiceResponse();
+  if (!reached) response.say(fallbackMessage);
+  response.hangup();
+  return response.toString();
+}

@@ -74,15 +74,59 @@ const int = (v: string | undefined) => {
   return Number.isInteger(n) ? n : undefined;
 };
 
+/** DialCallStatus values of a `<Dial>` whose leg to the agent was answered. */
+const DIAL_REACHED = new Set(['completed', 'answered']);
+
 /**
- * The recording path's event for one Twilio callback (a call status callback, or an
- * asynchronous machine detection result), received at `at`; undefined when it tells nothing.
+ * Ext §21, the bridge watch: a `<Stream>` status callback (StreamEvent) or a `<Dial>` action
+ * (DialCallStatus) says whether the answered call reached the agent; undefined for other callbacks
+ * and for what tells nothing (a stream that stopped).
+ */
+export function bridgeEvent(
+  attemptId: string,
+  params: Readonly<Record<string, string>>,
+  at: number,
+): AttemptEvent | undefined {
+  const providerCallId = params['CallSid'] || undefined;
+  const ids = { attemptId, at, ...(providerCallId ? { providerCallId } : {}) };
+  const stream = params['StreamEvent'];
+  if (stream === 'stream-started') return { ...ids, kind: 'bridge_started' };
+  if (stream === 'stream-error') {
+    const detail = params['StreamError'];
+    return {
+      ...ids,
+      kind: 'bridge_failed',
+      error: `The agent's media stream failed${detail ? `: ${detail}` : ''}`,
+    };
+  }
+  const dial = params['DialCallStatus'];
+  if (dial === undefined) return undefined;
+  if (DIAL_REACHED.has(dial)) return { ...ids, kind: 'bridge_started' };
+  const sip = int(params['DialSipResponseCode']);
+  return {
+    ...ids,
+    kind: 'bridge_failed',
+    error: `The agent's SIP leg did not connect (${dial}${sip === undefined ? '' : `, SIP ${sip}`})`,
+  };
+}
+
+/** Whether a callback is a `<Dial>` action, which Twilio expects TwiML back from. */
+export const isDialAction = (params: Readonly<Record<string, string>>): boolean =>
+  params['DialCallStatus'] !== undefined;
+
+/**
+ * The recording path's event for one Twilio callback (a call status callback, an asynchronous
+ * machine detection result, or the bridge's), received at `at`; undefined when it tells nothing.
  */
 export function callbackEvent(
   attemptId: string,
   params: Readonly<Record<string, string>>,
   at: number,
 ): AttemptEvent | undefined {
+  // A bridge callback carries the call's CallStatus too (in-progress): it is read first.
+  if (params['StreamEvent'] !== undefined || params['DialCallStatus'] !== undefined) {
+    return bridgeEvent(attemptId, params, at);
+  }
   const providerCallId = params['CallSid'] || undefined;
   const ids = { attemptId, ...(providerCallId ? { providerCallId } : {}) };
   const answeredBy = params['AnsweredBy'] || undefined;

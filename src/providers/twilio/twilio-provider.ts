@@ -65,6 +65,8 @@ export function createParams(to: string, p: TwilioDialPlan) {
             ids: p.ids,
             variables: p.variables,
             fallbackMessage: p.fallbackMessage,
+            // The stream's status and the SIP dial's end come to the attempt's callback URL too.
+            bridgeCallbackUrl: p.statusCallback,
           }).twiml,
         };
   return {

@@ -11,8 +11,9 @@ import type { Queryable } from '../db.js';
 import { addOptOuts } from '../dnc-repo.js';
 import { addProgress, type ProgressDelta } from '../progress-repo.js';
 import { completeBatchesIfDone } from './completion.js';
-import { autoPauseIfFailing } from './pause.js';
-import { withHeldReports } from './report.js';
+import { withHeldReports } from './held-reports.js';
+import { autoPauseIfFailing, pauseIfAgentUnreachable } from './pause.js';
+import { holdForReports, type KnownBridge } from './report-wait.js';
 import { guard, target } from './table.js';
 import { type CallEvent, emitCallEvents } from './webhook-events.js';
 
@@ -36,6 +37,8 @@ export interface LockedEnd {
   providerCallId?: string;
   answeredAt?: number;
   machineDetectedAt?: number;
+  /** What its bridge to the agent reported (ext §21), its row's and its group's. */
+  bridge: KnownBridge;
 }
 
 export interface EndedAttempt {
@@ -61,10 +64,15 @@ const END_ATTEMPTS = `
          machine_detected_at = COALESCE(a.machine_detected_at, t.machine),
          reason = t.reason, outcome = t.outcome, duration = t.duration, error = t.error,
          provider_call_id = COALESCE(t.provider_call_id, a.provider_call_id), sip_code = t.sip,
-         lease_owner = NULL, check_at = NULL
+         lease_owner = NULL, check_at = NULL, carrier_end = NULL,
+         bridge_started_at = COALESCE(a.bridge_started_at, t.bs),
+         bridge_failed_at = COALESCE(a.bridge_failed_at, t.bf),
+         bridge_error = COALESCE(a.bridge_error, t.be)
     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                $7::float8[], $8::text[], $9::text[], $10::int[])
-         AS t(id, ended, answered, machine, reason, outcome, duration, error, provider_call_id, sip)
+                $7::float8[], $8::text[], $9::text[], $10::int[], $11::bigint[], $12::bigint[],
+                $13::text[])
+         AS t(id, ended, answered, machine, reason, outcome, duration, error, provider_call_id, sip,
+              bs, bf, be)
    WHERE a.id = t.id AND ${guard('endAttempt', 'a.state')}`;
 
 // terminal_at is the attempt's end, so completedAt/failedAt, endTime and lastCompletedTime agree
@@ -100,15 +108,21 @@ function addDelta(deltas: Deltas, batchId: string, delta: ProgressDelta): void {
   for (const k of Object.keys(delta) as Array<keyof ProgressDelta>) d[k] += delta[k] ?? 0;
 }
 
+/**
+ * Ends the attempts of `ends`, except the answered ones that wait for their agent's report
+ * (ext §21): those are held (report-wait.ts) and returned apart.
+ */
 export async function writeEnds(
   q: Queryable,
   ends: readonly LockedEnd[],
-  ctx: { now: number; retry: RetryDefaults },
-): Promise<EndedAttempt[]> {
-  if (ends.length === 0) return [];
-  // §21: an agent's report that arrived before the carrier's end is its conversation's result.
-  const reported = await withHeldReports(q, ends, ctx.now);
-  const settled = reported.map((e) => ({
+  ctx: { now: number; retry: RetryDefaults; reportGraceMs: number },
+): Promise<{ ended: EndedAttempt[]; held: string[] }> {
+  if (ends.length === 0) return { ended: [], held: [] };
+  // §21: an agent's report that arrived before the carrier's end is its conversation's result;
+  // an answered end without one waits for it.
+  const { ending, held } = await holdForReports(q, await withHeldReports(q, ends, ctx.now), ctx);
+  if (ending.length === 0) return { ended: [], held };
+  const settled = ending.map((e) => ({
     e,
     ...settleEnding(
       {
@@ -135,6 +149,9 @@ export async function writeEnds(
     a((x) => x.attempt.error ?? null),
     a((x) => x.attempt.providerCallId ?? x.e.providerCallId ?? null),
     a((x) => x.attempt.sipCode ?? null),
+    a((x) => x.e.bridge.startedAt),
+    a((x) => x.e.bridge.failedAt),
+    a((x) => x.e.bridge.error),
   ]);
 
   // Ext §18: a callee who opted out is never called again, from any batch of the workspace.
@@ -222,7 +239,15 @@ export async function writeEnds(
       now: ctx.now,
     });
   }
-  return settled.map((x) => ({
+  // Ext §21: a batch whose calls keep failing to reach the agent pauses itself, rule or none.
+  const unreachable = new Map<string, string>();
+  for (const x of settled) {
+    if (x.attempt.reason === 'agent_unreachable') unreachable.set(x.e.batchId, x.e.workspaceId);
+  }
+  for (const [batchId, workspaceId] of [...unreachable].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await pauseIfAgentUnreachable(q, { workspaceId, batchId, now: ctx.now });
+  }
+  const ended = settled.map((x) => ({
     attemptId: x.e.attemptId,
     callId: x.e.callId,
     batchId: x.e.batchId,
@@ -230,4 +255,5 @@ export async function writeEnds(
     reason: x.attempt.reason,
     call: x.call,
   }));
+  return { ended, held };
 }

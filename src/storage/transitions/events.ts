@@ -18,6 +18,8 @@ export interface RecordContext {
   now: number;
   retry: RetryDefaults;
   times: RecoveryTimes;
+  /** Ext §21: how long an answered call waits for its agent's report after the carrier's end. */
+  reportGraceMs: number;
 }
 
 export type RecordOutcome =
@@ -35,6 +37,9 @@ interface AttemptRow {
   provider_call_id: string | null;
   answered_at: number | null;
   machine_detected_at: number | null;
+  bridge_started_at: number | null;
+  bridge_failed_at: number | null;
+  bridge_error: string | null;
 }
 
 interface CallRow {
@@ -63,7 +68,8 @@ const LOCK_CALLS = `
 
 /** $1 attempt ids. Locks: those call_attempts rows FOR UPDATE, in id order. Index: pkey. */
 const LOCK_ATTEMPTS = `
-  SELECT id, call_id, state, started_at, provider_call_id, answered_at, machine_detected_at
+  SELECT id, call_id, state, started_at, provider_call_id, answered_at, machine_detected_at,
+         bridge_started_at, bridge_failed_at, bridge_error
     FROM call_attempts
    WHERE id = ANY($1::text[])
    ORDER BY id
@@ -73,7 +79,8 @@ const LOCK_ATTEMPTS = `
  * What events tell about an attempt that goes on: placing → in_call (the lease released, the
  * deadline set), and the carrier's call id and answer time where not known yet.
  * $1 ids, $2 the states the rows were locked in, $3 new states, $4 call ids, $5 answered,
- * $6 machine detected, $7 deadlines. Locks: those rows (already held).
+ * $6 machine detected, $7 deadlines, $8 bridge started, $9 bridge failed, $10 bridge errors.
+ * Locks: those rows (already held).
  */
 const UPDATE_ATTEMPTS = `
   UPDATE call_attempts a
@@ -82,11 +89,17 @@ const UPDATE_ATTEMPTS = `
          answered_at = COALESCE(a.answered_at, t.answered),
          machine_detected_at = COALESCE(a.machine_detected_at, t.machine),
          lease_owner = CASE WHEN t.state = ${target('acceptAttempt')} THEN NULL ELSE a.lease_owner END,
-         check_at = COALESCE(t.deadline, a.check_at)
+         check_at = COALESCE(t.deadline, a.check_at),
+         bridge_started_at = COALESCE(a.bridge_started_at, t.bs),
+         bridge_failed_at = COALESCE(a.bridge_failed_at, t.bf),
+         bridge_error = COALESCE(a.bridge_error, t.be)
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
-                $7::bigint[]) AS t(id, from_state, state, provider_call_id, answered, machine, deadline)
+                $7::bigint[], $8::bigint[], $9::bigint[], $10::text[])
+         AS t(id, from_state, state, provider_call_id, answered, machine, deadline, bs, bf, be)
    WHERE a.id = t.id AND a.state = t.from_state
      AND (${guard('acceptAttempt', 'a.state')} OR a.state = ${target('acceptAttempt')})`;
+
+const num = (v: number | string | null) => (v === null ? undefined : Number(v));
 
 function groupByAttempt(events: readonly AttemptEvent[]): Map<string, AttemptEvent[]> {
   const out = new Map<string, AttemptEvent[]>();
@@ -136,6 +149,9 @@ export async function recordEvents(
       providerCallId: row.provider_call_id,
       answeredAt: row.answered_at,
       machineDetectedAt: row.machine_detected_at,
+      bridgeStartedAt: row.bridge_started_at,
+      bridgeFailedAt: row.bridge_failed_at,
+      bridgeError: row.bridge_error,
     });
     if (!change) continue;
     if (change.to !== row.state && !canAttemptTransition(row.state, change.to)) {
@@ -161,6 +177,11 @@ export async function recordEvents(
         ...(change.machineDetectedAt === undefined
           ? {}
           : { machineDetectedAt: change.machineDetectedAt }),
+        bridge: {
+          startedAt: num(row.bridge_started_at) ?? change.bridgeStartedAt ?? null,
+          failedAt: num(row.bridge_failed_at) ?? change.bridgeFailedAt ?? null,
+          error: row.bridge_error ?? change.bridgeError ?? null,
+        },
       });
     } else {
       updates.push({ row, change });
@@ -180,11 +201,15 @@ export async function recordEvents(
           ? inCallDeadline(u.row.started_at, ctx.times, u.change.endsBy)
           : null,
       ),
+      updates.map((u) => u.change.bridgeStartedAt ?? null),
+      updates.map((u) => u.change.bridgeFailedAt ?? null),
+      updates.map((u) => u.change.bridgeError ?? null),
     ]);
     for (const u of updates) outcomes.set(u.row.id, { attemptId: u.row.id, status: 'updated' });
   }
-  for (const e of await writeEnds(q, ends, ctx)) {
-    outcomes.set(e.attemptId, { status: 'ended', ...e });
-  }
+  const { ended, held } = await writeEnds(q, ends, ctx);
+  for (const e of ended) outcomes.set(e.attemptId, { status: 'ended', ...e });
+  // Ext §21: the carrier's end is kept; the attempt goes on until its agent reports.
+  for (const id of held) outcomes.set(id, { attemptId: id, status: 'updated' });
   return outcomes;
 }

@@ -1,4 +1,10 @@
-import { type AutoPauseRule, autoPauseReason } from '../../domain/auto-pause.js';
+import {
+  AGENT_UNREACHABLE_PAUSE_REASON,
+  AGENT_UNREACHABLE_STREAK,
+  type AutoPauseRule,
+  agentUnreachableStreak,
+  autoPauseReason,
+} from '../../domain/auto-pause.js';
 import type { Queryable } from '../db.js';
 import { releaseAttempts } from './release.js';
 import { guard, sqlState, target } from './table.js';
@@ -129,4 +135,33 @@ export async function autoPauseIfFailing(
     opts.now,
   );
   return reason;
+}
+
+/**
+ * Ext §21: a running batch whose latest attempts are a streak of agent_unreachable pauses itself
+ * with pausedReason "agent unreachable", in the transaction that records the last of them (no
+ * workspace lock, as autoPauseIfFailing). Locks: the batches row. Returns whether it paused.
+ */
+export async function pauseIfAgentUnreachable(
+  q: Queryable,
+  opts: { workspaceId: string; batchId: string; now: number },
+): Promise<boolean> {
+  const rows = await q.query<{ reason: string | null }>(LATEST_REASONS, [
+    opts.workspaceId,
+    opts.batchId,
+    AGENT_UNREACHABLE_STREAK,
+  ]);
+  if (!agentUnreachableStreak(rows.map((r) => r.reason ?? 'unknown'))) return false;
+  const paused = await q.query<{ id: string }>(PAUSE, [
+    [opts.batchId],
+    opts.now,
+    AGENT_UNREACHABLE_PAUSE_REASON,
+  ]);
+  if (paused.length === 0) return false;
+  await emitBatchEvents(
+    q,
+    [{ type: 'batch.paused', batchId: opts.batchId, workspaceId: opts.workspaceId }],
+    opts.now,
+  );
+  return true;
 }

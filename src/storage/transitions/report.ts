@@ -1,13 +1,17 @@
-import type { AttemptEnding } from '../../domain/attempt-event.js';
 import type { Outcome } from '../../domain/types.js';
 import type { Queryable } from '../db.js';
 import { addOptOuts } from '../dnc-repo.js';
+import { type RecordContext, recordEvents } from './events.js';
+import { endAfterWait, reportWaitOf } from './report-wait.js';
 import { emitCallEvents } from './webhook-events.js';
 
-// The agent's report (extensions §21). It never changes a state: a report that arrives before the
-// carrier's end is held and the end applies it (end.ts reads it with heldReports); one that
-// arrives after the end replaces the call's result, applies an opt-out to the do-not-call list and
-// fires call.result_updated, in the transaction that stores it. It never reopens a job.
+// The agent's report (extensions §21). A report that arrives before the carrier's end is held and
+// the end applies it (end.ts reads it with withHeldReports). One that arrives while its answered
+// call waits for it (report-wait.ts) ends the attempt now, through the recording path, with the
+// carrier's kept end and the report's result: outcome, transcript, callbackAt, opt-out. One that
+// arrives after the wait (or after an end that did not wait) replaces the call's result, applies
+// an opt-out to the do-not-call list and fires call.result_updated, in the transaction that
+// stores it. It never reopens a job.
 
 export interface AgentReport {
   outcome: Outcome;
@@ -22,6 +26,8 @@ export type ReportVerdict =
   | { status: 'duplicate' }
   /** Held until the carrier reports the end. */
   | { status: 'held' }
+  /** The call waited for it: it ended now with the report's result. */
+  | { status: 'completed' }
   /** The call had ended: its result now is the report's. */
   | { status: 'applied' };
 
@@ -71,13 +77,27 @@ export async function recordReport(
   q: Queryable,
   attemptId: string,
   report: AgentReport,
-  now: number,
+  ctx: RecordContext,
 ): Promise<ReportVerdict> {
-  const [call] = await q.query<Omit<LockedAttempt, 'state'>>(LOCK_CALL, [attemptId]);
+  const { now } = ctx;
+  let [call] = await q.query<Omit<LockedAttempt, 'state'>>(LOCK_CALL, [attemptId]);
   if (!call) return { status: 'unknown_attempt' };
   const [attempt] = await q.query<{ state: string }>(LOCK_ATTEMPT, [attemptId]);
   if (!attempt) return { status: 'unknown_attempt' };
-  const ended = attempt.state === 'ended';
+  let ended = attempt.state === 'ended';
+  const wait = ended ? undefined : await reportWaitOf(q, attemptId);
+  if (wait && now >= wait.deadline) {
+    // Its wait is over though the grace task has not ended it yet: it ends as though the task
+    // had, and the report is a late one. When a report counts never depends on that task's pace.
+    await recordEvents(
+      q,
+      [{ attemptId, kind: 'ended', ending: { kind: 'carrier', end: endAfterWait(wait) } }],
+      ctx,
+    );
+    [call] = await q.query<Omit<LockedAttempt, 'state'>>(LOCK_CALL, [attemptId]);
+    if (!call) return { status: 'unknown_attempt' };
+    ended = true;
+  }
   const inserted = await q.query(INSERT_REPORT, [
     attemptId,
     report.outcome,
@@ -89,6 +109,15 @@ export async function recordReport(
     ended ? now : null,
   ]);
   if (inserted.length === 0) return { status: 'duplicate' };
+  if (!ended && wait) {
+    // The carrier's kept end, now with this report held for it: the end applies the report.
+    await recordEvents(
+      q,
+      [{ attemptId, kind: 'ended', ending: { kind: 'carrier', end: wait.end } }],
+      ctx,
+    );
+    return { status: 'completed' };
+  }
   if (!ended) return { status: 'held' };
   await q.query(UPDATE_ATTEMPT_RESULT, [attemptId, report.outcome]);
   // Only the attempt that gave the call its result can change it (an earlier attempt's late
@@ -103,83 +132,4 @@ export async function recordReport(
   }
   if (report.outcome === 'opted_out') await addOptOuts(q, [call.call_id], now);
   return { status: 'applied' };
-}
-
-export interface HeldReport {
-  outcome: Outcome;
-  transcript: string;
-  callbackAt?: number;
-}
-
-/**
- * The reports held for attempts that end now, marked applied. $1 attempt ids, $2 now.
- * Locks: those agent_reports rows. Index: agent_reports pkey.
- */
-const TAKE_HELD = `
-  UPDATE agent_reports SET applied_at = $2
-   WHERE attempt_id = ANY($1::text[]) AND applied_at IS NULL
-  RETURNING attempt_id, outcome, transcript, callback_at`;
-
-export async function takeHeldReports(
-  q: Queryable,
-  attemptIds: readonly string[],
-  now: number,
-): Promise<Map<string, HeldReport>> {
-  if (attemptIds.length === 0) return new Map();
-  const rows = await q.query<{
-    attempt_id: string;
-    outcome: Outcome;
-    transcript: string;
-    callback_at: string | number | null;
-  }>(TAKE_HELD, [[...attemptIds], now]);
-  return new Map(
-    rows.map((r) => [
-      r.attempt_id,
-      {
-        outcome: r.outcome,
-        transcript: r.transcript,
-        ...(r.callback_at === null ? {} : { callbackAt: Number(r.callback_at) }),
-      },
-    ]),
-  );
-}
-
-/**
- * The ends with the held reports of their answered attempts applied: a carrier reports no
- * conversation, so the agent's outcome and transcript are the call's. Other ends are unchanged.
- */
-export async function withHeldReports<E extends { attemptId: string; ending: AttemptEnding }>(
-  q: Queryable,
-  ends: readonly E[],
-  now: number,
-): Promise<E[]> {
-  // A provider that plays the agent itself (the simulator) brings its own outcome: no look-up.
-  const answered = ends.filter(
-    (e) =>
-      e.ending.kind === 'carrier' &&
-      e.ending.end.reason === 'answered' &&
-      e.ending.end.outcome === undefined,
-  );
-  const held = await takeHeldReports(
-    q,
-    answered.map((e) => e.attemptId),
-    now,
-  );
-  if (held.size === 0) return [...ends];
-  return ends.map((e) => {
-    const r = held.get(e.attemptId);
-    if (!r || e.ending.kind !== 'carrier') return e;
-    return {
-      ...e,
-      ending: {
-        kind: 'carrier',
-        end: {
-          ...e.ending.end,
-          outcome: r.outcome,
-          transcript: r.transcript,
-          ...(r.callbackAt === undefined ? {} : { callbackAt: r.callbackAt }),
-        },
-      },
-    };
-  });
 }

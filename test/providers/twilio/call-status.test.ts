@@ -121,3 +121,51 @@ describe('callbacks to attempt events', () => {
     });
   });
 });
+
+describe("the bridge's callbacks (§21)", () => {
+  const stream = (event: string, extra: Record<string, string> = {}) => ({
+    AccountSid: `AC${'a1'.repeat(16)}`,
+    CallSid: SID,
+    StreamSid: `MZ${'0'.repeat(32)}`,
+    StreamEvent: event,
+    Timestamp: '2026-01-05T15:00:00.000Z',
+    ...extra,
+  });
+  const dial = (status: string, extra: Record<string, string> = {}) => ({
+    CallSid: SID,
+    CallStatus: 'in-progress',
+    DialCallStatus: status,
+    ...extra,
+  });
+
+  it('a stream that started reached the agent; one that failed did not; a stop tells nothing', () => {
+    expect(callbackEvent('att_1', stream('stream-started'), AT)).toEqual({
+      attemptId: 'att_1',
+      kind: 'bridge_started',
+      at: AT,
+      providerCallId: SID,
+    });
+    expect(
+      callbackEvent('att_1', stream('stream-error', { StreamError: 'Handshake failed' }), AT),
+    ).toEqual({
+      attemptId: 'att_1',
+      kind: 'bridge_failed',
+      at: AT,
+      providerCallId: SID,
+      error: "The agent's media stream failed: Handshake failed",
+    });
+    expect(callbackEvent('att_1', stream('stream-stopped'), AT)).toBeUndefined();
+  });
+
+  it('a SIP dial action reached the agent only when its leg was answered', () => {
+    for (const s of ['completed', 'answered']) {
+      expect(callbackEvent('att_1', dial(s), AT)?.kind).toBe('bridge_started');
+    }
+    for (const s of ['busy', 'no-answer', 'failed', 'canceled']) {
+      expect(callbackEvent('att_1', dial(s, { DialSipResponseCode: '503' }), AT)).toMatchObject({
+        kind: 'bridge_failed',
+        error: `The agent's SIP leg did not connect (${s}, SIP 503)`,
+      });
+    }
+  });
+});
