@@ -63,7 +63,12 @@ export function describeRecordingConformance(target: ConformanceTarget): void {
     let h: Harness;
     afterEach(() => h?.close());
 
-    const TIMES = { ringTimeoutMs: 60_000, maxCallMs: target.maxCallMs, recoveryMarginMs: 30_000 };
+    const TIMES = {
+      ringTimeoutMs: 60_000,
+      maxCallMs: target.maxCallMs,
+      recoveryMarginMs: 30_000,
+      ...target.config,
+    };
 
     async function run(mode: Delivery) {
       h = await harness(backend, TIMES);

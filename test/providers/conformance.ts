@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
 import type { AttemptEvent, CarrierEnd } from '../../src/domain/attempt-event.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { ATTEMPT_REASONS, OUTCOMES, type Outcome } from '../../src/domain/types.js';
@@ -39,6 +40,8 @@ export interface ConformanceTarget {
    * `afterMs` (on the clock) after it placed them. Absent: the adapter reports by itself.
    */
   deliver?: { afterMs: number; run(): Promise<void> };
+  /** Deployment settings the adapter is run under (e.g. no wait for an agent's report). */
+  config?: Partial<Config>;
 }
 
 export const T0 = Date.UTC(2026, 0, 5, 15, 0, 0);

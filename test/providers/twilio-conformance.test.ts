@@ -122,6 +122,10 @@ const TWILIO: ConformanceTarget = {
   deterministic: false,
   // The callbacks come when Twilio sends them: a call of 20 s, ended 30 s after it was placed.
   deliver: { afterMs: 30_000, run: () => standIn.play() },
+  // No agent reports here: what is checked is how the carrier's own events are recorded, so an
+  // answered call is decided at its end instead of waiting out the report's grace period (tested
+  // in test/e2e/twilio-agent-report.test.ts).
+  config: { agentReportGraceMs: 0 },
 };
 
 describeRecordingConformance(TWILIO);
