@@ -4,6 +4,7 @@ import type { CallState, CallsPage } from '../api/types';
 import { formatCount, formatDuration, formatTime } from '../format';
 import { LIVE_POLL_MS, useLoad } from '../poll';
 import { ErrorNote, Pager } from './layout';
+import { NumberSearch, StatusFilter } from './list-filters';
 import { StatusBadge } from './status-badge';
 
 const PAGE_SIZE = 25;
@@ -58,35 +59,17 @@ export function CallsTable(props: {
       <div class="section-head">
         <h2 id={`${id}-title`}>Calls</h2>
         <div class="filters">
-          <div>
-            <label for={`${id}-status`}>Status</label>
-            <select
-              id={`${id}-status`}
-              value={status}
-              onChange={(e) => {
-                setStatus(e.currentTarget.value as 'all' | CallState);
-                setPage(1);
-              }}
-            >
-              {FILTERS.map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                  {data && value !== 'all' ? ` (${formatCount(data.summary[value])})` : ''}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label for={`${id}-phone`}>Search by number</label>
-            <input
-              id={`${id}-phone`}
-              type="search"
-              inputMode="tel"
-              placeholder="e.g. 555 0101"
-              value={typed}
-              onInput={(e) => setTyped(e.currentTarget.value)}
-            />
-          </div>
+          <StatusFilter
+            id={`${id}-status`}
+            value={status}
+            options={FILTERS}
+            suffix={(v) => (data && v !== 'all' ? ` (${formatCount(data.summary[v])})` : '')}
+            onChange={(v) => {
+              setStatus(v);
+              setPage(1);
+            }}
+          />
+          <NumberSearch id={`${id}-phone`} value={typed} onInput={setTyped} />
         </div>
       </div>
       <ErrorNote error={calls.error} />

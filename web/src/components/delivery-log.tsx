@@ -3,7 +3,8 @@ import type { Api } from '../api/client';
 import type { DeliveriesPage, DeliveryStatus } from '../api/types';
 import { formatCount, formatDateTime } from '../format';
 import { LIVE_POLL_MS, useLoad } from '../poll';
-import { ErrorNote, Pager } from './layout';
+import { ErrorNote, OkNote, Pager } from './layout';
+import { StatusFilter } from './list-filters';
 
 const PAGE_SIZE = 20;
 const FILTERS: Array<['all' | DeliveryStatus, string]> = [
@@ -67,30 +68,18 @@ export function DeliveryLog(props: { api: Api; webhookId: string; refreshKey: nu
       <div class="section-head">
         <h2 id={`${id}-title`}>Delivery log</h2>
         <div class="filters">
-          <div>
-            <label for={`${id}-status`}>Status</label>
-            <select
-              id={`${id}-status`}
-              value={status}
-              onChange={(e) => {
-                setStatus(e.currentTarget.value as 'all' | DeliveryStatus);
-                setPage(1);
-              }}
-            >
-              {FILTERS.map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <StatusFilter
+            id={`${id}-status`}
+            value={status}
+            options={FILTERS}
+            onChange={(v) => {
+              setStatus(v);
+              setPage(1);
+            }}
+          />
         </div>
       </div>
-      {notice ? (
-        <p class="note note-ok" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <OkNote message={notice} />
       <ErrorNote error={error} />
       <ErrorNote error={log.error} />
       {data ? (

@@ -2,7 +2,7 @@ import { useId, useState } from 'preact/hooks';
 import { type Api, ApiError } from '../api/client';
 import type { DncAdded, RowIssue } from '../api/types';
 import { formatCount } from '../format';
-import { ErrorNote } from './layout';
+import { ErrorNote, OkNote } from './layout';
 import { Issues } from './preview-report';
 
 /** The 400 of §18 names each invalid number with its row; other errors are one sentence. */
@@ -121,11 +121,7 @@ export function DncAddForm({ api, onAdded }: { api: Api; onAdded: () => Promise<
         onInput={(e) => setReason(e.currentTarget.value)}
       />
       <div aria-live="polite">
-        {done ? (
-          <p class="note note-ok" role="status">
-            {done}
-          </p>
-        ) : null}
+        <OkNote message={done} />
       </div>
       <ErrorNote error={error} />
       {rows ? <Issues title="Invalid numbers" issues={rows.issues} total={rows.total} /> : null}

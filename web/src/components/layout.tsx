@@ -119,3 +119,13 @@ export function Pager(props: {
     </nav>
   );
 }
+
+/** What an action did, said where the user is looking. */
+export function OkNote({ message }: { message: string | undefined }) {
+  if (!message) return null;
+  return (
+    <p class="note note-ok" role="status">
+      {message}
+    </p>
+  );
+}

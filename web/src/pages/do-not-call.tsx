@@ -2,7 +2,8 @@ import { useEffect, useId, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { DncEntry, DncPage } from '../api/types';
 import { DncAddForm } from '../components/dnc-add-form';
-import { ErrorNote, Pager } from '../components/layout';
+import { ErrorNote, OkNote, Pager } from '../components/layout';
+import { NumberSearch } from '../components/list-filters';
 import { formatCount, formatDateTime } from '../format';
 import { useLoad } from '../poll';
 import { href } from '../router';
@@ -77,24 +78,10 @@ export function DoNotCall({ api }: { api: Api }) {
         <div class="section-head">
           <h2 id={`${id}-list`}>Listed numbers</h2>
           <div class="filters">
-            <div>
-              <label for={`${id}-search`}>Search by number</label>
-              <input
-                id={`${id}-search`}
-                type="search"
-                inputMode="tel"
-                placeholder="e.g. 555 0101"
-                value={typed}
-                onInput={(e) => setTyped(e.currentTarget.value)}
-              />
-            </div>
+            <NumberSearch id={`${id}-search`} value={typed} onInput={setTyped} />
           </div>
         </div>
-        {notice ? (
-          <p class="note note-ok" role="status">
-            {notice}
-          </p>
-        ) : null}
+        <OkNote message={notice} />
         <ErrorNote error={error} />
         <ErrorNote error={list.error} />
         {data ? (
