@@ -101,8 +101,8 @@ export const TELEPHONY_ROUTE_DOCS: Record<string, RouteDoc> = {
     description:
       "For the user's voice agent: `Authorization: Bearer <reportToken>`. Once per attempt. A " +
       "report before the carrier's end is held and becomes the call's result when the call ends. " +
-      "An answered call waits for its report up to OUTDIAL_AGENT_REPORT_GRACE_MS after the end " +
-      '(the job active): a report in that time completes it with the report\'s result ' +
+      'An answered call waits for its report up to OUTDIAL_AGENT_REPORT_GRACE_MS after the end ' +
+      "(the job active): a report in that time completes it with the report's result " +
       '(callbackAt schedules the next attempt); without one it completes with outcome `unknown`. ' +
       "A later report replaces the call's result and fires `call.result_updated`, without " +
       'reopening the job. `opted_out` adds the number to the do-not-call list.',

@@ -35,8 +35,7 @@ export const reportGrace: MaintenanceTask = {
   name: 'report-grace',
   // A job waiting here holds a slot: it is freed within a sixth of the grace period after its
   // deadline (at most 15 s, never more often than the dispatchers poll).
-  everyMs: (rt) =>
-    Math.max(rt.config.pollMs, Math.min(rt.config.agentReportGraceMs / 6, 15_000)),
+  everyMs: (rt) => Math.max(rt.config.pollMs, Math.min(rt.config.agentReportGraceMs / 6, 15_000)),
   runsAtStart: true,
   async run(ctx) {
     await endReportWaits(ctx);
