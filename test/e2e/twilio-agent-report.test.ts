@@ -1,12 +1,11 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { telephonyProviders } from '../../src/http/telephony-providers.js';
-import { resolveKeySecret } from '../../src/security/key-secret.js';
-import { type Harness, harness, T0 } from '../engine/harness.js';
+import type { Harness } from '../engine/harness.js';
 import { describeEachDb } from '../support/databases.js';
 import { attemptsOf, callsOf } from '../support/engine-fixtures.js';
-import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
-import { startTwilioStandIn, type TwilioStandIn } from '../support/twilio-stand-in.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
+import { startTwilioRig, until } from '../support/twilio-rig.js';
+import type { TwilioStandIn } from '../support/twilio-stand-in.js';
 
 // §21, what becomes of an answered call through Twilio (the stand-in): it completes when Twilio
 // reported its end and the agent's report is in, or OUTDIAL_AGENT_REPORT_GRACE_MS after the end
@@ -15,19 +14,9 @@ import { startTwilioStandIn, type TwilioStandIn } from '../support/twilio-stand-
 // as agent_unreachable, the callee hears the fallback, and three in a row pause the batch. Time
 // is the stepping clock's; the stand-in and the API are real servers.
 
-const PUBLIC = 'https://outdial.example.com';
 const FROM = '+14155550100';
 const GRACE = 30_000;
 const FALLBACK = 'Sorry, our assistant is away. We will call you back.';
-
-/** Waits in real time (the stand-in and the route are real servers) for `ok`, briefly. */
-async function until(ok: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 2_000; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describeEachDb('the agent-report grace rule and agent_unreachable (§21)', (backend) => {
   let h: Harness;
@@ -41,23 +30,11 @@ describeEachDb('the agent-report grace rule and agent_unreachable (§21)', (back
   });
 
   async function setup() {
-    h = await harness(backend, {
-      publicUrl: PUBLIC,
-      agentReportGraceMs: GRACE,
-      webhookAllowPrivate: true,
-      recoveryMarginMs: 30_000,
-    });
-    a = await seedTenant(h.db, T0, 'A');
-    h.rt.config.keySecret = (await resolveKeySecret(h.db)).toString();
-    api = await createTestApp(h.db, h.rt.config, h.clock);
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    const local = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-    standIn = await startTwilioStandIn({
-      incomingNumbers: [FROM],
-      route: (url) => url.replace(PUBLIC, local),
-    });
-    h.rt.config.twilioApiBaseUrl = standIn.url;
-    api.rt.config.twilioApiBaseUrl = standIn.url;
+    ({ h, api, standIn, a } = await startTwilioRig(
+      backend,
+      { agentReportGraceMs: GRACE, webhookAllowPrivate: true, recoveryMarginMs: 30_000 },
+      { incomingNumbers: [FROM] },
+    ));
   }
 
   const post = async (url: string, payload: object) => {

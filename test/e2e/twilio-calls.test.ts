@@ -1,13 +1,12 @@
-import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterEach, expect, it } from 'vitest';
 import { telephonyProviders } from '../../src/http/telephony-providers.js';
-import { resolveKeySecret } from '../../src/security/key-secret.js';
-import { type Harness, harness, T0 } from '../engine/harness.js';
+import { type Harness, T0 } from '../engine/harness.js';
 import { describeEachDb } from '../support/databases.js';
 import { attemptsOf, callsOf } from '../support/engine-fixtures.js';
-import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
-import { startTwilioStandIn, type TwilioStandIn } from '../support/twilio-stand-in.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
+import { PUBLIC_URL as PUBLIC, startTwilioRig, until } from '../support/twilio-rig.js';
+import type { TwilioStandIn } from '../support/twilio-stand-in.js';
 
 // §21 end to end: a workspace connects Twilio (the stand-in, which checks every request against
 // Twilio's API description), an agent bridges to a media stream, a batch is dialed by the engine
@@ -15,7 +14,6 @@ import { startTwilioStandIn, type TwilioStandIn } from '../support/twilio-stand-
 // to the one recording path — in order, reversed, twice, never (then a lookup settles the call),
 // or forged (403, nothing recorded). No number is called more often than its attempts allow.
 
-const PUBLIC = 'https://outdial.example.com';
 const FROM = '+14155550100';
 /** A second number of the account, in another area code: local presence keeps it for 212. */
 const NYC_FROM = '+12125550100';
@@ -32,15 +30,6 @@ const N = {
   machine: '+14155550010',
 };
 
-/** Waits in real time (the stand-in and the route are real servers) for `ok`, briefly. */
-async function until(ok: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 2_000; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
   let h: Harness;
   let api: TestApp;
@@ -53,26 +42,17 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
   });
 
   async function setup() {
-    h = await harness(backend, {
-      publicUrl: PUBLIC,
-      maxAttempts: 3,
-      retryDelaysMs: [60_000],
-      ringTimeoutMs: 60_000,
-      maxCallMs: 3_600_000,
-      recoveryMarginMs: 30_000,
-    });
-    a = await seedTenant(h.db, T0, 'A');
-    // The seeded key's secret moves out of the database, so credentials can be sealed under it.
-    h.rt.config.keySecret = (await resolveKeySecret(h.db)).toString();
-    api = await createTestApp(h.db, h.rt.config, h.clock);
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    const local = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-    standIn = await startTwilioStandIn({
-      incomingNumbers: [FROM, NYC_FROM],
-      route: (url) => url.replace(PUBLIC, local),
-    });
-    h.rt.config.twilioApiBaseUrl = standIn.url;
-    api.rt.config.twilioApiBaseUrl = standIn.url;
+    ({ h, api, standIn, a } = await startTwilioRig(
+      backend,
+      {
+        maxAttempts: 3,
+        retryDelaysMs: [60_000],
+        ringTimeoutMs: 60_000,
+        maxCallMs: 3_600_000,
+        recoveryMarginMs: 30_000,
+      },
+      { incomingNumbers: [FROM, NYC_FROM] },
+    ));
   }
 
   const post = async (url: string, payload: object) => {

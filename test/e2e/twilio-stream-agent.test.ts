@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterEach, expect, it } from 'vitest';
 import { telephonyProviders } from '../../src/http/telephony-providers.js';
-import { resolveKeySecret } from '../../src/security/key-secret.js';
-import { type Harness, harness, T0 } from '../engine/harness.js';
+import { type Harness, T0 } from '../engine/harness.js';
 import { describeEachDb } from '../support/databases.js';
 import { attemptsOf, callsOf } from '../support/engine-fixtures.js';
-import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '../support/http.js';
-import { startTwilioStandIn, type TwilioStandIn } from '../support/twilio-stand-in.js';
+import { closeApp, type Tenant, type TestApp } from '../support/http.js';
+import { startTwilioRig, until } from '../support/twilio-rig.js';
+import type { TwilioStandIn } from '../support/twilio-stand-in.js';
 
 // §21 end to end with a real agent: a batch on a `stream` agent is dialed through the `twilio`
 // provider; the Twilio stand-in answers, opens the websocket of the example agent
@@ -16,7 +15,6 @@ import { startTwilioStandIn, type TwilioStandIn } from '../support/twilio-stand-
 // protocol to it; the agent reads its call with the report token it received in the `start`
 // message and posts its report; the job ends with the agent's outcome and transcript.
 
-const PUBLIC = 'https://outdial.example.com';
 const AGENT_URL = 'wss://agent.example.com/media';
 const FROM = '+14155550100';
 const N = {
@@ -27,14 +25,6 @@ const N = {
   /** The agent's server refuses the websocket: the agent never hears of the call. */
   refused: '+14155550023',
 };
-
-async function until(ok: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 3_000; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 interface RunningAgent {
   child: ChildProcess;
@@ -82,27 +72,20 @@ describeEachDb(
     });
 
     it('the agent receives the start with its parameters, reports, and the job ends with its result', async () => {
-      h = await harness(backend, {
-        publicUrl: PUBLIC,
-        maxAttempts: 1,
-        ringTimeoutMs: 60_000,
-        maxCallMs: 3_600_000,
-        recoveryMarginMs: 30_000,
-      });
-      a = await seedTenant(h.db, T0, 'A');
-      h.rt.config.keySecret = (await resolveKeySecret(h.db)).toString();
-      api = await createTestApp(h.db, h.rt.config, h.clock);
-      await api.app.listen({ port: 0, host: '127.0.0.1' });
-      const local = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+      let agentUrl = '';
+      let local: string;
+      ({ h, api, standIn, a, local } = await startTwilioRig(
+        backend,
+        { maxAttempts: 1, ringTimeoutMs: 60_000, maxCallMs: 3_600_000, recoveryMarginMs: 30_000 },
+        {
+          incomingNumbers: [FROM],
+          mediaStreams: true,
+          // The agent's address is known once it listens, before any call is answered.
+          route: (url) => url.replace(AGENT_URL, `${agentUrl}/media`),
+        },
+      ));
       agent = await startAgent(local);
-      const agentUrl = agent.url;
-      standIn = await startTwilioStandIn({
-        incomingNumbers: [FROM],
-        mediaStreams: true,
-        route: (url) => url.replace(PUBLIC, local).replace(AGENT_URL, `${agentUrl}/media`),
-      });
-      h.rt.config.twilioApiBaseUrl = standIn.url;
-      api.rt.config.twilioApiBaseUrl = standIn.url;
+      agentUrl = agent.url;
       // The agent ends the first call long before the caller would (2,000 frames).
       standIn.scenarios.set(N.agentEnds, { media: { frames: 2_000, frameIntervalMs: 5 } });
       standIn.scenarios.set(N.callerEnds, { media: { frames: 5, frameIntervalMs: 5 } });
