@@ -8,10 +8,12 @@ import { CELL_SEPARATOR } from './csv-reader.js';
 export interface CallTiming {
   /** Id timestamps. */
   now: number;
-  /** The calling-window zone of a number (null: the batch has no window). */
-  zoneOf(e164: string): string | null;
+  /** When the calls are due but for their calling windows: a later run_at is a window's. */
+  dueAt: number;
+  /** The recipient's zone of a number. */
+  zoneOf(e164: string): string;
   /** When a call in that zone is first due. */
-  runAtIn(zone: string | null): number;
+  runAtIn(zone: string): number;
 }
 
 /**
@@ -46,8 +48,8 @@ export function callRowSource(
   timing: CallTiming,
 ): CallRowSource {
   const encode = variablesEncoder(table);
-  const runAts = new Map<string | null, number>();
-  const runAtIn = (zone: string | null) => {
+  const runAts = new Map<string, number>();
+  const runAtIn = (zone: string) => {
     let at = runAts.get(zone);
     if (at === undefined) {
       at = timing.runAtIn(zone);
@@ -58,6 +60,7 @@ export function callRowSource(
   const count = check.accepted.length;
   return {
     count,
+    dueAt: timing.dueAt,
     *chunks(): Iterable<CallRowChunk> {
       let k = 0;
       while (k < count) {

@@ -73,6 +73,15 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
     });
     h.rt.config.twilioApiBaseUrl = standIn.url;
     api.rt.config.twilioApiBaseUrl = standIn.url;
+    // T0 is 07:00 in San Francisco, before the default legal floor (§19) opens: this test is
+    // about the carrier, so the workspace's floor is the whole day.
+    const floor = await api.app.inject({
+      method: 'PATCH',
+      url: '/v1/api/workspace',
+      headers: a.headers,
+      payload: { callingWindow: { start: '00:00', end: '24:00' } },
+    });
+    expect(floor.statusCode, floor.body).toBe(200);
   }
 
   const post = async (url: string, payload: object) => {

@@ -208,6 +208,7 @@ describe('call rows', () => {
     let asked = 0;
     const src = callRowSource(t, c, {
       now: 0,
+      dueAt: 0,
       zoneOf: () => 'Europe/Paris',
       runAtIn: (zone) => {
         asked++;
@@ -243,7 +244,8 @@ describe('call rows', () => {
     );
     const src = callRowSource(t, checkContacts(t), {
       now: 0,
-      zoneOf: () => null,
+      dueAt: 0,
+      zoneOf: () => 'UTC',
       runAtIn: () => 7,
     });
     const sizes = [...src.chunks()].map((c) => c.ids.length);
