@@ -66,8 +66,10 @@ export async function appendRecipients(
   const contacts = contactTable(table, parseColumnMap(fields));
   const skipInvalidRows = parseSkipInvalidRows(fields);
   const country = config.defaultCountry?.toUpperCase();
+  const workspace = await workspaceOf(rt, workspaceId);
   const check = checkContacts(contacts, {
     ...(country !== undefined && isKnownCountry(country) && { defaultCountry: country }),
+    requireConsent: workspace.requireConsent,
   });
   if (check.errorCount > 0 && (!skipInvalidRows || check.accepted.length === 0)) {
     throw validationFailed(check, skipInvalidRows);
@@ -78,7 +80,7 @@ export async function appendRecipients(
   const now = rt.clock.now();
   const agent = await getAgent(rt.db, workspaceId, batch.agentId);
   const timing = await callTiming({
-    workspace: await workspaceOf(rt, workspaceId),
+    workspace,
     // An agent deleted since is no real carrier's: the claim reads the agent again anyway.
     agent: agent ?? {},
     window: config.callingWindow,

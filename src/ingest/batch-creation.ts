@@ -189,10 +189,12 @@ export async function createBatchFromUpload(
   const nameProblem = options.name === undefined ? undefined : unstorableReason(options.name);
   if (nameProblem) throw badRequest('Invalid name', `name ${nameProblem}`);
   const agent = await findAgent(rt, workspaceId, options.agentId);
+  const workspace = await workspaceOf(rt, workspaceId);
 
   const check = checkContacts(contacts, {
     ...(options.defaultCountry !== undefined && { defaultCountry: options.defaultCountry }),
     agentVariables: agentVariables(agent),
+    requireConsent: workspace.requireConsent,
   });
   if (options.strictVariables && check.missingVariables.length > 0) {
     throw missingColumnsError(check.missingVariables);
@@ -219,7 +221,7 @@ export async function createBatchFromUpload(
   // Each call keeps its recipient's zone as read here, so a later change of the workspace's
   // timezone does not move the windows of calls already stored.
   const timing = await callTiming({
-    workspace: await workspaceOf(rt, workspaceId),
+    workspace,
     agent,
     window: options.callingWindow,
     start,

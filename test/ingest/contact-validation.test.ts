@@ -227,6 +227,8 @@ describe('call rows', () => {
       phones: ['+15005550001', '+15005550002'],
       timeZones: ['Europe/Paris', 'Europe/Paris'],
       runAts: [42, 42],
+      consentSources: [],
+      consentAts: [],
       variablesJson: '[{"a":"x,1","b \\"q\\"":"é\\n"},{"a":"","b \\"q\\"":""}]',
     });
     expect(asked).toBe(1);

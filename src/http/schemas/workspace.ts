@@ -60,12 +60,12 @@ export const WorkspaceBody = Type.Object({
     },
     {
       description:
-        'ext §19 legal floor: every call through a real carrier connection is placed inside it; ' +
+        'ext, legal floor: every call through a real carrier connection is placed inside it; ' +
         "a batch's window only narrows it. Simulator calls are exempt",
     },
   ),
   requireConsent: Type.Boolean({
-    description: 'ext §19: rows without a non-empty consent_source are refused at upload',
+    description: 'ext: rows without a non-empty consent_source are refused at upload',
   }),
 });
 export type WorkspaceBody = Static<typeof WorkspaceBody>;
