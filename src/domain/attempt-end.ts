@@ -10,7 +10,7 @@ import type { BatchConfig, BatchStatus, ResultOutcome } from './types.js';
 export interface EndingCall {
   /** Attempts started so far = the number of the attempt that ended. */
   attemptNo: number;
-  /** The zone its calling window is read in; null when its batch has no window. */
+  /** The recipient's zone ("recipient" windows are read in it); null: not stored. */
   timeZone: string | null;
   batchStatus: BatchStatus;
   config: BatchConfig;
@@ -107,9 +107,9 @@ export function settleEnding(
   const asked = r.outcome === 'callback_requested' ? r.callbackAt : undefined;
   const earliest = asked === undefined ? now + step.delayMs : Math.max(now, asked);
   const window = call.config.callingWindow;
+  // The floor is not applied here: the claim holds the call until the floor opens, and says so.
+  const zone = window?.timezone === 'recipient' ? call.timeZone : (window?.timezone ?? null);
   const runAt =
-    call.timeZone === null || window === undefined
-      ? earliest
-      : nextWindowStart(window, call.timeZone, earliest);
+    zone === null || window === undefined ? earliest : nextWindowStart(window, zone, earliest);
   return { attempt, call: { kind: 'retry', runAt, reason } };
 }

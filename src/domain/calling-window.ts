@@ -61,7 +61,8 @@ export function parseCallingWindow(raw: unknown): Parsed {
   if (typeof end !== 'string' || !(HHMM.test(end) || end === '24:00')) {
     return { ok: false, message: 'end must be a time "HH:MM" (00:01 to 24:00)' };
   }
-  if (minutes(start) === minutes(end) % 1440) {
+  // 00:00–24:00 is the whole day: the way to lift a workspace's floor (§19) for every hour.
+  if (minutes(start) === minutes(end)) {
     return { ok: false, message: 'start and end must differ' };
   }
   return { ok: true, value: { timezone, days: [...days].sort(), start, end } };

@@ -1,4 +1,5 @@
-import { type CallingWindow, nextWindowStart } from './calling-window.js';
+import type { CallingWindow } from './calling-window.js';
+import { effectiveWindows, nextCommonOpening } from './effective-window.js';
 import { type CountedStart, capFreeAt } from './frequency-cap.js';
 import { type PacingBucket, SlotGranter } from './pacing.js';
 
@@ -14,6 +15,8 @@ export interface PlanBatch {
   /** Its calls in progress now. */
   active: number;
   callingWindow?: CallingWindow;
+  /** The workspace's legal floor (§19), when its calls go through a real carrier. */
+  floor?: CallingWindow;
   /** The carrier-account buckets its calls pass through besides the workspace's. */
   bucketKeys: readonly string[];
 }
@@ -54,7 +57,7 @@ export interface DueCandidate {
   batchId: string;
   seq: number;
   runAt: number;
-  /** The zone its calling window is read in; null when its batch has no window. */
+  /** The recipient's zone ("recipient" windows are read in it); null: unknown, read in UTC. */
   timeZone: string | null;
   /** E.164; what the frequency cap counts by. */
   phoneNumber?: string;
@@ -91,14 +94,18 @@ export interface ClaimPlan {
   heldBackByCarrier: boolean;
 }
 
-/** When a call found due must wait for its calling window; undefined when it may start now. */
-function windowOpening(
-  window: CallingWindow | undefined,
-  timeZone: string | null,
-  now: number,
-): number | undefined {
-  if (timeZone === null || window === undefined) return undefined;
-  const opens = nextWindowStart(window, timeZone, now);
+/**
+ * When a call found due must wait for its effective window (its batch's, narrowing the floor for
+ * a real-carrier call); undefined when it may start now.
+ */
+function windowOpening(batch: PlanBatch, timeZone: string | null, now: number): number | undefined {
+  if (batch.callingWindow === undefined && batch.floor === undefined) return undefined;
+  const windows = effectiveWindows({
+    batch: batch.callingWindow,
+    floor: batch.floor,
+    recipientZone: timeZone ?? 'UTC',
+  });
+  const opens = nextCommonOpening(windows, now);
   return opens > now ? opens : undefined;
 }
 
@@ -152,7 +159,7 @@ export function planStarts(opts: {
       // number has had its share of attempts waits until the oldest counted one leaves the window.
       while (q.next < q.calls.length) {
         const call = q.calls[q.next]!;
-        const opens = windowOpening(q.batch.callingWindow, call.timeZone, opts.now);
+        const opens = windowOpening(q.batch, call.timeZone, opts.now);
         if (opens !== undefined) {
           plan.deferrals.push({ callId: call.id, runAt: opens, reason: 'calling_window' });
         } else {

@@ -72,6 +72,10 @@ export interface Workspace {
   timezone: string;
   /** §19: at most maxAttempts to one number in any rolling periodHours; null when off. */
   frequencyCap: FrequencyCap | null;
+  /** §19 legal floor: the window every real-carrier call must fall in (a batch's only narrows it). */
+  callingWindow: CallingWindow;
+  /** §19: rows without a consent_source are refused at upload. */
+  requireConsent: boolean;
   createdAt: number;
 }
 

@@ -133,6 +133,8 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
         maxConcurrency: b.maxConcurrency,
         active: b.active,
         ...(b.config.callingWindow === undefined ? {} : { callingWindow: b.config.callingWindow }),
+        // §19: the legal floor binds every call a real carrier places; simulator calls reach nobody.
+        ...(b.realCarrier ? { floor: ws.callingWindow } : {}),
         bucketKeys: c ? [carrierBucket(c)] : [],
       };
     });
@@ -144,7 +146,10 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
       slotsAvailable,
       batches,
     });
-    const locked = await lockDueCalls(q, limits.perBatch, now);
+    // Calls stored before every call kept its recipient's zone are read in the workspace's.
+    const locked = (await lockDueCalls(q, limits.perBatch, now)).map((c) =>
+      c.timeZone === null ? { ...c, timeZone: ws.timezone } : c,
+    );
     // Numbers on the do-not-call list are never dialed: their calls end cancelled here.
     const listed = await cancelListedDueCalls(q, ws.id, locked, now);
     const due = listed.size === 0 ? locked : locked.filter((c) => !listed.has(c.id));

@@ -216,13 +216,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /workspace': {
     tag: 'Workspace',
-    summary: "Get the workspace's limits and timezone",
+    summary: "Get the workspace's limits, timezone and call safety settings",
     operationId: 'getWorkspace',
   },
   'PATCH /workspace': {
     tag: 'Workspace',
-    summary: "Change the workspace's limits or timezone, for calls started from now on",
+    summary: "Change the workspace's limits, timezone or call safety settings",
     operationId: 'updateWorkspace',
+    description:
+      'Limits apply to calls started from now on. callingWindow is the legal floor: every call ' +
+      "through a real carrier connection is placed inside it (a batch's window only narrows it; " +
+      'simulator calls are exempt), calls already waiting included. requireConsent: rows without ' +
+      'a non-empty consent_source are refused at upload ("Missing consent_source").',
     answers: { 400: 'An unknown field, an invalid value, or an empty body; nothing changed' },
   },
   ...WEBHOOK_ROUTE_DOCS,

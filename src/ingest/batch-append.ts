@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 // window). A completed batch reopens while the new calls run.
 
 import { parseColumnMap, parseSkipInvalidRows } from '../domain/batch-options.js';
-import { nextWindowStart } from '../domain/calling-window.js';
 import { badRequest, batchNotFound, conflict } from '../domain/errors.js';
 import { isKnownCountry } from '../domain/phone.js';
 import type { Runtime } from '../runtime.js';
+import { getAgent } from '../storage/agents-repo.js';
 import { findWorkspaceBatch } from '../storage/batch-read-repo.js';
 import { appendCalls } from '../storage/batches-repo.js';
 import type { Queryable } from '../storage/db.js';
@@ -19,10 +19,11 @@ import {
   type IdempotentOutcome,
   runIdempotently,
   validationFailed,
-  windowZones,
   withoutListed,
+  workspaceOf,
 } from './batch-creation.js';
 import { callRowSource } from './call-rows.js';
+import { callTiming } from './call-timing.js';
 import { contactTable } from './contact-columns.js';
 import { checkContacts } from './contact-validation.js';
 import { MAX_LISTED_ISSUES, mergeIssues, type RowIssue } from './row-issues.js';
@@ -65,8 +66,10 @@ export async function appendRecipients(
   const contacts = contactTable(table, parseColumnMap(fields));
   const skipInvalidRows = parseSkipInvalidRows(fields);
   const country = config.defaultCountry?.toUpperCase();
+  const workspace = await workspaceOf(rt, workspaceId);
   const check = checkContacts(contacts, {
     ...(country !== undefined && isKnownCountry(country) && { defaultCountry: country }),
+    requireConsent: workspace.requireConsent,
   });
   if (check.errorCount > 0 && (!skipInvalidRows || check.accepted.length === 0)) {
     throw validationFailed(check, skipInvalidRows);
@@ -75,8 +78,15 @@ export async function appendRecipients(
   await ensureRoomForUpload(rt.config, () => ({ bytes: 0, rows: dnc.check.accepted.length }));
 
   const now = rt.clock.now();
-  const window = config.callingWindow;
-  const zoneOf = window ? await windowZones(rt, workspaceId, window) : () => null;
+  const agent = await getAgent(rt.db, workspaceId, batch.agentId);
+  const timing = await callTiming({
+    workspace,
+    // An agent deleted since is no real carrier's: the claim reads the agent again anyway.
+    agent: agent ?? {},
+    window: config.callingWindow,
+    start: now,
+    now,
+  });
   let duplicates: RowIssue[] = [];
   let duplicateCount = 0;
   const done = await rt.db.tx(async (q) => {
@@ -105,15 +115,7 @@ export async function appendRecipients(
             });
           }
         });
-        return callRowSource(
-          contacts,
-          { ...dnc.check, accepted, phones },
-          {
-            now,
-            zoneOf,
-            runAtIn: (z) => (window && z ? nextWindowStart(window, z, now) : now),
-          },
-        );
+        return callRowSource(contacts, { ...dnc.check, accepted, phones }, timing);
       },
     );
     if (!result) {

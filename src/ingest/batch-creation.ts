@@ -1,10 +1,10 @@
 // §1: from a read upload to a stored batch. Every check runs before the one transaction that
 // stores the batch, so a rejected upload leaves nothing behind.
 import { type BatchOptions, parseBatchOptions, parseColumnMap } from '../domain/batch-options.js';
-import { type CallingWindow, nextWindowStart } from '../domain/calling-window.js';
+import type { CallingWindow } from '../domain/calling-window.js';
 import { badRequest, conflict } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { Agent, BatchConfig, SmartCallbackConfig } from '../domain/types.js';
+import type { Agent, BatchConfig, SmartCallbackConfig, Workspace } from '../domain/types.js';
 import type { Runtime } from '../runtime.js';
 import { getAgent } from '../storage/agents-repo.js';
 import { createBatch } from '../storage/batches-repo.js';
@@ -20,6 +20,7 @@ import {
 import { getWorkspace } from '../storage/workspaces-repo.js';
 import { agentVariables, missingColumnsError } from './agent-variables.js';
 import { callRowSource } from './call-rows.js';
+import { callTiming } from './call-timing.js';
 import { contactTable } from './contact-columns.js';
 import { type ContactCheck, checkContacts, type DuplicateRow } from './contact-validation.js';
 import type { CsvTable } from './csv-reader.js';
@@ -157,10 +158,9 @@ export async function findAgent(rt: Runtime, workspaceId: string, agentId: strin
 }
 
 /**
- * The zone each call's window is read in: the window's own zone, or with "recipient" the zone of
- * each number (src/domain/recipient-zone.ts), the workspace's zone when the number has no single
- * one. Each call keeps the zone it was given here, so a later change of the workspace's timezone
- * does not move the windows of calls already stored.
+ * The zone a window is read in for each number: the window's own zone, or with "recipient" the
+ * zone of each number (src/domain/recipient-zone.ts), the workspace's zone when the number has no
+ * single one. (Stored calls keep their recipient's zone: src/ingest/call-timing.ts.)
  */
 export async function windowZones(
   rt: Runtime,
@@ -171,6 +171,13 @@ export async function windowZones(
   if (zone !== 'recipient') return () => zone;
   const workspaceZone = (await getWorkspace(rt.db, workspaceId))?.timezone ?? 'UTC';
   return recipientZoneOf(workspaceZone);
+}
+
+/** The authenticated workspace (auth has just found it; only a concurrent delete misses). */
+export async function workspaceOf(rt: Runtime, workspaceId: string): Promise<Workspace> {
+  const w = await getWorkspace(rt.db, workspaceId);
+  if (!w) throw new Error(`workspace ${workspaceId} vanished`);
+  return w;
 }
 
 /** Bytes of contact data read: the header and every row, as UTF-8 (what disk-budget.ts prices). */
@@ -200,10 +207,12 @@ export async function createBatchFromUpload(
   const nameProblem = options.name === undefined ? undefined : unstorableReason(options.name);
   if (nameProblem) throw badRequest('Invalid name', `name ${nameProblem}`);
   const agent = await findAgent(rt, workspaceId, options.agentId);
+  const workspace = await workspaceOf(rt, workspaceId);
 
   const check = checkContacts(contacts, {
     ...(options.defaultCountry !== undefined && { defaultCountry: options.defaultCountry }),
     agentVariables: agentVariables(agent),
+    requireConsent: workspace.requireConsent,
   });
   if (options.strictVariables && check.missingVariables.length > 0) {
     throw missingColumnsError(check.missingVariables);
@@ -226,9 +235,16 @@ export async function createBatchFromUpload(
     rows: dnc.check.accepted.length,
   }));
 
-  const window = options.callingWindow;
-  const zoneOf = window ? await windowZones(rt, workspaceId, window) : () => null;
   const start = options.scheduledAt ?? now;
+  // Each call keeps its recipient's zone as read here, so a later change of the workspace's
+  // timezone does not move the windows of calls already stored.
+  const timing = await callTiming({
+    workspace,
+    agent,
+    window: options.callingWindow,
+    start,
+    now,
+  });
   const batchId = newId('batch', now);
   const response: BatchCreated = {
     batchId,
@@ -256,11 +272,7 @@ export async function createBatchFromUpload(
       ...(options.scheduledAt !== undefined && { scheduledAt: options.scheduledAt }),
       createdAt: now,
     },
-    callRowSource(contacts, dnc.check, {
-      now,
-      zoneOf,
-      runAtIn: (z) => (window && z ? nextWindowStart(window, z, start) : start),
-    }),
+    callRowSource(contacts, dnc.check, timing),
   );
   rt.wake();
   return response;

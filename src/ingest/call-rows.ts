@@ -1,6 +1,7 @@
 // Turns validated contacts into the calls rows of a new batch, one insert chunk at a time.
 import { newId } from '../domain/ids.js';
 import type { CallRowChunk, CallRowSource } from '../storage/batches-repo.js';
+import { consentColumns, consentOf } from './consent-columns.js';
 import type { ContactTable } from './contact-columns.js';
 import type { ContactCheck } from './contact-validation.js';
 import { CELL_SEPARATOR } from './csv-reader.js';
@@ -8,10 +9,12 @@ import { CELL_SEPARATOR } from './csv-reader.js';
 export interface CallTiming {
   /** Id timestamps. */
   now: number;
-  /** The calling-window zone of a number (null: the batch has no window). */
-  zoneOf(e164: string): string | null;
+  /** When the calls are due but for their calling windows: a later run_at is a window's. */
+  dueAt: number;
+  /** The recipient's zone of a number. */
+  zoneOf(e164: string): string;
   /** When a call in that zone is first due. */
-  runAtIn(zone: string | null): number;
+  runAtIn(zone: string): number;
 }
 
 /**
@@ -46,8 +49,9 @@ export function callRowSource(
   timing: CallTiming,
 ): CallRowSource {
   const encode = variablesEncoder(table);
-  const runAts = new Map<string | null, number>();
-  const runAtIn = (zone: string | null) => {
+  const consent = consentColumns(table);
+  const runAts = new Map<string, number>();
+  const runAtIn = (zone: string) => {
     let at = runAts.get(zone);
     if (at === undefined) {
       at = timing.runAtIn(zone);
@@ -58,6 +62,7 @@ export function callRowSource(
   const count = check.accepted.length;
   return {
     count,
+    dueAt: timing.dueAt,
     *chunks(): Iterable<CallRowChunk> {
       let k = 0;
       while (k < count) {
@@ -67,6 +72,8 @@ export function callRowSource(
           phones: [],
           timeZones: [],
           runAts: [],
+          consentSources: [],
+          consentAts: [],
           variablesJson: '',
         };
         const vars: string[] = [];
@@ -75,7 +82,14 @@ export function callRowSource(
           const row = check.accepted[k]!;
           const phone = check.phones[k]!;
           const zone = timing.zoneOf(phone);
-          const json = encode(table.rows[row]!);
+          const cells = table.rows[row]!;
+          const json = encode(cells);
+          // Left empty without a consent_source column: the insert reads missing entries as NULL.
+          if (consent.source >= 0) {
+            const { source, at } = consentOf(cells, consent);
+            c.consentSources.push(source);
+            c.consentAts.push(at);
+          }
           c.ids.push(newId('call', timing.now));
           c.lines.push(table.lines[row]!);
           c.phones.push(phone);

@@ -10,6 +10,7 @@ import {
   type VariableColumns,
   variableColumnsFor,
 } from './agent-variables.js';
+import { consentColumns, consentIssue } from './consent-columns.js';
 import { type ContactTable, phoneCell } from './contact-columns.js';
 import { cellAt } from './csv-reader.js';
 import {
@@ -51,6 +52,8 @@ export interface CheckOptions {
   defaultCountry?: CountryCode;
   /** The agent's variables (agent-variables.ts), when the check is for an agent. */
   agentVariables?: readonly string[];
+  /** Ext §19: the workspace requires a consent_source on every row. */
+  requireConsent?: boolean;
 }
 
 /**
@@ -70,6 +73,8 @@ export function checkContacts(t: ContactTable, opts: CheckOptions = {}): Contact
   const phoneHeader = t.header[t.phoneIndex]!;
   const vars: VariableColumns = variableColumnsFor(t, opts.agentVariables ?? []);
   if (vars.missing.length > 0) warnings.add(missingColumnsWarning(vars.missing));
+  const consent = consentColumns(t);
+  const requireConsent = opts.requireConsent ?? false;
 
   for (let i = 0; i < t.rows.length; i++) {
     const raw = phoneCell(t, i);
@@ -93,6 +98,12 @@ export function checkContacts(t: ContactTable, opts: CheckOptions = {}): Contact
         message += hint;
       }
       errors.add(issue(message));
+      continue;
+    }
+    // Before the duplicate rule: a row refused for its consent does not hide a later valid one.
+    const unconsented = consentIssue(t, i, consent, requireConsent);
+    if (unconsented) {
+      errors.add(unconsented);
       continue;
     }
     const earlier = firstLine.get(result.e164);

@@ -23,8 +23,12 @@ export interface CallRowChunk {
   lines: number[];
   /** E.164. */
   phones: string[];
-  timeZones: (string | null)[];
+  /** Each recipient's zone. */
+  timeZones: string[];
   runAts: number[];
+  /** Ext §19 consent per row (null: none); both empty when the file has no consent column. */
+  consentSources: (string | null)[];
+  consentAts: (number | null)[];
   /**
    * The rows' variables as ONE JSON array of objects. Not a text[]: drivers escape every quote
    * of every element of an array parameter, which for wide rows costs seconds and hundreds of MB.
@@ -38,6 +42,8 @@ export interface CallRowChunk {
  */
 export interface CallRowSource {
   readonly count: number;
+  /** When the calls are due but for their calling windows: a later run_at waits for a window. */
+  readonly dueAt: number;
   /** Consecutive chunks covering every row once, in seq order. */
   chunks(): Iterable<CallRowChunk>;
 }
@@ -65,16 +71,24 @@ async function insertBatchRow(q: Queryable, b: NewBatch, totalCalls: number): Pr
 /*
  * insertCallChunk — bulk ingest of one chunk of a new batch's calls (state 'waiting').
  * $1 batch id, $2 workspace id, $3 seq of the chunk's first row, $4..$8 the chunk's columns as
- * arrays, $9 its variables as one JSON array; ROWS FROM zips them row by row.
+ * arrays, $9 its variables as one JSON array; ROWS FROM zips them row by row. $10 when the calls
+ * are due but for their windows: a later run_at was set by a calling window, which the call's
+ * waitReason says (held_reason, as the claim sets it). $11, $12 the rows' consent (ext §19), empty
+ * arrays when the file has none: ROWS FROM pads a shorter list with NULLs.
  * Locks: none beyond the new rows (the batch row is new in the same transaction).
  * Indexes: maintains calls' indexes; uses none.
  */
 const INSERT_CALLS = `
-  INSERT INTO calls (id, batch_id, workspace_id, seq, line, phone_number, variables, time_zone, run_at)
-  SELECT t.id, $1, $2, $3::int + (t.n - 1)::int, t.line, t.phone, t.vars, t.tz, t.run_at
+  INSERT INTO calls (id, batch_id, workspace_id, seq, line, phone_number, variables, time_zone, run_at,
+                     held_until, held_reason, consent_source, consent_at)
+  SELECT t.id, $1, $2, $3::int + (t.n - 1)::int, t.line, t.phone, t.vars, t.tz, t.run_at,
+         CASE WHEN t.run_at > $10::bigint THEN t.run_at END,
+         CASE WHEN t.run_at > $10::bigint THEN 'calling_window' END,
+         t.consent_source, t.consent_at
     FROM ROWS FROM (unnest($4::text[]), unnest($5::int[]), unnest($6::text[]), unnest($7::text[]),
-                    unnest($8::int8[]), jsonb_array_elements($9::jsonb))
-         WITH ORDINALITY AS t(id, line, phone, tz, run_at, vars, n)`;
+                    unnest($8::int8[]), jsonb_array_elements($9::jsonb), unnest($11::text[]),
+                    unnest($12::int8[]))
+         WITH ORDINALITY AS t(id, line, phone, tz, run_at, vars, consent_source, consent_at, n)`;
 
 /** Inserts the calls chunk by chunk (one statement a chunk), numbered from `seq`; returns the next seq. */
 async function insertCalls(
@@ -96,6 +110,9 @@ async function insertCalls(
       c.timeZones,
       c.runAts,
       c.variablesJson,
+      calls.dueAt,
+      c.consentSources,
+      c.consentAts,
     ]);
     next += c.ids.length;
   }

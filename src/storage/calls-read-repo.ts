@@ -1,3 +1,4 @@
+import { type Consent, consentView } from '../domain/consent.js';
 import type { PhoneSearch } from '../domain/phone-search.js';
 import type { CallState, Outcome, RowVariables } from '../domain/types.js';
 import type { Queryable } from './db.js';
@@ -24,6 +25,8 @@ export interface CallRecord {
   heldReason?: 'calling_window' | 'frequency_cap';
   /** Its batch or its workspace is paused. */
   paused: boolean;
+  /** Ext §19: the consent its row recorded. */
+  consent?: Consent;
 }
 
 interface CallRow {
@@ -45,12 +48,14 @@ interface CallRow {
   result_attempt_id: string | null;
   held_reason: 'calling_window' | 'frequency_cap' | null;
   paused: boolean | null;
+  consent_source: string | null;
+  consent_at: number | null;
 }
 
 // held_reason holds only while run_at is what the claim set; paused reads the call's batch row
 // (primary key) and its workspace's row (primary key).
 const COLUMNS = `id, batch_id, seq, line, phone_number, variables, state, attempts, run_at, start_time,
-  end_time, duration, error, outcome, transcript, result_attempt_id,
+  end_time, duration, error, outcome, transcript, result_attempt_id, consent_source, consent_at,
   CASE WHEN held_until = run_at THEN held_reason END AS held_reason,
   (SELECT b.status = 'paused' OR w.paused_at IS NOT NULL
      FROM batches b JOIN workspaces w ON w.id = b.workspace_id
@@ -75,7 +80,13 @@ const toCall = (r: CallRow): CallRecord => ({
   ...(r.result_attempt_id === null ? {} : { resultAttemptId: r.result_attempt_id }),
   ...(r.held_reason === null ? {} : { heldReason: r.held_reason }),
   paused: r.paused === true,
+  ...consentField(r),
 });
+
+function consentField(r: CallRow): { consent?: Consent } {
+  const consent = consentView(r.consent_source, r.consent_at);
+  return consent === undefined ? {} : { consent };
+}
 
 export interface CallsPage {
   /** Only calls in this state; all states when absent. */

@@ -1,4 +1,5 @@
 import { readBatchConfig } from '../domain/batch-config.js';
+import type { CallingWindow } from '../domain/calling-window.js';
 import type { BatchConfig, RowVariables } from '../domain/types.js';
 import type { Queryable } from './db.js';
 import {
@@ -7,6 +8,7 @@ import {
   type DialAgentRow,
   toDialAgent,
 } from './dial-agent-columns.js';
+import { readFloor } from './workspaces-repo.js';
 
 // The claim transaction's reads, in the order the claim runs them (its state changes are
 // transitions: src/storage/transitions/claim.ts). Lock order everywhere in the engine:
@@ -21,6 +23,10 @@ export interface LockedWorkspace {
   /** §19 frequency cap; both null when off. */
   frequencyCapMax: number | null;
   frequencyCapHours: number | null;
+  /** Its zone: where a number with no single zone of its own is read. */
+  timezone: string;
+  /** §19 legal floor for real-carrier calls. */
+  callingWindow: CallingWindow;
 }
 
 /**
@@ -40,11 +46,12 @@ export async function lockNextWorkspace(
   now: number,
   horizonMs: number,
 ): Promise<LockedWorkspace | undefined> {
-  const rows = await q.query<LockedWorkspace>(
+  const rows = await q.query<Omit<LockedWorkspace, 'callingWindow'> & { callingWindow: unknown }>(
     `SELECT w.id, w.max_concurrent_calls AS "maxConcurrentCalls",
             w.calls_per_second AS "callsPerSecond", w.pacing_next_at AS "pacingNextAt",
             w.last_served_at AS "lastServedAt",
-            w.frequency_cap_max AS "frequencyCapMax", w.frequency_cap_hours AS "frequencyCapHours"
+            w.frequency_cap_max AS "frequencyCapMax", w.frequency_cap_hours AS "frequencyCapHours",
+            w.timezone, w.calling_window AS "callingWindow"
        FROM workspaces w
       WHERE w.pacing_next_at <= $2 AND w.paused_at IS NULL
         AND (SELECT count(*) FROM calls a WHERE a.workspace_id = w.id AND a.state = 'active')
@@ -59,7 +66,8 @@ export async function lockNextWorkspace(
       FOR NO KEY UPDATE OF w SKIP LOCKED`,
     [now, now + horizonMs],
   );
-  return rows[0];
+  const r = rows[0];
+  return r && { ...r, callingWindow: readFloor(r.callingWindow) };
 }
 
 /**
@@ -131,6 +139,8 @@ export interface LiveBatch {
   active: number;
   config: BatchConfig;
   agent: DialAgentRecord;
+  /** Its agent places calls through a real carrier connection (§21): the legal floor applies. */
+  realCarrier: boolean;
   /**
    * The carrier account the agent's connection places calls with, and its limit (§21): its
    * pacing bucket is shared by every workspace whose connections use that account.
@@ -157,6 +167,7 @@ export async function liveBatchesWithDueCalls(
       config: unknown;
       carrier_account: string | null;
       carrier_cps: number | null;
+      real_carrier: boolean;
     }
   >(
     `SELECT b.id,
@@ -167,6 +178,7 @@ export async function liveBatchesWithDueCalls(
             b.config,
             tc.account AS carrier_account,
             tc.calls_per_second AS carrier_cps,
+            ag.connection_id IS NOT NULL AS real_carrier,
             ${DIAL_AGENT_COLUMNS}
        FROM batches b JOIN agents ag ON ag.id = b.agent_id
        LEFT JOIN telephony_connections tc ON tc.id = ag.connection_id AND tc.deleted_at IS NULL
@@ -182,6 +194,7 @@ export async function liveBatchesWithDueCalls(
     active: r.active,
     config: readBatchConfig(r.config),
     agent: toDialAgent(r),
+    realCarrier: r.real_carrier,
     ...(r.carrier_account === null || r.carrier_cps === null
       ? {}
       : { carrierAccount: { account: r.carrier_account, callsPerSecond: r.carrier_cps } }),
@@ -195,6 +208,7 @@ export interface DueCall {
   runAt: number;
   phoneNumber: string;
   variables: RowVariables;
+  /** The recipient's zone as stored at upload; null on calls stored before it always was. */
   timeZone: string | null;
 }
 

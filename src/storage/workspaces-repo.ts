@@ -1,3 +1,5 @@
+import { type CallingWindow, parseCallingWindow } from '../domain/calling-window.js';
+import { DEFAULT_FLOOR } from '../domain/effective-window.js';
 import type { Workspace } from '../domain/types.js';
 import type { Queryable } from './db.js';
 
@@ -9,7 +11,15 @@ interface WorkspaceRow {
   timezone: string;
   frequency_cap_max: number | null;
   frequency_cap_hours: number | null;
+  calling_window: unknown;
+  require_consent: boolean;
   created_at: number;
+}
+
+/** The stored floor; a value this version cannot read falls back to the default, never to none. */
+export function readFloor(raw: unknown): CallingWindow {
+  const parsed = parseCallingWindow(raw);
+  return parsed.ok ? parsed.value : DEFAULT_FLOOR;
 }
 
 const toWorkspace = (r: WorkspaceRow): Workspace => ({
@@ -22,6 +32,8 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
     r.frequency_cap_max === null || r.frequency_cap_hours === null
       ? null
       : { maxAttempts: r.frequency_cap_max, periodHours: r.frequency_cap_hours },
+  callingWindow: readFloor(r.calling_window),
+  requireConsent: r.require_consent,
   createdAt: r.created_at,
 });
 
@@ -55,17 +67,28 @@ export async function updateWorkspaceSettings(
   q: Queryable,
   id: string,
   patch: Partial<
-    Pick<Workspace, 'maxConcurrentCalls' | 'callsPerSecond' | 'timezone' | 'frequencyCap'>
+    Pick<
+      Workspace,
+      | 'maxConcurrentCalls'
+      | 'callsPerSecond'
+      | 'timezone'
+      | 'frequencyCap'
+      | 'callingWindow'
+      | 'requireConsent'
+    >
   >,
 ): Promise<Workspace | undefined> {
-  // $5: whether frequencyCap was sent at all (null turns the cap off).
+  // $5: whether frequencyCap was sent at all (null turns the cap off). $8 calling window (JSON),
+  // $9 requireConsent; NULL keeps each.
   const rows = await q.query<WorkspaceRow>(
     `UPDATE workspaces SET
        max_concurrent_calls = COALESCE($2, max_concurrent_calls),
        calls_per_second = COALESCE($3, calls_per_second),
        timezone = COALESCE($4, timezone),
        frequency_cap_max = CASE WHEN $5::boolean THEN $6::int ELSE frequency_cap_max END,
-       frequency_cap_hours = CASE WHEN $5::boolean THEN $7::int ELSE frequency_cap_hours END
+       frequency_cap_hours = CASE WHEN $5::boolean THEN $7::int ELSE frequency_cap_hours END,
+       calling_window = COALESCE($8::jsonb, calling_window),
+       require_consent = COALESCE($9::boolean, require_consent)
      WHERE id = $1 RETURNING *`,
     [
       id,
@@ -75,6 +98,8 @@ export async function updateWorkspaceSettings(
       patch.frequencyCap !== undefined,
       patch.frequencyCap?.maxAttempts ?? null,
       patch.frequencyCap?.periodHours ?? null,
+      patch.callingWindow === undefined ? null : JSON.stringify(patch.callingWindow),
+      patch.requireConsent ?? null,
     ],
   );
   return rows[0] && toWorkspace(rows[0]);

@@ -716,4 +716,36 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await screenshot(page, '17-batches-page-2');
     expectCleanTraffic(w, creds.apiKey);
   });
+  it('a call whose row recorded consent shows it in its details (ext §19)', async () => {
+    const agents = (await api.get('/v1/api/agents')).body.agents as Array<{ id: string }>;
+    // Numbers the simulator answers: an earlier test's opt-outs (07xx) are on the do-not-call list.
+    const file = csv('consent.csv', [
+      'phone_number,first_name,consent_source,consent_at',
+      '+15005550091,Zoe,web form 12,2026-03-01T14:30:00Z',
+      '+15005550092,Yann,,',
+    ]);
+    const created = await api.uploadCsv(file, { agentId: agents[0]!.id, name: 'Consent' });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const batchId = created.body.batchId as string;
+    const w = await tab();
+    const { page } = w;
+    await signIn(page, server.baseUrl, creds);
+    await page.goto(`${server.baseUrl}/#/batches/${batchId}`);
+    await page.getByRole('button', { name: 'Details of the call to +15005550091' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: /Call to \+15005550091/ }).waitFor();
+    const consent = dialog
+      .locator('.facts > div')
+      .filter({ has: page.locator('dt', { hasText: /^Consent$/ }) });
+    await consent.waitFor();
+    expect(await consent.locator('dd').textContent()).toContain('web form 12');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    // A call without consent has no such line.
+    await page.getByRole('button', { name: 'Details of the call to +15005550092' }).click();
+    await dialog.getByRole('heading', { name: /Call to \+15005550092/ }).waitFor();
+    await dialog.locator('.facts').first().waitFor();
+    expect(await dialog.locator('.facts dt').allTextContents()).not.toContain('Consent');
+    expectCleanTraffic(w, creds.apiKey);
+  });
 });

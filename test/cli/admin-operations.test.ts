@@ -27,6 +27,13 @@ describeEachDb('admin operations', (backend) => {
       callsPerSecond: 5,
       timezone: 'UTC',
       frequencyCap: null,
+      callingWindow: {
+        timezone: 'recipient',
+        days: [1, 2, 3, 4, 5, 6, 7],
+        start: '08:00',
+        end: '21:00',
+      },
+      requireConsent: false,
       createdAt: NOW,
     });
     expect(await run('workspaces.list', {})).toEqual([ws]);

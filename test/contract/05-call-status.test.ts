@@ -161,4 +161,35 @@ describeEachDb('contract §5: one call’s status', (backend) => {
       }
     }
   });
+
+  it('ext §19: a job whose row recorded consent has `consent` {source, at?}, in any state', async () => {
+    const [waiting, , , completed] = mixed.callIds;
+    const before = {
+      waiting: (await call(mixed.id, waiting!)).body,
+      completed: (await call(mixed.id, completed!)).body,
+    };
+    const set = (id: string, source: string, at: number | null) =>
+      t.db.query('UPDATE calls SET consent_source = $2, consent_at = $3 WHERE id = $1', [
+        id,
+        source,
+        at,
+      ]);
+    try {
+      await set(waiting!, 'web form', Date.UTC(2026, 0, 2, 9, 30));
+      await set(completed!, 'paper', null);
+      const w = (await call(mixed.id, waiting!)).body;
+      expect(keysOf(w)).toEqual([...keysOf(before.waiting), 'consent'].sort());
+      expect(w).toEqual({
+        ...before.waiting,
+        consent: { source: 'web form', at: '2026-01-02T09:30:00.000Z' },
+      });
+      const c = (await call(mixed.id, completed!)).body;
+      expect(c).toEqual({ ...before.completed, consent: { source: 'paper' } });
+    } finally {
+      await t.db.query(
+        'UPDATE calls SET consent_source = NULL, consent_at = NULL WHERE batch_id = $1',
+        [mixed.id],
+      );
+    }
+  });
 });

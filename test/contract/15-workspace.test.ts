@@ -4,13 +4,16 @@ import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '
 
 // Contract §15 (ext) `GET|PATCH /workspace`.
 
-// frequencyCap: the call safety setting of ext §19 (null: off).
+// frequencyCap, callingWindow (the legal floor) and requireConsent: the call safety settings of
+// ext §19.
 const WORKSPACE_KEYS = [
+  'callingWindow',
   'callsPerSecond',
   'frequencyCap',
   'id',
   'maxConcurrentCalls',
   'name',
+  'requireConsent',
   'timezone',
 ];
 const keys = (o: object) => Object.keys(o).sort();
@@ -33,7 +36,7 @@ describeEachDb('contract §15 workspace settings', (backend) => {
       ...(payload ? { payload } : {}),
     });
 
-  it('GET 200 {id, name, maxConcurrentCalls, callsPerSecond, timezone, frequencyCap}', async () => {
+  it('GET 200 {id, name, maxConcurrentCalls, callsPerSecond, timezone, frequencyCap, callingWindow, requireConsent}', async () => {
     const res = await call('GET');
     expect(res.statusCode).toBe(200);
     expect(keys(res.json())).toEqual(WORKSPACE_KEYS);
@@ -44,6 +47,13 @@ describeEachDb('contract §15 workspace settings', (backend) => {
       callsPerSecond: 5,
       timezone: 'UTC',
       frequencyCap: null,
+      callingWindow: {
+        timezone: 'recipient',
+        days: [1, 2, 3, 4, 5, 6, 7],
+        start: '08:00',
+        end: '21:00',
+      },
+      requireConsent: false,
     });
   });
 
@@ -54,12 +64,28 @@ describeEachDb('contract §15 workspace settings', (backend) => {
     expect(res.json()).toMatchObject({ callsPerSecond: 2, maxConcurrentCalls: 10 });
   });
 
+  it('PATCH 200 sets the legal floor and requireConsent (ext §19)', async () => {
+    const floor = {
+      timezone: 'Europe/Berlin',
+      days: [1, 2, 3, 4, 5],
+      start: '09:00',
+      end: '20:00',
+    };
+    const res = await call('PATCH', { callingWindow: floor, requireConsent: true });
+    expect(res.statusCode).toBe(200);
+    expect(keys(res.json())).toEqual(WORKSPACE_KEYS);
+    expect(res.json()).toMatchObject({ callingWindow: floor, requireConsent: true });
+  });
+
   it('PATCH 400 {error, message} for a bad value, an unknown field or an empty body', async () => {
     for (const payload of [
       { maxConcurrentCalls: '5' },
       { name: 'x' },
       {},
       { timezone: 'Nowhere' },
+      { callingWindow: { start: '09:00', end: '09:00' } },
+      { callingWindow: null },
+      { requireConsent: 'yes' },
     ]) {
       const res = await call('PATCH', payload);
       expect(res.statusCode).toBe(400);

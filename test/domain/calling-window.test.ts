@@ -50,6 +50,15 @@ describe('parseCallingWindow', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toContain(fragment);
   });
+
+  it('accepts 00:00–24:00, the whole day', () => {
+    const r = parseCallingWindow({ start: '00:00', end: '24:00' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    for (let h = 0; h < 48; h++) {
+      expect(isInsideWindow(r.value, NY, Date.UTC(2026, 2, 7, 0, 30) + h * 3_600_000)).toBe(true);
+    }
+  });
 });
 
 describe('nextWindowStart', () => {

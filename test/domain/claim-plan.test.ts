@@ -208,6 +208,45 @@ describe('planned starts', () => {
     ]);
   });
 
+  it('holds a real-carrier batch’s calls for the legal floor, narrowed by its window; simulator batches are exempt', () => {
+    // T is 15:00 UTC: 07:00 in Los Angeles, 10:00 in New York.
+    const floor = {
+      timezone: 'recipient',
+      days: [1, 2, 3, 4, 5, 6, 7],
+      start: '08:00',
+      end: '21:00',
+    };
+    const narrow = { timezone: 'recipient', days: [1, 2, 3, 4, 5], start: '11:00', end: '12:00' };
+    const call = (batchId: string, zone: string) => ({
+      ...due(batchId, 1)[0]!,
+      timeZone: zone,
+    });
+    const plan = planStarts({
+      now: T,
+      slotsFrom: T,
+      want: 4,
+      workspaceBucket: 'workspace:w',
+      buckets: [ws(5)],
+      batches: [
+        batch('real-la', { floor }),
+        batch('real-ny', { floor }),
+        batch('real-ny-narrow', { floor, callingWindow: narrow }),
+        batch('sim-la'),
+      ],
+      due: [
+        call('real-la', 'America/Los_Angeles'),
+        call('real-ny', 'America/New_York'),
+        call('real-ny-narrow', 'America/New_York'),
+        call('sim-la', 'America/Los_Angeles'),
+      ],
+    });
+    expect(plan.deferrals).toEqual([
+      { callId: 'real-la-0', runAt: T + 3_600_000, reason: 'calling_window' },
+      { callId: 'real-ny-narrow-0', runAt: T + 3_600_000, reason: 'calling_window' },
+    ]);
+    expect(plan.starts.map((s) => s.callId).sort()).toEqual(['real-ny-0', 'sim-la-0']);
+  });
+
   it('layers a carrier account’s bucket on the workspace’s: a slot both allow, each moved on by its own pace', () => {
     const plan = planStarts({
       now: T,

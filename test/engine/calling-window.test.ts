@@ -72,17 +72,37 @@ describeEachDb('engine and calling windows', (backend) => {
     expect(call!.run_at).toBe(Date.UTC(2026, 0, 6, 14, 0, 0));
   });
 
-  it('ignores the window for calls without a time zone', async () => {
+  it('reads a named-zone window in its own zone, and a recipient window in the workspace zone, for calls stored without a zone', async () => {
+    // Calls stored before every call kept its recipient's zone have none: the window still holds.
     h = await harness(backend);
     const { workspaceId, agentId } = await insertWorkspaceWithAgent(h.db, T0);
-    const batch = await insertQueuedBatch(h.db, {
+    await h.db.query("UPDATE workspaces SET timezone = 'Asia/Tokyo' WHERE id = $1", [workspaceId]);
+    const named = await insertQueuedBatch(h.db, {
       workspaceId,
       agentId,
       now: T0,
       phones: [reserved(1)],
       config: { callingWindow: { timezone: NY, days: [6], start: '12:00', end: '13:00' } },
     });
+    const recipient = await insertQueuedBatch(h.db, {
+      workspaceId,
+      agentId,
+      now: T0,
+      phones: [reserved(2)],
+      // T0 is 00:00 Tuesday in Tokyo.
+      config: { callingWindow: { timezone: 'recipient', days: [2], start: '09:00', end: '10:00' } },
+    });
     await h.start();
-    expect((await attemptsOf(h.db, batch.id)).map((a) => a.started_at)).toEqual([T0]);
+    expect(await attemptsOf(h.db, named.id)).toEqual([]);
+    expect(await attemptsOf(h.db, recipient.id)).toEqual([]);
+    // Saturday 12:00 in New York; Tuesday 09:00 in Tokyo.
+    expect((await callsOf(h.db, named.id))[0]).toMatchObject({
+      state: 'waiting',
+      run_at: Date.UTC(2026, 0, 10, 17, 0),
+    });
+    expect((await callsOf(h.db, recipient.id))[0]).toMatchObject({
+      state: 'waiting',
+      run_at: Date.UTC(2026, 0, 6, 0, 0),
+    });
   });
 });

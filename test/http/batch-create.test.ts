@@ -55,7 +55,8 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
           email: 'john@example.com',
           plan: 'gold',
         },
-        time_zone: null,
+        // A range that spans zones takes the workspace's (every call keeps its recipient's zone).
+        time_zone: 'UTC',
         run_at: now,
         state: 'waiting',
         attempts: 0,
@@ -71,7 +72,7 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
           email: '',
           plan: 'line one\nline two',
         },
-        time_zone: null,
+        time_zone: 'America/Los_Angeles',
         run_at: now,
         state: 'waiting',
         attempts: 0,
@@ -83,7 +84,7 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
         line: 6,
         phone_number: '+14155550133',
         variables: { first_name: 'Ann', last_name: 'Lee', email: 'ann@example.com', plan: 'basic' },
-        time_zone: null,
+        time_zone: 'America/Los_Angeles',
         run_at: now,
         state: 'waiting',
         attempts: 0,
@@ -313,7 +314,7 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
     });
   });
 
-  it('callingWindow with a zone: calls carry the zone and are due when the window opens', async () => {
+  it('callingWindow with a zone: calls keep their own zone and are due when the window opens', async () => {
     // Now is Monday 2026-01-05 15:00Z = 10:00 in New York; the window opens at 12:00 local.
     const window = {
       timezone: 'America/New_York',
@@ -329,8 +330,8 @@ describeEachDb('POST /v1/api/batch-calls (contract §1)', (backend) => {
     const { batchId } = res.json();
     const calls = await storedCalls(s.t.db, batchId);
     expect(calls.map((c) => [c.time_zone, c.run_at])).toEqual([
-      ['America/New_York', Date.UTC(2026, 0, 5, 17, 0)],
-      ['America/New_York', Date.UTC(2026, 0, 5, 17, 0)],
+      ['UTC', Date.UTC(2026, 0, 5, 17, 0)],
+      ['UTC', Date.UTC(2026, 0, 5, 17, 0)],
     ]);
     const [batch] = await s.t.db.query<{ config: unknown }>(
       'SELECT config FROM batches WHERE id = $1',

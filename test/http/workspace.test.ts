@@ -7,7 +7,17 @@ import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '
 
 // §15 (ext) workspace settings: GET and PATCH of the authenticated workspace.
 
-const DEFAULTS = { maxConcurrentCalls: 10, callsPerSecond: 5, timezone: 'UTC', frequencyCap: null };
+const FLOOR = { timezone: 'recipient', days: [1, 2, 3, 4, 5, 6, 7], start: '08:00', end: '21:00' };
+const DEFAULTS = {
+  maxConcurrentCalls: 10,
+  callsPerSecond: 5,
+  timezone: 'UTC',
+  frequencyCap: null,
+  callingWindow: FLOOR,
+  requireConsent: false,
+};
+const SETTINGS =
+  'maxConcurrentCalls, callsPerSecond, timezone, frequencyCap, callingWindow or requireConsent';
 
 describeEachDb('workspace settings (§15)', (backend) => {
   let t: TestDb;
@@ -58,15 +68,15 @@ describeEachDb('workspace settings (§15)', (backend) => {
     expect((await call('PATCH', both)).body).toEqual({
       id: a.workspaceId,
       name: 'Acme',
+      ...DEFAULTS,
       maxConcurrentCalls: 3,
-      frequencyCap: null,
       ...both,
     });
     expect((await call('GET')).body).toEqual({
       id: a.workspaceId,
       name: 'Acme',
+      ...DEFAULTS,
       maxConcurrentCalls: 3,
-      frequencyCap: null,
       ...both,
     });
     // The other workspace is untouched.
@@ -126,24 +136,21 @@ describeEachDb('workspace settings (§15)', (backend) => {
         { name: 'Renamed', maxConcurrentCalls: 4 },
         {
           error: 'Unknown field',
-          message:
-            'Unknown field "name": only maxConcurrentCalls, callsPerSecond, timezone or frequencyCap can be changed',
+          message: `Unknown field "name": only ${SETTINGS} can be changed`,
         },
       ],
       [
         {},
         {
           error: 'Empty body',
-          message:
-            'Send at least one of maxConcurrentCalls, callsPerSecond, timezone or frequencyCap',
+          message: `Send at least one of ${SETTINGS}`,
         },
       ],
       [
         [],
         {
           error: 'Invalid body',
-          message:
-            'The body must be a JSON object with maxConcurrentCalls, callsPerSecond, timezone or frequencyCap',
+          message: `The body must be a JSON object with ${SETTINGS}`,
         },
       ],
     ];
@@ -156,8 +163,7 @@ describeEachDb('workspace settings (§15)', (backend) => {
     }
     const noObject = {
       error: 'Invalid body',
-      message:
-        'The body must be a JSON object with maxConcurrentCalls, callsPerSecond, timezone or frequencyCap',
+      message: `The body must be a JSON object with ${SETTINGS}`,
     };
     for (const res of [await raw(''), await raw('null'), await raw('"x"')]) {
       expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 400, body: noObject });
@@ -206,6 +212,80 @@ describeEachDb('workspace settings (§15)', (backend) => {
     });
   });
 
+  it('callingWindow (§19 legal floor): set, shown, validated like a batch window, never removed', async () => {
+    const floor = { timezone: 'America/Chicago', days: [5, 1, 3], start: '09:30', end: '20:00' };
+    expect(await call('PATCH', { callingWindow: floor })).toMatchObject({
+      status: 200,
+      body: { callingWindow: { ...floor, days: [1, 3, 5] }, maxConcurrentCalls: 10 },
+    });
+    expect((await call('GET')).body.callingWindow).toEqual({ ...floor, days: [1, 3, 5] });
+    expect((await call('GET', undefined, b)).body.callingWindow).toEqual(FLOOR);
+    // Omitted zone and days take the batch window's defaults.
+    expect((await call('PATCH', { callingWindow: { start: '22:00', end: '02:00' } })).body).toEqual(
+      {
+        id: a.workspaceId,
+        name: 'Acme',
+        ...DEFAULTS,
+        callingWindow: { ...FLOOR, start: '22:00', end: '02:00' },
+      },
+    );
+    const shape =
+      'callingWindow must be an object {"timezone": "recipient" or an IANA zone, "days": [1..7], "start": "HH:MM", "end": "HH:MM"}';
+    const cases: Array<[unknown, string, string]> = [
+      [null, 'Invalid callingWindow', shape],
+      [{ start: '09:00' }, 'Invalid callingWindow', shape],
+      [{ start: '09:00', end: '17:00', extra: 1 }, 'Invalid callingWindow', shape],
+      [{ start: '09:00', end: '17:00', days: [0] }, 'Invalid callingWindow', shape],
+      [
+        { timezone: 'Mars/Olympus', start: '09:00', end: '17:00' },
+        'Invalid callingWindow',
+        'timezone must be "recipient" or an IANA time zone name',
+      ],
+      [
+        { start: '9:00', end: '17:00' },
+        'Invalid callingWindow',
+        'start must be a time "HH:MM" (00:00 to 23:59)',
+      ],
+      [{ start: '09:00', end: '09:00' }, 'Invalid callingWindow', 'start and end must differ'],
+      [
+        { start: '09:00', end: '17:00', days: [1, 1] },
+        'Invalid callingWindow',
+        'days must be a non-empty list of distinct weekdays 1 (Monday) to 7',
+      ],
+    ];
+    for (const [bad, error, message] of cases) {
+      expect(await call('PATCH', { callingWindow: bad }), JSON.stringify(bad)).toEqual({
+        status: 400,
+        body: { error, message },
+      });
+    }
+    // A rejected PATCH changes nothing, not even the other fields it named.
+    expect(
+      (await call('PATCH', { maxConcurrentCalls: 3, callingWindow: { start: 'x', end: 'y' } }))
+        .status,
+    ).toBe(400);
+    expect((await call('GET')).body).toMatchObject({
+      maxConcurrentCalls: 10,
+      callingWindow: { start: '22:00', end: '02:00' },
+    });
+  });
+
+  it('requireConsent (§19): false by default, set and shown, only a boolean', async () => {
+    expect(await call('PATCH', { requireConsent: true })).toMatchObject({
+      status: 200,
+      body: { requireConsent: true, callingWindow: FLOOR },
+    });
+    expect((await call('GET')).body.requireConsent).toBe(true);
+    expect((await call('GET', undefined, b)).body.requireConsent).toBe(false);
+    for (const bad of ['true', 1, null]) {
+      expect(await call('PATCH', { requireConsent: bad })).toEqual({
+        status: 400,
+        body: { error: 'Invalid requireConsent', message: 'requireConsent must be true or false' },
+      });
+    }
+    expect((await call('PATCH', { requireConsent: false })).body.requireConsent).toBe(false);
+  });
+
   it('the engine reads the new limits at its next claim', async () => {
     const now = h.clock.now();
     await insertBatch(t.db, {
@@ -214,9 +294,15 @@ describeEachDb('workspace settings (§15)', (backend) => {
       createdAt: now,
       calls: [{ state: 'waiting' }],
     });
-    await call('PATCH', { maxConcurrentCalls: 2, callsPerSecond: 7 });
+    const floor = { timezone: 'Europe/Paris', days: [1, 2], start: '10:00', end: '11:00' };
+    await call('PATCH', { maxConcurrentCalls: 2, callsPerSecond: 7, callingWindow: floor });
     const locked = await t.db.tx((q) => lockNextWorkspace(q, now, 1000));
-    expect(locked).toMatchObject({ id: a.workspaceId, maxConcurrentCalls: 2, callsPerSecond: 7 });
+    expect(locked).toMatchObject({
+      id: a.workspaceId,
+      maxConcurrentCalls: 2,
+      callsPerSecond: 7,
+      callingWindow: floor,
+    });
     await t.db.query('DELETE FROM batches');
   });
 });

@@ -208,6 +208,7 @@ describe('call rows', () => {
     let asked = 0;
     const src = callRowSource(t, c, {
       now: 0,
+      dueAt: 0,
       zoneOf: () => 'Europe/Paris',
       runAtIn: (zone) => {
         asked++;
@@ -226,6 +227,8 @@ describe('call rows', () => {
       phones: ['+15005550001', '+15005550002'],
       timeZones: ['Europe/Paris', 'Europe/Paris'],
       runAts: [42, 42],
+      consentSources: [],
+      consentAts: [],
       variablesJson: '[{"a":"x,1","b \\"q\\"":"é\\n"},{"a":"","b \\"q\\"":""}]',
     });
     expect(asked).toBe(1);
@@ -243,7 +246,8 @@ describe('call rows', () => {
     );
     const src = callRowSource(t, checkContacts(t), {
       now: 0,
-      zoneOf: () => null,
+      dueAt: 0,
+      zoneOf: () => 'UTC',
       runAtIn: () => 7,
     });
     const sizes = [...src.chunks()].map((c) => c.ids.length);

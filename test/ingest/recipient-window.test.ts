@@ -54,17 +54,30 @@ describeEachDb('recipient calling windows at upload', (backend) => {
     ]);
   });
 
-  it('a window with a named zone still applies that zone to every number', async () => {
+  it('a window with a named zone applies that zone to every number, which keeps its own', async () => {
+    // 15:00 UTC Monday is 16:00 in Berlin: inside 09–17 there, whatever the numbers' zones; from
+    // 16:30 UTC (17:30 Berlin) both wait for 09:00 Berlin time.
+    const window = '{"timezone":"Europe/Berlin","days":[1,2,3,4,5],"start":"09:00","end":"16:30"}';
     const res = await s.post(
-      {
-        agentId: s.tenant.agentId,
-        callingWindow:
-          '{"timezone":"Europe/Berlin","days":[1,2,3,4,5],"start":"09:00","end":"17:00"}',
-      },
+      { agentId: s.tenant.agentId, callingWindow: window },
       'phone_number\n+12125550147\n+442079460958\n',
     );
     expect(res.statusCode).toBe(200);
     const calls = await storedCalls(s.t.db, res.json().batchId);
-    expect(calls.map((c) => c.time_zone)).toEqual(['Europe/Berlin', 'Europe/Berlin']);
+    expect(calls.map((c) => [c.time_zone, c.run_at])).toEqual([
+      ['America/New_York', s.h.clock.now()],
+      ['Europe/London', s.h.clock.now()],
+    ]);
+    await s.h.clock.advance(90 * 60_000);
+    const later = await s.post(
+      { agentId: s.tenant.agentId, callingWindow: window },
+      'phone_number\n+12125550147\n+442079460958\n',
+    );
+    expect(later.statusCode).toBe(200);
+    const held = await storedCalls(s.t.db, later.json().batchId);
+    expect(held.map((c) => c.run_at)).toEqual([
+      Date.UTC(2026, 0, 6, 8, 0),
+      Date.UTC(2026, 0, 6, 8, 0),
+    ]);
   });
 });

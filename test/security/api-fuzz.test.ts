@@ -351,6 +351,23 @@ describeEachDb('API fuzz (issue 5 §3)', (backend) => {
             valid: oneOfJson('UTC', 'Europe/Paris', 'america/new_york', 'EST', 'Asia/Kolkata'),
             hostile: badText,
           },
+          // Ext §19: the legal floor and consent settings.
+          callingWindow: {
+            valid: oneOfJson(
+              { start: '08:00', end: '21:00' },
+              { timezone: 'America/Chicago', days: [1, 5], start: '22:00', end: '02:00' },
+              { start: '00:00', end: '24:00' },
+            ),
+            hostile: oneOfJson(
+              null,
+              { start: '09:00', end: '09:00' },
+              { timezone: 'Etc/GMT+13', start: '09:00', end: '10:00' },
+              { days: [], start: '09:00', end: '10:00' },
+              { start: '24:00', end: '10:00' },
+              '09:00-17:00',
+            ),
+          },
+          requireConsent: { valid: oneOfJson(true, false), hostile: oneOfJson('true', 0, null) },
         }),
         weight: 9,
       },

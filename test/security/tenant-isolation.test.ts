@@ -752,11 +752,22 @@ const MATRIX: Record<string, Probe[]> = {
       call: () => ({
         method: 'PATCH',
         path: '/workspace',
-        json: { maxConcurrentCalls: 3, timezone: 'Asia/Tokyo' },
+        json: {
+          maxConcurrentCalls: 3,
+          timezone: 'Asia/Tokyo',
+          callingWindow: { start: '09:00', end: '17:00' },
+          // true would refuse the later uploads of this shared world (no consent column).
+          requireConsent: false,
+        },
       }),
       status: 200,
       check: (res, w) =>
-        expect(res.json()).toMatchObject({ id: w.a.workspaceId, timezone: 'Asia/Tokyo' }),
+        expect(res.json()).toMatchObject({
+          id: w.a.workspaceId,
+          timezone: 'Asia/Tokyo',
+          callingWindow: { start: '09:00', end: '17:00' },
+          requireConsent: false,
+        }),
     },
     {
       what: "a body naming B's workspace is refused",

@@ -45,6 +45,15 @@ export async function startTwilioRig(
   });
   h.rt.config.twilioApiBaseUrl = twilio.url;
   api.rt.config.twilioApiBaseUrl = twilio.url;
+  // T0 is 07:00 in San Francisco, before the default legal floor (§19) opens; these tests are
+  // about the carrier, so the workspace's floor is the whole day (the floor has its own tests).
+  const floor = await api.app.inject({
+    method: 'PATCH',
+    url: '/v1/api/workspace',
+    headers: a.headers,
+    payload: { callingWindow: { start: '00:00', end: '24:00' } },
+  });
+  if (floor.statusCode !== 200) throw new Error(`workspace floor: ${floor.body}`);
   return { h, api, standIn: twilio, a, local };
 }
 

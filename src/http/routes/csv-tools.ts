@@ -9,7 +9,7 @@ import {
 import { badRequest, notFound } from '../../domain/errors.js';
 import type { Agent } from '../../domain/types.js';
 import { agentVariables, missingColumnsError } from '../../ingest/agent-variables.js';
-import { findAgent } from '../../ingest/batch-creation.js';
+import { findAgent, workspaceOf } from '../../ingest/batch-creation.js';
 import {
   type ContactTable,
   columnMapping,
@@ -120,9 +120,11 @@ async function checkRequest(
   // Read as create reads it (a JSON value that is not a string names no agent, never a 500).
   const agentId = textField(fields, 'agentId');
   const variables = agentId ? agentVariables(await findAgent(rt, req.workspaceId, agentId)) : [];
+  const { requireConsent } = await workspaceOf(rt, req.workspaceId);
   const check = checkContacts(contacts, {
     ...(defaultCountry !== undefined && { defaultCountry }),
     agentVariables: variables,
+    requireConsent,
   });
   if (strict && check.missingVariables.length > 0) {
     throw missingColumnsError(check.missingVariables);

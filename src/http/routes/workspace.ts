@@ -1,6 +1,6 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
-import { isValidTimeZone } from '../../domain/calling-window.js';
+import { isValidTimeZone, parseCallingWindow } from '../../domain/calling-window.js';
 import { badRequest } from '../../domain/errors.js';
 import type { Workspace } from '../../domain/types.js';
 import type { Runtime } from '../../runtime.js';
@@ -14,12 +14,16 @@ import {
   WorkspacePatchBody,
 } from '../schemas/workspace.js';
 
-const SETTINGS = 'maxConcurrentCalls, callsPerSecond, timezone or frequencyCap';
+const SETTINGS =
+  'maxConcurrentCalls, callsPerSecond, timezone, frequencyCap, callingWindow or requireConsent';
 const FIELD_RULES: Record<string, string> = {
   maxConcurrentCalls: `an integer from 1 to ${WORKSPACE_LIMIT_MAX}`,
   callsPerSecond: `an integer from 1 to ${WORKSPACE_LIMIT_MAX}`,
   timezone: 'an IANA time zone name such as America/New_York',
   frequencyCap: `null or {"maxAttempts": 1 to ${FREQUENCY_CAP_MAX_ATTEMPTS}, "periodHours": 1 to ${FREQUENCY_CAP_MAX_HOURS}}`,
+  callingWindow:
+    'an object {"timezone": "recipient" or an IANA zone, "days": [1..7], "start": "HH:MM", "end": "HH:MM"}',
+  requireConsent: 'true or false',
 };
 
 /** The PATCH body's schema errors as one flat 400 that names the field and its rule. */
@@ -49,7 +53,16 @@ const present = (w: Workspace): WorkspaceBody => ({
   callsPerSecond: w.callsPerSecond,
   timezone: w.timezone,
   frequencyCap: w.frequencyCap,
+  callingWindow: w.callingWindow,
+  requireConsent: w.requireConsent,
 });
+
+/** The floor as stored: the batch window's own rules (zone, times, distinct days). */
+function floorOf(raw: unknown) {
+  const parsed = parseCallingWindow(raw);
+  if (!parsed.ok) throw badRequest('Invalid callingWindow', parsed.message);
+  return parsed.value;
+}
 
 /**
  * The zone as it will be stored: Intl's spelling when only the letter case differs
@@ -102,6 +115,8 @@ export async function workspaceRoutes(app: FastifyInstance, opts: { rt: Runtime 
         ...(b.callsPerSecond === undefined ? {} : { callsPerSecond: b.callsPerSecond }),
         ...(b.timezone === undefined ? {} : { timezone: timeZoneOf(b.timezone) }),
         ...(b.frequencyCap === undefined ? {} : { frequencyCap: b.frequencyCap }),
+        ...(b.callingWindow === undefined ? {} : { callingWindow: floorOf(b.callingWindow) }),
+        ...(b.requireConsent === undefined ? {} : { requireConsent: b.requireConsent }),
       });
       return present(updated ?? (await load(req.workspaceId)));
     },

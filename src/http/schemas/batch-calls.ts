@@ -138,6 +138,17 @@ export const CallDetailBody = Type.Object({
   result: Type.Optional(CallResult),
   attempts,
   ...waitFields,
+  consent: Type.Optional(
+    Type.Object(
+      {
+        source: Type.String({ description: "the row's consent_source" }),
+        at: Type.Optional(
+          Type.String({ description: "the row's consent_at as an ISO-8601 UTC instant" }),
+        ),
+      },
+      { description: 'ext: the consent the row recorded; absent when none' },
+    ),
+  ),
   attemptHistory: Type.Optional(
     Type.Array(AttemptItem, {
       description: 'ext, only with ?include=attempts: every attempt, first to last',

@@ -23,6 +23,25 @@ export const FrequencyCapBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Ext §19: same shape as a batch's callingWindow; its zone and times are checked beyond this. */
+export const CallingWindowBody = Type.Object(
+  {
+    timezone: Type.Optional(
+      Type.String({ description: '"recipient" (the number\'s own zone) or an IANA zone' }),
+    ),
+    days: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), {
+        minItems: 1,
+        maxItems: 7,
+        description: 'ISO weekdays, 1 = Monday … 7 = Sunday',
+      }),
+    ),
+    start: Type.String({ description: '"HH:MM", local' }),
+    end: Type.String({ description: '"HH:MM", local; before start: runs past midnight' }),
+  },
+  { additionalProperties: false },
+);
+
 export const WorkspaceBody = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -31,6 +50,22 @@ export const WorkspaceBody = Type.Object({
   timezone: Type.String({ description: 'IANA zone' }),
   frequencyCap: Type.Union([FrequencyCapBody, Type.Null()], {
     description: 'ext: attempts to one number in any rolling period, across batches; null: off',
+  }),
+  callingWindow: Type.Object(
+    {
+      timezone: Type.String(),
+      days: Type.Array(Type.Integer()),
+      start: Type.String(),
+      end: Type.String(),
+    },
+    {
+      description:
+        'ext, legal floor: every call through a real carrier connection is placed inside it; ' +
+        "a batch's window only narrows it. Simulator calls are exempt",
+    },
+  ),
+  requireConsent: Type.Boolean({
+    description: 'ext: rows without a non-empty consent_source are refused at upload',
   }),
 });
 export type WorkspaceBody = Static<typeof WorkspaceBody>;
@@ -44,6 +79,8 @@ export const WorkspacePatchBody = Type.Object(
       Type.String({ minLength: 1, description: 'an IANA zone, e.g. America/New_York' }),
     ),
     frequencyCap: Type.Optional(Type.Union([FrequencyCapBody, Type.Null()])),
+    callingWindow: Type.Optional(CallingWindowBody),
+    requireConsent: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
 );

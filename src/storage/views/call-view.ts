@@ -77,6 +77,7 @@ export function presentCallDetail(c: CallRecord, columns: readonly string[], now
         }
       : {}),
     attempts: c.attempts,
+    ...(c.consent === undefined ? {} : { consent: c.consent }),
     ...(now === undefined
       ? c.state === 'waiting' && c.attempts > 0
         ? { nextAttemptAt: c.runAt }

@@ -117,6 +117,8 @@ export interface CallDetail {
   };
   attempts: number;
   nextAttemptAt?: number;
+  /** ext §19: the consent the contact's row recorded. */
+  consent?: { source: string; at?: string };
   attemptHistory?: AttemptItem[];
 }
 

@@ -95,6 +95,19 @@ export function CallDetails(props: {
                 <dd>{formatDateTime(c.nextAttemptAt)}</dd>
               </div>
             ) : null}
+            {c.consent ? (
+              <div>
+                <dt>Consent</dt>
+                <dd>
+                  {c.consent.source}
+                  {c.consent.at ? (
+                    <span class="muted small block">
+                      {formatDateTime(Date.parse(c.consent.at))}
+                    </span>
+                  ) : null}
+                </dd>
+              </div>
+            ) : null}
             <div>
               <dt>Job</dt>
               <dd class="mono small">{c.jobId}</dd>
