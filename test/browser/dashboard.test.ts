@@ -469,6 +469,12 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
         expect(await horizontalOverflow(page), `${name} at ${viewport.width}`).toEqual([]);
         await screenshot(page, `${label}-${name}`);
       };
+      // A batch without a name is listed and titled by its id, an unbroken 32 characters.
+      const unnamed = await api.uploadCsv(SAMPLE, {
+        agentId: creds.agentId,
+        scheduledAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      expect(unnamed.status, JSON.stringify(unnamed.body)).toBe(200);
       await visit('', (p) => p.getByRole('heading', { name: 'Sign in' }).waitFor(), 'sign-in');
       await signIn(page, server.baseUrl, creds);
       await visit(
@@ -485,6 +491,11 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
       await page.getByRole('list', { name: 'Transcript' }).waitFor();
       await screenshot(page, `${label}-call`);
       await page.keyboard.press('Escape');
+      await visit(
+        `#/batches/${unnamed.body.batchId}`,
+        (p) => p.locator('.calls-table').waitFor(),
+        'unnamed-batch',
+      );
       await visit(
         '#/batches/new',
         async (p) => {

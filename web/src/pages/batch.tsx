@@ -117,8 +117,10 @@ export function Batch({ api, id }: { api: Api; id: string }) {
       </p>
       <div class="page-head">
         <div>
-          <h1 id="batch-title">{b.name ?? 'Batch'}</h1>
-          <p class="muted mono small">{b.id}</p>
+          <h1 id="batch-title" class="wrap-anywhere">
+            {b.name ?? 'Batch'}
+          </h1>
+          <p class="muted mono small wrap-anywhere">{b.id}</p>
         </div>
         <div class="actions">
           <BatchControls

@@ -79,8 +79,12 @@ export function Batches({ api, page }: { api: Api; page: number }) {
               {data.rows.map(({ batch, status }) => (
                 <tr key={batch.id}>
                   <th scope="row" data-label="Batch">
-                    <a href={href.batch(batch.id)}>{batch.name ?? batch.id}</a>
-                    {batch.name ? <span class="muted small block">{batch.id}</span> : null}
+                    <a href={href.batch(batch.id)} class="wrap-anywhere">
+                      {batch.name ?? batch.id}
+                    </a>
+                    {batch.name ? (
+                      <span class="muted small block wrap-anywhere">{batch.id}</span>
+                    ) : null}
                   </th>
                   <td data-label="Status">
                     <StatusBadge status={batch.status} />
