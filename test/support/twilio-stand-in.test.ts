@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTwilioStandIn, TWIML_MAX_CHARS, type TwilioStandIn } from './twilio-stand-in.js';
+import { startTwilioStandIn, type TwilioStandIn } from './twilio-stand-in.js';
+import { TWIML_MAX_CHARS } from './twilio-wire.js';
 
 // The stand-in must be honest to Twilio: driven here by Twilio's own client, its callbacks
 // checked with Twilio's own validator, its refusals those Twilio documents.

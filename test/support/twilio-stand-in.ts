@@ -1,108 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
 import twilio from 'twilio';
-import { bridgeCallback } from './twilio-bridge-callbacks.js';
+import { operations } from './twilio-api-description.js';
+import { playOut, rfc2822 } from './twilio-call-lifecycle.js';
 import { type MediaScenario, playMediaStream, type StreamSession } from './twilio-media-stream.js';
+import { formOf, json, page, proseViolations, readBody, sid, twilioError } from './twilio-wire.js';
 
 // A Twilio stand-in: a real listening HTTP server that answers the REST requests Outdial makes
 // the way api.twilio.com does (Basic auth with AccountSid and AuthToken, Twilio's error bodies),
 // and checks every request against Twilio's own API description (test/fixtures/twilio, Twilio's
 // published OpenAPI, MIT) with a real JSON-Schema validator. A request Twilio would refuse is
 // answered as Twilio would (400) and recorded in `violations`, which tests expect to stay empty.
-
-const SPEC_FILE = new URL('../fixtures/twilio/twilio_api_v2010.json', import.meta.url);
-
-interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header';
-  required?: boolean;
-  schema: object;
-}
-interface Operation {
-  parameters?: Parameter[];
-  requestBody?: { content: Record<string, { schema: object }> };
-}
-interface Spec {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, object> };
-}
-
-/** One operation of the description, compiled: its path as a pattern and its validators. */
-interface CompiledOperation {
-  method: string;
-  template: string;
-  pattern: RegExp;
-  pathNames: string[];
-  params: ValidateFunction;
-  body?: ValidateFunction;
-  /** Form fields the description types as arrays (sent as repeated keys). */
-  arrayFields: Set<string>;
-}
-
-let compiled: CompiledOperation[] | undefined;
-
-/** The description's operations (compiled once per test process: the file is 1.8 MB). */
-function operations(): CompiledOperation[] {
-  if (compiled) return compiled;
-  const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Spec;
-  // OpenAPI 3.0 keywords (nullable, example…) are not JSON Schema: strict mode off ignores them.
-  const ajv = new Ajv({ strict: false, coerceTypes: true, allErrors: true });
-  (ajvFormats as unknown as (a: Ajv) => void)(ajv);
-  // Twilio's own formats: E.164 numbers (partial, with * wildcards, in list filters) and the
-  // free-form ones its description names without defining.
-  ajv.addFormat('phone-number', /^\+?[0-9*]{1,16}$/);
-  ajv.addFormat('uri-template', true);
-  ajv.addFormat('http-method', /^(GET|POST|get|post)$/);
-  // A call's To and From: an E.164 number, a client:, sip: or whatsapp: address.
-  ajv.addFormat('endpoint', /^(\+[1-9][0-9]{1,14}|client:\S+|sips?:\S+|whatsapp:\S+)$/);
-  // TwiML is XML; its limit (4,000 characters) is only stated in prose, checked below.
-  ajv.addFormat('twiml', /^\s*(<\?xml[^>]*\?>\s*)?<Response[\s>/]/);
-  ajv.addFormat('date-time-rfc-2822', true);
-  ajv.addSchema({ components: spec.components }, 'twilio');
-  const fix = (schema: object) =>
-    JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"twilio#/components/'));
-  compiled = [];
-  for (const [template, item] of Object.entries(spec.paths)) {
-    const pathNames: string[] = [];
-    const pattern = new RegExp(
-      `^${template.replace(/\{(\w+)\}/g, (_m, name: string) => {
-        pathNames.push(name);
-        return '([^/]+)';
-      })}$`,
-    );
-    for (const [method, op] of Object.entries(item)) {
-      if (!['get', 'post', 'delete'].includes(method)) continue;
-      const params = op.parameters ?? [];
-      const paramSchema = {
-        type: 'object',
-        properties: Object.fromEntries(params.map((p) => [p.name, fix(p.schema)])),
-        required: params.filter((p) => p.required).map((p) => p.name),
-        additionalProperties: false,
-      };
-      const form = op.requestBody?.content['application/x-www-form-urlencoded']?.schema as
-        | { properties?: Record<string, { type?: string }> }
-        | undefined;
-      const arrayFields = new Set(
-        Object.entries(form?.properties ?? {})
-          .filter(([, v]) => v.type === 'array')
-          .map(([k]) => k),
-      );
-      compiled.push({
-        arrayFields,
-        method: method.toUpperCase(),
-        template,
-        pattern,
-        pathNames,
-        params: ajv.compile(paramSchema),
-        ...(form ? { body: ajv.compile({ ...fix(form), additionalProperties: false }) } : {}),
-      });
-    }
-  }
-  return compiled;
-}
 
 export interface StandInRequest {
   method: string;
@@ -198,86 +106,7 @@ export interface TwilioStandIn {
   close(): Promise<void>;
 }
 
-/** Twilio's error body (https://www.twilio.com/docs/usage/twilios-response). */
-function twilioError(res: ServerResponse, status: number, code: number, message: string) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(
-    JSON.stringify({
-      code,
-      message,
-      more_info: `https://www.twilio.com/docs/errors/${code}`,
-      status,
-    }),
-  );
-}
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    req.on('end', () => resolve(text));
-    req.on('error', reject);
-  });
-
-/** One page of a list, as Twilio shapes it (the client reads the one non-meta key). */
-function page(uri: string, key: string, items: object[], pageSize: number) {
-  return {
-    [key]: items.slice(0, pageSize),
-    uri,
-    first_page_uri: uri,
-    next_page_uri: null,
-    previous_page_uri: null,
-    page: 0,
-    page_size: pageSize,
-    start: 0,
-    end: Math.max(0, Math.min(items.length, pageSize) - 1),
-  };
-}
-
-const sid = (prefix: string, n: number) => `${prefix}${n.toString(16).padStart(32, '0')}`;
-
-/** Twilio's stated limit on the Twiml parameter (https://www.twilio.com/docs/voice/api/call-resource). */
-export const TWIML_MAX_CHARS = 4_000;
-
-/** Form fields, a repeated key as an array only where the description says array. */
-function formOf(raw: string, arrays: Set<string>, violations: string[], where: string) {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of new URLSearchParams(raw)) {
-    const had = out[k];
-    if (arrays.has(k)) out[k] = [...((had as string[] | undefined) ?? []), v];
-    else if (had === undefined) out[k] = v;
-    else violations.push(`${where}: ${k} given twice`);
-  }
-  return out;
-}
-
-/** The rules Twilio states in prose rather than in its description. */
-function proseViolations(form: Record<string, string | string[]>): string[] {
-  const out: string[] = [];
-  const given = ['Url', 'Twiml', 'ApplicationSid'].filter((k) => form[k] !== undefined);
-  if (given.length !== 1) out.push(`exactly one of Url, Twiml, ApplicationSid (got ${given})`);
-  const twiml = form['Twiml'];
-  if (typeof twiml === 'string' && twiml.length > TWIML_MAX_CHARS) {
-    out.push(`Twiml is ${twiml.length} characters (at most ${TWIML_MAX_CHARS})`);
-  }
-  const asyncAmd = form['AsyncAmd'];
-  if (asyncAmd !== undefined && form['MachineDetection'] === undefined) {
-    out.push('AsyncAmd without MachineDetection');
-  }
-  return out;
-}
-
 const FINAL_CALLBACK = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
-
-const rfc2822 = (d: Date) => d.toUTCString().replace('GMT', '+0000');
 
 export async function startTwilioStandIn(
   opts: {
@@ -348,96 +177,6 @@ export async function startTwilioStandIn(
   });
 
   /** The call's whole life at once: its final state, and the callbacks it subscribed to. */
-  function playOut(c: StandInCall) {
-    const sc = c.scenario;
-    const outcome = sc.outcome ?? 'completed';
-    const events = new Set(
-      [c.form['StatusCallbackEvent'] ?? []].flat().flatMap((e) => e.split(' ')),
-    );
-    const amd = c.form['MachineDetection'] !== undefined;
-    const asyncAmd = c.form['AsyncAmd'] === 'true';
-    const answeredBy = amd ? (sc.answeredBy ?? 'human') : null;
-    const duration = outcome === 'completed' ? (sc.durationSec ?? 30) : 0;
-    const base = {
-      AccountSid: accountSid,
-      ApiVersion: '2010-04-01',
-      CallSid: c.sid,
-      Direction: 'outbound-api',
-      From: c.from,
-      To: c.to,
-      CallbackSource: 'call-progress-events',
-    };
-    const callbacks: Array<{ event: string; params: Record<string, string> }> = [
-      { event: 'initiated', params: { CallStatus: 'initiated' } },
-    ];
-    if (outcome !== 'failed')
-      callbacks.push({ event: 'ringing', params: { CallStatus: 'ringing' } });
-    if (outcome === 'completed') {
-      callbacks.push({
-        event: 'answered',
-        params: {
-          CallStatus: 'in-progress',
-          ...(answeredBy && !asyncAmd ? { AnsweredBy: answeredBy } : {}),
-        },
-      });
-    }
-    callbacks.push({
-      event: 'completed',
-      params: {
-        CallStatus: outcome,
-        CallDuration: String(duration),
-        Duration: String(Math.ceil(duration / 60)),
-        ...(sc.sipResponseCode === undefined
-          ? {}
-          : { SipResponseCode: String(sc.sipResponseCode) }),
-        ...(answeredBy && !asyncAmd && outcome === 'completed' ? { AnsweredBy: answeredBy } : {}),
-      },
-    });
-    const statusUrl = c.form['StatusCallback'];
-    const out: StandInCall['pending'] = [];
-    // With media streams played for real, the stream's own status callbacks come from the player.
-    const playedStream = opts.mediaStreams && /<Stream\b/.test(String(c.form['Twiml'] ?? ''));
-    const bridge =
-      outcome === 'completed' && !playedStream
-        ? bridgeCallback(c, accountSid, sequence)
-        : undefined;
-    if (typeof statusUrl === 'string') {
-      for (const cb of callbacks) {
-        if (!events.has(cb.event)) continue;
-        out.push({
-          url: statusUrl,
-          params: {
-            ...base,
-            ...cb.params,
-            SequenceNumber: String(out.length),
-            Timestamp: rfc2822(new Date()),
-          },
-        });
-      }
-    }
-    // The bridge reports right after the answer, before the call's end (Twilio runs the TwiML).
-    if (bridge) out.splice(Math.min(out.length, events.has('answered') ? 3 : 2), 0, bridge);
-    const amdUrl = c.form['AsyncAmdStatusCallback'];
-    if (asyncAmd && typeof amdUrl === 'string' && outcome === 'completed') {
-      out.splice(Math.min(out.length, 3), 0, {
-        url: amdUrl,
-        params: { AccountSid: accountSid, CallSid: c.sid, AnsweredBy: answeredBy ?? 'unknown' },
-      });
-    }
-    const delivery = sc.delivery ?? 'in-order';
-    c.pending =
-      delivery === 'none'
-        ? []
-        : delivery === 'reversed'
-          ? out.reverse()
-          : delivery === 'duplicated'
-            ? out.flatMap((x) => [x, x])
-            : out;
-    c.status = outcome;
-    c.answeredBy = answeredBy;
-    c.durationSec = outcome === 'completed' ? duration : null;
-  }
-
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const auth = req.headers.authorization ?? '';
@@ -535,7 +274,7 @@ export async function startTwilioStandIn(
           pending: [],
         };
         const answer = resource(call);
-        playOut(call);
+        playOut(call, { accountSid, mediaStreams: opts.mediaStreams === true, sequence });
         state.calls.set(call.sid, call);
         // Twilio has the call; its answer never reaches the caller (lost on the way).
         if (scenario.holdAnswer) return;
