@@ -76,6 +76,8 @@ export interface Workspace {
   callingWindow: CallingWindow;
   /** §19: rows without a consent_source are refused at upload. */
   requireConsent: boolean;
+  /** §19 stop everything: when the workspace was paused; null while it runs. */
+  pausedAt: number | null;
   createdAt: number;
 }
 

@@ -13,6 +13,7 @@ interface WorkspaceRow {
   frequency_cap_hours: number | null;
   calling_window: unknown;
   require_consent: boolean;
+  paused_at: number | null;
   created_at: number;
 }
 
@@ -34,6 +35,7 @@ const toWorkspace = (r: WorkspaceRow): Workspace => ({
       : { maxAttempts: r.frequency_cap_max, periodHours: r.frequency_cap_hours },
   callingWindow: readFloor(r.calling_window),
   requireConsent: r.require_consent,
+  pausedAt: r.paused_at,
   createdAt: r.created_at,
 });
 

@@ -97,14 +97,28 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     await why.waitFor();
     expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
     expect((await api.get(`/v1/api/batch-calls/${id}`)).body.status).toBe('paused');
-    // The calls on the line finish; the waiting ones stay waiting while paused.
+    // The calls on the line finish; the waiting ones stay waiting while paused. (A call claimed
+    // for a start slot after the pause is handed back unspent, so "on a call" may have counted
+    // one more than finish.)
     await expect
-      .poll(async () => page.locator('.legend').textContent(), { timeout: 30_000 })
-      .toContain('Completed 10');
+      .poll(async () => (await api.get(`/v1/api/batch-calls/${id}`)).body.progress.active, {
+        timeout: 30_000,
+      })
+      .toBe(0);
     const paused = (await api.get(`/v1/api/batch-calls/${id}`)).body;
-    expect(paused.progress.waiting).toBe(20);
-    expect(paused.progress.active).toBe(0);
-    expect(await page.locator('.legend').textContent()).toContain('Waiting 20');
+    expect(paused.progress.completed).toBeGreaterThan(0);
+    expect(paused.progress.completed + paused.progress.waiting).toBe(30);
+    const dialed = (await api.allCalls(id)).filter((c) => c.status !== 'waiting');
+    expect(dialed).toHaveLength(paused.progress.completed);
+    // An attempt already placing when the pause committed goes out at its slot, at most the
+    // placing lookahead (100 ms) later; nothing claimed after the pause starts.
+    for (const c of dialed) expect(c.startTime).toBeLessThanOrEqual(paused.pausedAt + 100);
+    await expect
+      .poll(async () => page.locator('.legend').textContent(), { timeout: 10_000 })
+      .toContain(`Completed ${paused.progress.completed}`);
+    expect(await page.locator('.legend').textContent()).toContain(
+      `Waiting ${paused.progress.waiting}`,
+    );
     await screenshot(page, '20-batch-paused');
     expect(await accessibilityViolations(page), 'paused batch').toEqual([]);
 
@@ -217,6 +231,12 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     expect(await accessibilityViolations(page), 'settings, stop everything').toEqual([]);
     await page.getByRole('button', { name: 'Yes, pause every batch' }).click();
     await page.getByRole('status').filter({ hasText: 'Everything is paused' }).waitFor();
+    // The card follows the workspace's state: paused since when, and only Resume offered.
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^All calling is paused since / })
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Pause all calling' }).count()).toBe(0);
     await page.goto(`${server.baseUrl}/#/batches/${id}`);
     await page
       .getByRole('status')

@@ -34,6 +34,7 @@ describeEachDb('admin operations', (backend) => {
         end: '21:00',
       },
       requireConsent: false,
+      pausedAt: null,
       createdAt: NOW,
     });
     expect(await run('workspaces.list', {})).toEqual([ws]);

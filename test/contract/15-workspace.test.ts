@@ -4,8 +4,8 @@ import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from '
 
 // Contract §15 (ext) `GET|PATCH /workspace`.
 
-// frequencyCap, callingWindow (the legal floor) and requireConsent: the call safety settings of
-// ext §19.
+// frequencyCap, callingWindow (the legal floor), requireConsent and paused (stop everything,
+// with pausedAt while it holds): the call safety settings of ext §19.
 const WORKSPACE_KEYS = [
   'callingWindow',
   'callsPerSecond',
@@ -13,6 +13,7 @@ const WORKSPACE_KEYS = [
   'id',
   'maxConcurrentCalls',
   'name',
+  'paused',
   'requireConsent',
   'timezone',
 ];
@@ -36,7 +37,7 @@ describeEachDb('contract §15 workspace settings', (backend) => {
       ...(payload ? { payload } : {}),
     });
 
-  it('GET 200 {id, name, maxConcurrentCalls, callsPerSecond, timezone, frequencyCap, callingWindow, requireConsent}', async () => {
+  it('GET 200 {id, name, maxConcurrentCalls, callsPerSecond, timezone, frequencyCap, callingWindow, requireConsent, paused}', async () => {
     const res = await call('GET');
     expect(res.statusCode).toBe(200);
     expect(keys(res.json())).toEqual(WORKSPACE_KEYS);
@@ -54,6 +55,7 @@ describeEachDb('contract §15 workspace settings', (backend) => {
         end: '21:00',
       },
       requireConsent: false,
+      paused: false,
     });
   });
 

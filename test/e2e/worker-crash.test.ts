@@ -106,11 +106,13 @@ const pgOk = await postgresReachable();
           `SELECT worker_id FROM call_attempts
             WHERE batch_id = $1 AND state <> 'ended'
             GROUP BY worker_id
-           HAVING count(*) FILTER (WHERE state = 'claimed') > 0
+           HAVING count(*) FILTER (WHERE state = 'claimed' AND started_at > $2) > 0
               AND count(*) FILTER (WHERE state = 'placing') > 0
               AND count(*) FILTER (WHERE state = 'in_call') > 0
             LIMIT 1`,
-          [batchId],
+          // A claimed attempt moves to placing 100 ms before its slot: one whose slot is at
+          // least 150 ms away is still claimed when the kill lands a moment later.
+          [batchId, Date.now() + 150],
         );
         return held.rows[0]?.worker_id as string | undefined;
       },

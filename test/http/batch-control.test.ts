@@ -206,8 +206,13 @@ describeEachDb('pause and resume (ext §17, §19)', (backend) => {
     const paused = await post('/workspace/pause');
     expect(paused.statusCode).toBe(200);
     expect(paused.json()).toEqual({ paused: true });
-    // Twice: the same answer.
+    // Twice: the same answer, and the first pause's time is kept.
+    const since = (await get('/workspace')).json();
+    expect(since).toMatchObject({ paused: true, pausedAt: expect.any(Number) });
     expect((await post('/workspace/pause')).json()).toEqual({ paused: true });
+    expect((await get('/workspace')).json().pausedAt).toBe(since.pausedAt);
+    expect((await get('/workspace', b)).json()).toMatchObject({ paused: false });
+    expect((await get('/workspace', b)).json()).not.toHaveProperty('pausedAt');
     expect((await get(`/batch-calls/${mine.id}`)).json()).toMatchObject({
       status: 'paused',
       pausedReason: 'workspace paused',
@@ -221,6 +226,9 @@ describeEachDb('pause and resume (ext §17, §19)', (backend) => {
     expect(refused.json()).toMatchObject({ error: 'Workspace paused' });
 
     expect((await post('/workspace/resume')).json()).toEqual({ paused: false });
+    const resumed = (await get('/workspace')).json();
+    expect(resumed.paused).toBe(false);
+    expect(resumed).not.toHaveProperty('pausedAt');
     expect((await get(`/batch-calls/${mine.id}`)).json().status).toBe('queued');
     expect((await get(`/batch-calls/${ownPause.id}`)).json().status).toBe('paused');
     expect((await post(`/batch-calls/${ownPause.id}/resume`)).json().status).toBe('queued');

@@ -15,6 +15,7 @@ const DEFAULTS = {
   frequencyCap: null,
   callingWindow: FLOOR,
   requireConsent: false,
+  paused: false,
 };
 const SETTINGS =
   'maxConcurrentCalls, callsPerSecond, timezone, frequencyCap, callingWindow or requireConsent';

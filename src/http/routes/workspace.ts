@@ -55,6 +55,8 @@ const present = (w: Workspace): WorkspaceBody => ({
   frequencyCap: w.frequencyCap,
   callingWindow: w.callingWindow,
   requireConsent: w.requireConsent,
+  paused: w.pausedAt !== null,
+  ...(w.pausedAt === null ? {} : { pausedAt: w.pausedAt }),
 });
 
 /** The floor as stored: the batch window's own rules (zone, times, distinct days). */

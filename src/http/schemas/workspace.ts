@@ -67,6 +67,12 @@ export const WorkspaceBody = Type.Object({
   requireConsent: Type.Boolean({
     description: 'ext: rows without a non-empty consent_source are refused at upload',
   }),
+  paused: Type.Boolean({
+    description: 'ext: every batch is held by stop everything (POST /v1/api/workspace/pause)',
+  }),
+  pausedAt: Type.Optional(
+    Type.Integer({ description: 'ext: when stop everything began (epoch ms)' }),
+  ),
 });
 export type WorkspaceBody = Static<typeof WorkspaceBody>;
 

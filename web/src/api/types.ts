@@ -193,6 +193,9 @@ export interface Workspace {
   callsPerSecond: number;
   timezone: string;
   frequencyCap?: { maxAttempts: number; periodHours: number } | null;
+  /** Stop everything (ext §19) holds every batch; since pausedAt. */
+  paused?: boolean;
+  pausedAt?: number;
 }
 
 export interface ActivityBucket {

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { Workspace } from '../api/types';
+import { formatDateTime } from '../format';
 import { ErrorNote } from './layout';
 
 /**
@@ -104,7 +105,15 @@ export function FrequencyCapForm(props: {
 }
 
 /** Ext §19 "stop everything": pause or resume every batch of the workspace at once. */
-export function StopEverything({ api }: { api: Api }) {
+export function StopEverything({
+  api,
+  workspace,
+  reload,
+}: {
+  api: Api;
+  workspace: Workspace;
+  reload: () => Promise<unknown>;
+}) {
   const id = useId();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | undefined>(undefined);
@@ -117,6 +126,7 @@ export function StopEverything({ api }: { api: Api }) {
     try {
       const answer = await api.json<{ paused: boolean }>('POST', `/workspace/${what}`);
       setConfirming(false);
+      await reload();
       setNotice(
         answer.paused
           ? 'Everything is paused: no new call starts in any batch, a new one included. Calls on the line finish.'
@@ -135,6 +145,12 @@ export function StopEverything({ api }: { api: Api }) {
         Pauses every batch of this workspace at once (they show “workspace paused”). Resuming
         restarts those, not the batches paused one by one.
       </p>
+      {workspace.paused ? (
+        <p class="note note-error" role="status">
+          All calling is paused
+          {workspace.pausedAt ? ` since ${formatDateTime(workspace.pausedAt)}` : ''}.
+        </p>
+      ) : null}
       {confirming ? (
         <div class="confirm actions">
           <button
@@ -151,12 +167,15 @@ export function StopEverything({ api }: { api: Api }) {
         </div>
       ) : (
         <div class="actions">
-          <button type="button" class="button-danger" onClick={() => setConfirming(true)}>
-            Pause all calling
-          </button>
-          <button type="button" disabled={busy} onClick={() => void send('resume')}>
-            Resume all calling
-          </button>
+          {workspace.paused ? (
+            <button type="button" disabled={busy} onClick={() => void send('resume')}>
+              Resume all calling
+            </button>
+          ) : (
+            <button type="button" class="button-danger" onClick={() => setConfirming(true)}>
+              Pause all calling
+            </button>
+          )}
         </div>
       )}
       <ErrorNote error={error} />

@@ -100,7 +100,7 @@ export function Settings({ api }: { api: Api }) {
       {ws.data ? (
         <>
           <FrequencyCapForm api={api} workspace={ws.data} reload={ws.reload} />
-          <StopEverything api={api} />
+          <StopEverything api={api} workspace={ws.data} reload={ws.reload} />
         </>
       ) : null}
     </section>
