@@ -1,4 +1,5 @@
-import { type CallingWindow, nextWindowStart } from './calling-window.js';
+import type { CallingWindow } from './calling-window.js';
+import { effectiveWindows, nextCommonOpening } from './effective-window.js';
 import { type CountedStart, capFreeAt } from './frequency-cap.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import type { FrequencyCap } from './types.js';
@@ -15,9 +16,11 @@ import type { FrequencyCap } from './types.js';
 export interface EstimateModel {
   /** When dialing may begin: scheduledAt, else now (ms). */
   start: number;
-  /** Per dialable row, in file order: the zone its calling window is read in; null: no window. */
+  /** Per dialable row, in file order: the recipient's zone; null when no window applies. */
   zones: readonly (string | null)[];
   callingWindow?: CallingWindow;
+  /** The workspace's legal floor (§19), for an agent that calls through a real carrier. */
+  floor?: CallingWindow;
   /** The calls that may be in progress at once (the workspace's cap, narrowed by the batch's). */
   maxConcurrentCalls: number;
   callsPerSecond: number;
@@ -97,13 +100,14 @@ const MINUTE_MS = 60_000;
  * local minutes and zone offsets are whole minutes, so the answer holds for the whole UTC minute:
  * it is remembered per zone and minute, and a large batch asks Intl once per minute, not per row.
  */
-function windowOpenings(window: CallingWindow) {
+function windowOpenings(batch: CallingWindow | undefined, floor: CallingWindow | undefined) {
   const known = new Map<string, number>();
   return (zone: string, at: number): number => {
     const key = `${zone}|${Math.floor(at / MINUTE_MS)}`;
     let opens = known.get(key);
     if (opens === undefined) {
-      const next = nextWindowStart(window, zone, at);
+      const windows = effectiveWindows({ batch, floor, recipientZone: zone });
+      const next = nextCommonOpening(windows, at);
       opens = next === at ? -1 : next;
       known.set(key, opens);
     }
@@ -145,7 +149,7 @@ export function estimateRun(m: EstimateModel): RunEstimate {
   const callMs = Math.max(0, m.meanCallSec) * 1000;
   const rate = Math.min(1, Math.max(0, m.retryRate));
   const maxAttempts = Math.max(1, m.policy.maxAttempts);
-  const opensAt = m.callingWindow ? windowOpenings(m.callingWindow) : undefined;
+  const opensAt = m.callingWindow || m.floor ? windowOpenings(m.callingWindow, m.floor) : undefined;
   const cap = m.frequencyCap && m.frequencyCap.maxAttempts < maxAttempts ? m.frequencyCap : null;
   const capPeriodMs = cap ? cap.periodHours * 3_600_000 : 0;
   const startsOf = new Map<number, CountedStart[]>();

@@ -1,7 +1,6 @@
 // §1: from a read upload to a stored batch. Every check runs before the one transaction that
 // stores the batch, so a rejected upload leaves nothing behind.
 import { type BatchOptions, parseBatchOptions, parseColumnMap } from '../domain/batch-options.js';
-import type { CallingWindow } from '../domain/calling-window.js';
 import { badRequest, conflict } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Agent, BatchConfig, SmartCallbackConfig, Workspace } from '../domain/types.js';
@@ -24,7 +23,6 @@ import { callTiming } from './call-timing.js';
 import { contactTable } from './contact-columns.js';
 import { type ContactCheck, checkContacts, type DuplicateRow } from './contact-validation.js';
 import type { CsvTable } from './csv-reader.js';
-import { recipientZoneOf } from './number-zones.js';
 import { MAX_LISTED_ISSUES, type RowIssue } from './row-issues.js';
 import { isStorableText, unstorableReason } from './storable-text.js';
 import { type CsvUpload, FILE_FIELD } from './upload.js';
@@ -155,22 +153,6 @@ export async function findAgent(rt: Runtime, workspaceId: string, agentId: strin
     throw badRequest('Agent not found', `No agent with id ${agentId} in this workspace`);
   }
   return agent;
-}
-
-/**
- * The zone a window is read in for each number: the window's own zone, or with "recipient" the
- * zone of each number (src/domain/recipient-zone.ts), the workspace's zone when the number has no
- * single one. (Stored calls keep their recipient's zone: src/ingest/call-timing.ts.)
- */
-export async function windowZones(
-  rt: Runtime,
-  workspaceId: string,
-  w: CallingWindow,
-): Promise<(e164: string) => string> {
-  const zone = w.timezone;
-  if (zone !== 'recipient') return () => zone;
-  const workspaceZone = (await getWorkspace(rt.db, workspaceId))?.timezone ?? 'UTC';
-  return recipientZoneOf(workspaceZone);
 }
 
 /** The authenticated workspace (auth has just found it; only a concurrent delete misses). */

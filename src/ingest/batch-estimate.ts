@@ -12,9 +12,10 @@ import type { Runtime } from '../runtime.js';
 import { attemptHistory } from '../storage/attempt-history-repo.js';
 import { getWorkspace } from '../storage/workspaces-repo.js';
 import { agentVariables, missingColumnsError } from './agent-variables.js';
-import { findAgent, smartCallbackFor, windowZones, withoutListed } from './batch-creation.js';
+import { findAgent, smartCallbackFor, withoutListed } from './batch-creation.js';
 import { contactTable } from './contact-columns.js';
 import { checkContacts } from './contact-validation.js';
+import { recipientZoneOf } from './number-zones.js';
 import { unstorableReason } from './storable-text.js';
 import { type CsvUpload, FILE_FIELD } from './upload.js';
 
@@ -68,7 +69,9 @@ export async function estimateBatchFromUpload(
   if (!workspace) throw new Error(`workspace ${workspaceId} vanished`);
 
   const window = options.callingWindow;
-  const zoneOf = window ? await windowZones(rt, workspaceId, window) : () => null;
+  // Calls through a real carrier keep the workspace's legal floor; a batch window only narrows it.
+  const floor = agent.connectionId === undefined ? undefined : workspace.callingWindow;
+  const zoneOf = window || floor ? await recipientZoneOf(workspace.timezone) : () => null;
   const policy = retryPolicyFor(
     { maxAttempts: rt.config.maxAttempts, retryDelaysMs: rt.config.retryDelaysMs },
     smartCallbackFor(options, agent),
@@ -83,6 +86,7 @@ export async function estimateBatchFromUpload(
     start: options.scheduledAt ?? now,
     zones: dnc.check.phones.map(zoneOf),
     ...(window && { callingWindow: window }),
+    ...(floor && { floor }),
     maxConcurrentCalls,
     callsPerSecond: workspace.callsPerSecond,
     meanCallSec: rates.meanCallSec,
@@ -107,6 +111,7 @@ export async function estimateBatchFromUpload(
       maxConcurrentCalls,
       callsPerSecond: workspace.callsPerSecond,
       ...(window && { callingWindow: window }),
+      ...(floor && { legalFloor: floor }),
       source: rates.source,
       ...(rates.historyAttempts !== undefined && { historyAttempts: rates.historyAttempts }),
     },

@@ -121,6 +121,33 @@ describe('estimateRun', () => {
     expect(r.finish).toBe(Date.UTC(2026, 0, 13, 14, 5, 0));
   });
 
+  it("keeps a real carrier's calls inside the workspace's legal floor, which a batch window only narrows", () => {
+    const floor = {
+      timezone: 'recipient',
+      days: [1, 2, 3, 4, 5, 6, 7],
+      start: '08:00',
+      end: '21:00',
+    };
+    const zones = ['America/Los_Angeles'];
+    // 07:00 in Los Angeles: the floor opens at 08:00 there, 16:00 UTC.
+    expect(estimateRun(model(1, { zones, floor })).start).toBe(Date.UTC(2026, 0, 5, 16, 0, 0));
+    const allDay = {
+      timezone: 'recipient',
+      days: [1, 2, 3, 4, 5, 6, 7],
+      start: '00:00',
+      end: '24:00',
+    };
+    expect(estimateRun(model(1, { zones, floor, callingWindow: allDay })).start).toBe(
+      Date.UTC(2026, 0, 5, 16, 0, 0),
+    );
+    const late = { timezone: 'recipient', days: [1, 2, 3, 4, 5], start: '10:00', end: '12:00' };
+    expect(estimateRun(model(1, { zones, floor, callingWindow: late })).start).toBe(
+      Date.UTC(2026, 0, 5, 18, 0, 0),
+    );
+    // Without the floor (a simulator agent) the call starts at once.
+    expect(estimateRun(model(1, { zones })).start).toBe(T);
+  });
+
   it('holds a number to the frequency cap within the batch', () => {
     const policy = retryPolicyFor({ maxAttempts: 3, retryDelaysMs: [0] });
     const free = estimateRun(model(1, { retryRate: 1, policy }));

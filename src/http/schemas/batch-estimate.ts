@@ -52,6 +52,13 @@ export const EstimateBody = Type.Object({
     }),
     callsPerSecond: Type.Integer({ description: "the workspace's pacing" }),
     callingWindow: Type.Optional(CallingWindowBody),
+    legalFloor: Type.Optional(
+      Type.Object(CallingWindowBody.properties, {
+        description:
+          "the workspace's calling window, which every call of an agent with a carrier " +
+          'connection keeps (the batch window only narrows it)',
+      }),
+    ),
     source: stringEnum(['history', 'defaults'] as const, {
       description:
         "history: meanCallSec, answerRate and retryRate come from the workspace's latest ended " +
