@@ -1,22 +1,8 @@
-/// <reference lib="dom" />
-// The batch page's campaign controls (ext §17) in Chromium against a real `outdial serve`:
-// pause and resume a running batch, retry its failed calls, each seen on the page live.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiClient } from '../support/api-client.js';
-import { type Server, startServer, stopServer, tempDir, waitForBanner } from '../support/cli.js';
-import {
-  describeWithChromium,
-  type LaunchedBrowser,
-  launchChromium,
-  openPage,
-  screenshot,
-  type WatchedPage,
-} from './browser.js';
+import { expect, it } from 'vitest';
+import { describeWithChromium, screenshot, type WatchedPage } from './browser.js';
+import { dashboardSession } from './dashboard-session.js';
 import {
   accessibilityViolations,
-  type Credentials,
   expectCleanTraffic,
   horizontalOverflow,
   signIn,
@@ -24,48 +10,18 @@ import {
 } from './dashboard-user.js';
 
 describeWithChromium('dashboard batch controls in Chromium', () => {
-  const data = tempDir();
-  const files = tempDir('outdial-csv-');
-  let server: Server;
-  let creds: Credentials;
-  let api: ApiClient;
-  let chromium: LaunchedBrowser;
-  const pages: WatchedPage[] = [];
-
-  beforeAll(async () => {
-    [server, chromium] = await Promise.all([
-      startServer({
-        OUTDIAL_DATA_DIR: data.dir,
-        OUTDIAL_SIM_SPEED: '60',
-        OUTDIAL_RETRY_DELAYS_MS: '1000,2000',
-      }),
-      launchChromium(),
-    ]);
-    creds = await waitForBanner(server);
-    api = new ApiClient(server.baseUrl, {
-      'x-api-key': creds.apiKey,
-      'x-workspace-id': creds.workspaceId,
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const w of pages) await w.context.close();
-    await chromium?.close();
-    if (server) await stopServer(server);
-    data.remove();
-    files.remove();
+  const ui = dashboardSession({
+    OUTDIAL_SIM_SPEED: '60',
+    OUTDIAL_RETRY_DELAYS_MS: '1000,2000',
   });
-
-  async function tab(viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
-    const w = await openPage(chromium.browser, server.baseUrl, viewport);
-    pages.push(w);
-    return w;
-  }
+  const { tab } = ui;
 
   async function startBatch(name: string, numbers: string[]): Promise<string> {
-    const file = path.join(files.dir, `${name}.csv`);
-    writeFileSync(file, `phone_number,first_name\n${numbers.map((n) => `${n},P`).join('\n')}\n`);
-    const r = await api.uploadCsv(file, { agentId: creds.agentId, name });
+    const file = ui.csv(`${name}.csv`, [
+      'phone_number,first_name',
+      ...numbers.map((n) => `${n},P`),
+    ]);
+    const r = await ui.api.uploadCsv(file, { agentId: ui.creds.agentId, name });
     expect(r.status).toBe(200);
     return r.body.batchId as string;
   }
@@ -80,8 +36,8 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     );
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, creds);
-    await page.goto(`${server.baseUrl}/#/batches/${id}`);
+    await signIn(page, ui.server.baseUrl, ui.creds);
+    await page.goto(`${ui.server.baseUrl}/#/batches/${id}`);
     await expect
       .poll(async () => page.locator('.legend').textContent(), { timeout: 20_000 })
       .toContain('On a call 10');
@@ -96,19 +52,19 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     const why = page.getByRole('status').filter({ hasText: /^Paused: paused by request/ });
     await why.waitFor();
     expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
-    expect((await api.get(`/v1/api/batch-calls/${id}`)).body.status).toBe('paused');
+    expect((await ui.api.get(`/v1/api/batch-calls/${id}`)).body.status).toBe('paused');
     // The calls on the line finish; the waiting ones stay waiting while paused. (A call claimed
     // for a start slot after the pause is handed back unspent, so "on a call" may have counted
     // one more than finish.)
     await expect
-      .poll(async () => (await api.get(`/v1/api/batch-calls/${id}`)).body.progress.active, {
+      .poll(async () => (await ui.api.get(`/v1/api/batch-calls/${id}`)).body.progress.active, {
         timeout: 30_000,
       })
       .toBe(0);
-    const paused = (await api.get(`/v1/api/batch-calls/${id}`)).body;
+    const paused = (await ui.api.get(`/v1/api/batch-calls/${id}`)).body;
     expect(paused.progress.completed).toBeGreaterThan(0);
     expect(paused.progress.completed + paused.progress.waiting).toBe(30);
-    const dialed = (await api.allCalls(id)).filter((c) => c.status !== 'waiting');
+    const dialed = (await ui.api.allCalls(id)).filter((c) => c.status !== 'waiting');
     expect(dialed).toHaveLength(paused.progress.completed);
     // An attempt already placing when the pause committed goes out at its slot, at most the
     // placing lookahead (100 ms) later; nothing claimed after the pause starts.
@@ -129,15 +85,15 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     await expect
       .poll(async () => page.locator('.legend').textContent(), { timeout: 20_000 })
       .toContain('On a call 10');
-    expect((await api.get(`/v1/api/batch-calls/${id}`)).body.status).toBe('processing');
-    expect((await api.get(`/v1/api/batch-calls/${id}`)).body.pausedReason).toBeUndefined();
+    expect((await ui.api.get(`/v1/api/batch-calls/${id}`)).body.status).toBe('processing');
+    expect((await ui.api.get(`/v1/api/batch-calls/${id}`)).body.pausedReason).toBeUndefined();
     await screenshot(page, '21-batch-resumed');
     // Done with it: nothing more needs dialing.
-    await fetch(`${server.baseUrl}/v1/api/batch-calls/${id}`, {
+    await fetch(`${ui.server.baseUrl}/v1/api/batch-calls/${id}`, {
       method: 'DELETE',
-      headers: api.headers,
+      headers: ui.api.headers,
     });
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('retries the failed calls for the chosen reasons, and the batch runs to its end again', async () => {
@@ -148,10 +104,10 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
       '+15005550201',
       '+15005550401',
     ]);
-    const done = await api.waitForBatch(id, 90_000);
+    const done = await ui.api.waitForBatch(id, 90_000);
     expect(done.progress.failed).toBe(3);
     const attemptsBefore = new Map(
-      (await api.allCalls(id)).map((c) => [c.phone_number as string, c.attempts as number]),
+      (await ui.api.allCalls(id)).map((c) => [c.phone_number as string, c.attempts as number]),
     );
 
     for (const viewport of [
@@ -160,8 +116,8 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     ]) {
       const w = await tab(viewport);
       const { page } = w;
-      await signIn(page, server.baseUrl, creds);
-      await page.goto(`${server.baseUrl}/#/batches/${id}`);
+      await signIn(page, ui.server.baseUrl, ui.creds);
+      await page.goto(`${ui.server.baseUrl}/#/batches/${id}`);
       await page.getByRole('button', { name: 'Retry failed…' }).click();
       await page.getByRole('button', { name: 'Retry these calls' }).waitFor();
       expect(await horizontalOverflow(page), `retry form at ${viewport.width}`).toEqual([]);
@@ -183,9 +139,9 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
         expect(loads).toBe(0);
         await screenshot(page, '23-batch-retried');
       }
-      expectCleanTraffic(w, creds.apiKey);
+      expectCleanTraffic(w, ui.creds.apiKey);
     }
-    const after = await api.allCalls(id);
+    const after = await ui.api.allCalls(id);
     const attempts = new Map(after.map((c) => [c.phone_number as string, c.attempts as number]));
     // Busy and no answer were dialed again; unreachable and the answered call were not.
     expect(attempts.get('+15005550101')).toBeGreaterThan(attemptsBefore.get('+15005550101')!);
@@ -200,7 +156,7 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     );
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, creds);
+    await signIn(page, ui.server.baseUrl, ui.creds);
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Save limit' }).waitFor();
 
@@ -209,7 +165,7 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
     await page.getByLabel('In any period of (hours)').fill('12');
     await page.getByRole('button', { name: 'Save limit' }).click();
     await page.getByRole('status').filter({ hasText: 'Limit saved.' }).waitFor();
-    expect((await api.get('/v1/api/workspace')).body.frequencyCap).toEqual({
+    expect((await ui.api.get('/v1/api/workspace')).body.frequencyCap).toEqual({
       maxAttempts: 2,
       periodHours: 12,
     });
@@ -220,11 +176,11 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
       .getByRole('alert')
       .filter({ hasText: /^Invalid frequencyCap: / })
       .waitFor();
-    expect((await api.get('/v1/api/workspace')).body.frequencyCap.maxAttempts).toBe(2);
+    expect((await ui.api.get('/v1/api/workspace')).body.frequencyCap.maxAttempts).toBe(2);
     await page.getByLabel('Limit how often one number is called').uncheck();
     await page.getByRole('button', { name: 'Save limit' }).click();
     await page.getByRole('status').filter({ hasText: 'No limit' }).waitFor();
-    expect((await api.get('/v1/api/workspace')).body.frequencyCap).toBeNull();
+    expect((await ui.api.get('/v1/api/workspace')).body.frequencyCap).toBeNull();
 
     await page.getByRole('button', { name: 'Pause all calling' }).click();
     await screenshot(page, '24-stop-everything');
@@ -237,23 +193,23 @@ describeWithChromium('dashboard batch controls in Chromium', () => {
       .filter({ hasText: /^All calling is paused since / })
       .waitFor();
     expect(await page.getByRole('button', { name: 'Pause all calling' }).count()).toBe(0);
-    await page.goto(`${server.baseUrl}/#/batches/${id}`);
+    await page.goto(`${ui.server.baseUrl}/#/batches/${id}`);
     await page
       .getByRole('status')
       .filter({ hasText: /^Paused: workspace paused/ })
       .waitFor();
     expect(await badge(w).textContent()).toBe('Paused');
 
-    await page.goto(`${server.baseUrl}/#/settings`);
+    await page.goto(`${ui.server.baseUrl}/#/settings`);
     await page.getByRole('button', { name: 'Resume all calling' }).click();
     await page.getByRole('status').filter({ hasText: 'Resumed' }).waitFor();
-    expect((await api.get(`/v1/api/batch-calls/${id}`)).body.status).not.toBe('paused');
-    await page.goto(`${server.baseUrl}/#/batches/${id}`);
+    expect((await ui.api.get(`/v1/api/batch-calls/${id}`)).body.status).not.toBe('paused');
+    await page.goto(`${ui.server.baseUrl}/#/batches/${id}`);
     await expect.poll(() => badge(w).textContent(), { timeout: 10_000 }).toBe('Running');
-    await fetch(`${server.baseUrl}/v1/api/batch-calls/${id}`, {
+    await fetch(`${ui.server.baseUrl}/v1/api/batch-calls/${id}`, {
       method: 'DELETE',
-      headers: api.headers,
+      headers: ui.api.headers,
     });
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 });

@@ -1,113 +1,51 @@
-/// <reference lib="dom" />
-// The do-not-call list (ext §18) and webhooks with their delivery log (ext §20) on the dashboard,
-// in Chromium against a real `outdial serve` that posts to a real local receiver.
-import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { createServer, type Server as HttpServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiClient } from '../support/api-client.js';
-import { type Server, startServer, stopServer, tempDir, waitForBanner } from '../support/cli.js';
 import {
-  describeWithChromium,
-  type LaunchedBrowser,
-  launchChromium,
-  openPage,
-  screenshot,
-  type WatchedPage,
-} from './browser.js';
+  answerWith,
+  type Received,
+  type Receiver,
+  startReceiver,
+} from '../support/webhook-receiver.js';
+import { describeWithChromium, screenshot } from './browser.js';
+import { dashboardSession } from './dashboard-session.js';
 import {
   accessibilityViolations,
-  type Credentials,
   expectCleanTraffic,
   horizontalOverflow,
   signIn,
 } from './dashboard-user.js';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A webhook target that records what it gets and answers `status`. */
-async function startReceiver() {
-  const received: Received[] = [];
-  const state = { status: 200 };
-  const server: HttpServer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.statusCode = state.status;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    received,
-    state,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** Standard Webhooks: v1 = base64 HMAC-SHA256 of "id.timestamp.body" under the secret's key. */
+/**
+ * Standard Webhooks, checked with its reference package: the delivery verifies under `secret`
+ * (any of its `v1,` signatures, within the package's timestamp tolerance of the wall clock).
+ */
 function signedWith(secret: string, r: Received): boolean {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const signed = `${r.headers['webhook-id']}.${r.headers['webhook-timestamp']}.${r.body}`;
-  const expected = `v1,${createHmac('sha256', key).update(signed).digest('base64')}`;
-  return String(r.headers['webhook-signature']).split(' ').includes(expected);
+  try {
+    new Webhook(secret).verify(r.body, {
+      'webhook-id': r.id,
+      'webhook-timestamp': String(r.timestamp),
+      'webhook-signature': r.signatures.join(' '),
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () => {
-  const data = tempDir();
-  const files = tempDir('outdial-csv-');
-  let server: Server;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let creds: Credentials;
-  let api: ApiClient;
-  let chromium: LaunchedBrowser;
-  const pages: WatchedPage[] = [];
+  const ui = dashboardSession({ OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true' });
+  const { tab, csv } = ui;
+  let receiver: Receiver;
   let webhookId: string;
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    [server, chromium] = await Promise.all([
-      startServer({ OUTDIAL_DATA_DIR: data.dir, OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true' }),
-      launchChromium(),
-    ]);
-    creds = await waitForBanner(server);
-    api = new ApiClient(server.baseUrl, {
-      'x-api-key': creds.apiKey,
-      'x-workspace-id': creds.workspaceId,
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const w of pages) await w.context.close();
-    await chromium?.close();
-    if (server) await stopServer(server);
-    await receiver?.close();
-    data.remove();
-    files.remove();
   });
+  afterAll(() => receiver?.close());
 
-  async function tab(viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
-    const w = await openPage(chromium.browser, server.baseUrl, viewport);
-    pages.push(w);
-    return w;
-  }
-
-  const csv = (name: string, lines: string[]) => {
-    const file = path.join(files.dir, name);
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    return file;
-  };
   const listed = async (): Promise<string[]> =>
-    (await api.get('/v1/api/dnc?limit=100')).body.entries.map(
+    (await ui.api.get('/v1/api/dnc?limit=100')).body.entries.map(
       (e: { phone_number: string }) => e.phone_number,
     );
   const status = (page: Page, text: string | RegExp) =>
@@ -116,7 +54,7 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
   it('do-not-call: adds typed numbers, imports a CSV, shows invalid rows, searches, removes', async () => {
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, creds);
+    await signIn(page, ui.server.baseUrl, ui.creds);
     await page.getByRole('link', { name: 'Do not call' }).click();
     await page.getByRole('heading', { level: 1, name: 'Do-not-call list' }).waitFor();
     await page.getByText('The list is empty.').waitFor();
@@ -174,7 +112,7 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
     expect(await page.locator('.issues').count()).toBe(0);
     expect(await page.getByRole('alert').count()).toBe(0);
     await expect.poll(() => rows.count()).toBe(4);
-    const imported = (await api.get('/v1/api/dnc/%2B15005550401')).body;
+    const imported = (await ui.api.get('/v1/api/dnc/%2B15005550401')).body;
     expect(imported.source).toBe('import');
     expect(imported.reason).toBe('Asked by email');
     await screenshot(page, '31-dnc-list');
@@ -189,13 +127,13 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
     await page.getByRole('button', { name: 'Remove +15005550101 from the list' }).click();
     await status(page, '+15005550101 removed: it can be called again.').waitFor();
     await expect.poll(() => rows.count()).toBe(3);
-    expect((await api.get('/v1/api/dnc/%2B15005550101')).status).toBe(404);
+    expect((await ui.api.get('/v1/api/dnc/%2B15005550101')).status).toBe(404);
 
     // More than a page: 50 a page, the rest on the next.
     const many = Array.from({ length: 60 }, (_, i) => `+4479111${String(i).padStart(5, '0')}`);
-    const added = await fetch(`${server.baseUrl}/v1/api/dnc`, {
+    const added = await fetch(`${ui.server.baseUrl}/v1/api/dnc`, {
       method: 'POST',
-      headers: { ...api.headers, 'content-type': 'application/json' },
+      headers: { ...ui.api.headers, 'content-type': 'application/json' },
       body: JSON.stringify({ phoneNumbers: many }),
     });
     expect(added.status).toBe(200);
@@ -206,16 +144,16 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
     expect(await pager.textContent()).toContain('of 2');
     await pager.getByRole('button', { name: 'Next →' }).click();
     await expect.poll(() => rows.count()).toBe(13);
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('webhooks: create one, see its secret once, test it, read the log, redeliver', async () => {
     const w = await tab();
     const { page } = w;
     await w.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-      origin: server.baseUrl,
+      origin: ui.server.baseUrl,
     });
-    await signIn(page, server.baseUrl, creds);
+    await signIn(page, ui.server.baseUrl, ui.creds);
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
     await page.getByRole('heading', { name: 'No webhooks yet' }).waitFor();
@@ -246,7 +184,7 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
     await status(page, 'Copied to the clipboard.').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await screenshot(page, '32-webhook-created');
-    const listedHooks = (await api.get('/v1/api/webhooks')).body.webhooks;
+    const listedHooks = (await ui.api.get('/v1/api/webhooks')).body.webhooks;
     expect(listedHooks).toHaveLength(1);
     expect(listedHooks[0].events).toEqual(['batch.completed', 'call.failed']);
     expect(listedHooks[0].description).toBe('CRM sync');
@@ -274,21 +212,21 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
     await expect.poll(() => log.count()).toBe(1);
     const row = await log.first().textContent();
     expect(row).toContain('webhook.test');
-    expect(row).toContain(String(first.headers['webhook-id']));
+    expect(row).toContain(first.id);
     expect(row).toContain('delivered');
     expect(row).toContain('HTTP 200');
 
     // Redelivered: queued again and sent by a worker with the same webhook-id.
-    await page.getByRole('button', { name: `Redeliver ${first.headers['webhook-id']}` }).click();
+    await page.getByRole('button', { name: `Redeliver ${first.id}` }).click();
     await status(page, 'queued again with the same webhook-id').waitFor();
     await expect.poll(() => receiver.received.length, { timeout: 20_000 }).toBe(2);
-    expect(receiver.received[1]!.headers['webhook-id']).toBe(first.headers['webhook-id']);
+    expect(receiver.received[1]!.id).toBe(first.id);
     await expect
       .poll(() => log.first().locator('.badge').textContent(), { timeout: 20_000 })
       .toBe('delivered');
 
     // A test the receiver refuses: its answer on the page, and a retry waiting in the log.
-    receiver.state.status = 500;
+    receiver.answer = answerWith(500);
     await page.getByRole('button', { name: 'Send test event' }).click();
     await status(page, 'Test event not accepted').waitFor();
     expect(await status(page, 'Test event not accepted').textContent()).toBe(
@@ -303,7 +241,7 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
     await expect.poll(() => log.count()).toBe(1);
     expect(await log.first().textContent()).toContain('delivered');
     await page.getByLabel('Status').selectOption('all');
-    receiver.state.status = 200;
+    receiver.answer = answerWith(200);
     await screenshot(page, '33-webhook-log');
     expect(await accessibilityViolations(page), 'webhook page').toEqual([]);
 
@@ -314,13 +252,13 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { level: 1, name: 'CRM sync v2' }).waitFor();
     expect(await page.locator('.stats').textContent()).toContain('All events');
-    expect((await api.get(`/v1/api/webhooks/${webhookId}`)).body.events).toEqual(['*']);
+    expect((await ui.api.get(`/v1/api/webhooks/${webhookId}`)).body.events).toEqual(['*']);
     await page.getByRole('button', { name: 'Disable' }).click();
     await status(page, 'Webhook disabled').waitFor();
-    expect((await api.get(`/v1/api/webhooks/${webhookId}`)).body.enabled).toBe(false);
+    expect((await ui.api.get(`/v1/api/webhooks/${webhookId}`)).body.enabled).toBe(false);
     await page.getByRole('button', { name: 'Enable' }).click();
     await status(page, 'Webhook enabled.').waitFor();
-    expect((await api.get(`/v1/api/webhooks/${webhookId}`)).body.enabled).toBe(true);
+    expect((await ui.api.get(`/v1/api/webhooks/${webhookId}`)).body.enabled).toBe(true);
 
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     const rotated = await secretField.inputValue();
@@ -338,7 +276,7 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
       expect(signedWith(secret, r)).toBe(true);
     }
     await screenshot(page, '34-webhook-rotated');
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   for (const [label, viewport] of [
@@ -348,9 +286,9 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
     it(`the new pages fit a ${label} screen and pass axe-core checks`, async () => {
       const w = await tab(viewport);
       const { page } = w;
-      await signIn(page, server.baseUrl, creds);
+      await signIn(page, ui.server.baseUrl, ui.creds);
       const visit = async (hash: string, ready: (p: Page) => Promise<unknown>, name: string) => {
-        await page.goto(`${server.baseUrl}/${hash}`);
+        await page.goto(`${ui.server.baseUrl}/${hash}`);
         await ready(page);
         await page.waitForTimeout(300);
         expect(await horizontalOverflow(page), `${name} at ${viewport.width}`).toEqual([]);
@@ -371,23 +309,23 @@ describeWithChromium('dashboard do-not-call list and webhooks in Chromium', () =
       expect(await horizontalOverflow(page), `webhook forms at ${viewport.width}`).toEqual([]);
       expect(await accessibilityViolations(page), `webhook forms`).toEqual([]);
       await screenshot(page, `${label}-webhook-forms`);
-      expectCleanTraffic(w, creds.apiKey);
+      expectCleanTraffic(w, ui.creds.apiKey);
     });
   }
 
   it('deletes a webhook after asking', async () => {
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, creds);
-    await page.goto(`${server.baseUrl}/#/webhooks/${webhookId}`);
+    await signIn(page, ui.server.baseUrl, ui.creds);
+    await page.goto(`${ui.server.baseUrl}/#/webhooks/${webhookId}`);
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Delete this webhook?').waitFor();
     await page.getByRole('button', { name: 'Keep it' }).click();
-    expect((await api.get(`/v1/api/webhooks/${webhookId}`)).status).toBe(200);
+    expect((await ui.api.get(`/v1/api/webhooks/${webhookId}`)).status).toBe(200);
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('button', { name: 'Yes, delete it' }).click();
     await page.getByRole('heading', { name: 'No webhooks yet' }).waitFor();
-    expect((await api.get(`/v1/api/webhooks/${webhookId}`)).status).toBe(404);
-    expectCleanTraffic(w, creds.apiKey);
+    expect((await ui.api.get(`/v1/api/webhooks/${webhookId}`)).status).toBe(404);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 });

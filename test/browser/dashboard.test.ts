@@ -3,32 +3,16 @@
 // `outdial serve` process on the embedded database: every scenario of the issue, keyboard use,
 // phone and desktop widths, accessibility, and no request to any host but the server.
 // Screenshots of each page go to test-results/dashboard/.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiClient } from '../support/api-client.js';
-import {
-  ROOT,
-  runCli,
-  type Server,
-  startServer,
-  stopServer,
-  tempDir,
-  waitForBanner,
-} from '../support/cli.js';
-import {
-  describeWithChromium,
-  type LaunchedBrowser,
-  launchChromium,
-  openPage,
-  screenshot,
-  type WatchedPage,
-} from './browser.js';
+import { expect, it } from 'vitest';
+import { ROOT, runCli } from '../support/cli.js';
+import { describeWithChromium, screenshot } from './browser.js';
+import { dashboardSession } from './dashboard-session.js';
 import {
   accessibilityViolations,
-  type Credentials,
   chooseFile,
   expectCleanTraffic,
   horizontalOverflow,
@@ -40,52 +24,13 @@ import {
 const SAMPLE = path.join(ROOT, 'examples/contacts.csv');
 
 describeWithChromium('dashboard in Chromium, embedded database', () => {
-  const data = tempDir();
-  const files = tempDir('outdial-csv-');
-  let server: Server;
-  let creds: Credentials;
-  let api: ApiClient;
-  let chromium: LaunchedBrowser;
-  const pages: WatchedPage[] = [];
-
-  beforeAll(async () => {
-    [server, chromium] = await Promise.all([
-      startServer({
-        OUTDIAL_DATA_DIR: data.dir,
-        // A minute of call plays in a second; retries after 2 and 4 s: the sample batch runs
-        // about 12 s, long enough to be watched.
-        OUTDIAL_SIM_SPEED: '60',
-        OUTDIAL_RETRY_DELAYS_MS: '2000,4000',
-      }),
-      launchChromium(),
-    ]);
-    creds = await waitForBanner(server);
-    api = new ApiClient(server.baseUrl, {
-      'x-api-key': creds.apiKey,
-      'x-workspace-id': creds.workspaceId,
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const w of pages) await w.context.close();
-    await chromium?.close();
-    if (server) await stopServer(server);
-    data.remove();
-    files.remove();
+  const ui = dashboardSession({
+    // A minute of call plays in a second; retries after 2 and 4 s: the sample batch runs
+    // about 12 s, long enough to be watched.
+    OUTDIAL_SIM_SPEED: '60',
+    OUTDIAL_RETRY_DELAYS_MS: '2000,4000',
   });
-
-  /** A fresh tab (its own session storage) whose traffic is checked at the end of the test. */
-  async function tab(viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
-    const w = await openPage(chromium.browser, server.baseUrl, viewport);
-    pages.push(w);
-    return w;
-  }
-
-  const csv = (name: string, lines: string[]) => {
-    const file = path.join(files.dir, name);
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    return file;
-  };
+  const { tab, csv } = ui;
 
   let sampleBatchId: string;
 
@@ -95,12 +40,12 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     // The URL the first start tells a new user to open.
     const printed =
       /Open the dashboard and sign in with the workspace and API key above:\n\n {2}(\S+)\n/.exec(
-        server.output(),
+        ui.server.output(),
       );
-    expect(printed?.[1]).toBe(`${server.baseUrl}/`);
+    expect(printed?.[1]).toBe(`${ui.server.baseUrl}/`);
     await page.goto(printed![1]!);
     await screenshot(page, '01-sign-in');
-    await page.getByLabel('Workspace ID').fill(creds.workspaceId);
+    await page.getByLabel('Workspace ID').fill(ui.creds.workspaceId);
     await page.getByLabel('API key').fill('od_not-the-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const alert = page.getByRole('alert');
@@ -110,14 +55,14 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await screenshot(page, '02-sign-in-wrong-key');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
 
-    await page.getByLabel('API key').fill(creds.apiKey);
+    await page.getByLabel('API key').fill(ui.creds.apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Batches' }).waitFor();
     await page.getByRole('heading', { name: 'No batches yet' }).waitFor();
     await screenshot(page, '03-batches-empty');
     // Kept in this tab only: session storage, never local storage or a cookie.
     expect(await page.evaluate(() => sessionStorage.getItem('outdial.session'))).toContain(
-      creds.apiKey,
+      ui.creds.apiKey,
     );
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(await w.context.cookies()).toEqual([]);
@@ -127,7 +72,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('a CSV with errors shows its row report; fixed, it starts and runs to its end live', async () => {
@@ -137,7 +82,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     page.on('request', (r) => {
       if (r.url().includes('/v1/api/')) headers.push(r.headers());
     });
-    await signIn(page, server.baseUrl, creds);
+    await signIn(page, ui.server.baseUrl, ui.creds);
     await page.getByRole('link', { name: 'New batch' }).click();
     await page.getByRole('heading', { level: 1, name: 'New batch' }).waitFor();
     const sample = readFileSync(SAMPLE, 'utf8').trim().split('\n');
@@ -168,7 +113,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await skip.uncheck();
     expect(await start.isDisabled()).toBe(true);
     // Nothing was created by looking.
-    expect((await api.get('/v1/api/batch-calls')).body.batches).toEqual([]);
+    expect((await ui.api.get('/v1/api/batch-calls')).body.batches).toEqual([]);
 
     // Fixed: the sample as shipped.
     await chooseFile(page, SAMPLE);
@@ -187,7 +132,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await page.getByRole('heading', { level: 1, name: 'Tuesday reminders' }).waitFor();
     sampleBatchId = (await page.locator('h1 + p').textContent())!.trim();
     expect(sampleBatchId).toMatch(/^batch_/);
-    expect(page.url()).toBe(`${server.baseUrl}/#/batches/${sampleBatchId}`);
+    expect(page.url()).toBe(`${ui.server.baseUrl}/#/batches/${sampleBatchId}`);
     await screenshot(page, '06-batch-running');
     const { seen, loads } = await watchUntilComplete(page);
     await screenshot(page, '07-batch-completed');
@@ -219,22 +164,22 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
       /7 completed, 3 failed, 0 cancelled$/,
     );
     // The server agrees with the page.
-    const done = (await api.get(`/v1/api/batch-calls/${sampleBatchId}`)).body;
+    const done = (await ui.api.get(`/v1/api/batch-calls/${sampleBatchId}`)).body;
     expect(done.progress).toMatchObject({ completed: 7, failed: 3, waiting: 0, active: 0 });
     // Every API request carried the key in its header.
     expect(headers.length).toBeGreaterThan(5);
     for (const h of headers) {
-      expect(h['x-api-key']).toBe(creds.apiKey);
-      expect(h['x-workspace-id']).toBe(creds.workspaceId);
+      expect(h['x-api-key']).toBe(ui.creds.apiKey);
+      expect(h['x-workspace-id']).toBe(ui.creds.workspaceId);
     }
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('opens a call: attempts with reasons and times, the transcript as a conversation', async () => {
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, creds);
-    await page.goto(`${server.baseUrl}/#/batches/${sampleBatchId}`);
+    await signIn(page, ui.server.baseUrl, ui.creds);
+    await page.goto(`${ui.server.baseUrl}/#/batches/${sampleBatchId}`);
     // Busy first, answered on the second attempt.
     await page.getByRole('button', { name: 'Details of the call to +15005550501' }).click();
     const dialog = page.getByRole('dialog');
@@ -266,7 +211,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     expect(await dialog.locator('.transcript').count()).toBe(0);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('calls table: filter by status and search by number, answered by the server', async () => {
@@ -276,8 +221,8 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     page.on('request', (r) => {
       if (/\/calls\?/.test(r.url())) calls.push(r.url());
     });
-    await signIn(page, server.baseUrl, creds);
-    await page.goto(`${server.baseUrl}/#/batches/${sampleBatchId}`);
+    await signIn(page, ui.server.baseUrl, ui.creds);
+    await page.goto(`${ui.server.baseUrl}/#/batches/${sampleBatchId}`);
     const numbers = page.locator('.calls-table tbody th');
     await expect.poll(() => numbers.count(), { timeout: 10_000 }).toBe(10);
     await page.getByLabel('Status').selectOption('failed');
@@ -296,14 +241,14 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     // The filters are the API's, not a filter over calls loaded whole.
     expect(calls.some((u) => u.includes('status=failed') && u.includes('phone=555+02'))).toBe(true);
     expect(calls.every((u) => /limit=25\b/.test(u))).toBe(true);
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('export downloads the results CSV, fetched with the key in a header', async () => {
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, creds);
-    await page.goto(`${server.baseUrl}/#/batches/${sampleBatchId}`);
+    await signIn(page, ui.server.baseUrl, ui.creds);
+    await page.goto(`${ui.server.baseUrl}/#/batches/${sampleBatchId}`);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Export CSV' }).click(),
@@ -325,7 +270,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     expect(rows).toHaveLength(11);
     expect(rows.slice(1).map((r) => r[1])).toContain('+15005550901');
     expect(rows.slice(1).filter((r) => r[2] === 'completed')).toHaveLength(7);
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('cancels a running batch: waiting calls never dialed, calls on the line finish', async () => {
@@ -337,7 +282,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
       (_, i) => `+150055509${String(i).padStart(2, '0')},P${i}`,
     );
     const file = csv('long.csv', ['phone_number,first_name', ...long]);
-    await signIn(page, server.baseUrl, creds);
+    await signIn(page, ui.server.baseUrl, ui.creds);
     await page.getByRole('link', { name: 'New batch' }).click();
     await chooseFile(page, file);
     await page.getByRole('button', { name: 'Start calling 30 contacts' }).click();
@@ -359,17 +304,17 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await expect.poll(async () => (await progressDone(page)).done, { timeout: 30_000 }).toBe(30);
     await screenshot(page, '11-batch-cancelled');
     const id = (await page.locator('h1 + p').textContent())!.trim();
-    const body = (await api.get(`/v1/api/batch-calls/${id}`)).body;
+    const body = (await ui.api.get(`/v1/api/batch-calls/${id}`)).body;
     expect(body.status).toBe('cancelled');
     expect(body.progress.cancelled).toBe(20);
     expect(body.progress.waiting).toBe(0);
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('agents: create one with variables, edit its greeting; workspace settings', async () => {
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, creds);
+    await signIn(page, ui.server.baseUrl, ui.creds);
     await page.getByRole('link', { name: 'Agents' }).click();
     await page.getByRole('heading', { level: 1, name: 'Agents' }).waitFor();
     await page.getByRole('link', { name: 'Ava (demo)' }).waitFor();
@@ -388,7 +333,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await screenshot(page, '13-agent-edit');
-    const agents = (await api.get('/v1/api/agents')).body.agents;
+    const agents = (await ui.api.get('/v1/api/agents')).body.agents;
     expect(agents.find((a: { name: string }) => a.name === 'Ben')).toMatchObject({
       greeting: 'Hello {first_name}, Ben again.',
       prompt: 'Remind {first_name} of {plan}.',
@@ -404,17 +349,17 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await screenshot(page, '14-settings');
-    expect((await api.get('/v1/api/workspace')).body).toMatchObject({
+    expect((await ui.api.get('/v1/api/workspace')).body).toMatchObject({
       maxConcurrentCalls: 25,
       timezone: 'Europe/Berlin',
     });
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('works from the keyboard alone: sign in, open a batch, open a call, close it', async () => {
     const w = await tab();
     const { page } = w;
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${ui.server.baseUrl}/`);
     const focused = () =>
       page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
@@ -429,10 +374,10 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
       throw new Error(`never reached ${pattern} with Tab`);
     };
     await tabTo(/^INPUT\|workspace-id/);
-    await page.keyboard.type(creds.workspaceId);
+    await page.keyboard.type(ui.creds.workspaceId);
     await page.keyboard.press('Tab');
     expect(await focused()).toMatch(/^INPUT\|api-key/);
-    await page.keyboard.type(creds.apiKey);
+    await page.keyboard.type(ui.creds.apiKey);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Batches' }).waitFor();
     await tabTo(/^A\|\|Tuesday reminders/);
@@ -452,7 +397,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
       () => getComputedStyle(document.activeElement as Element).outlineStyle,
     );
     expect(outline).toBe('solid');
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   for (const [label, viewport] of [
@@ -463,20 +408,20 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
       const w = await tab(viewport);
       const { page } = w;
       const visit = async (hash: string, ready: (p: Page) => Promise<unknown>, name: string) => {
-        await page.goto(`${server.baseUrl}/${hash}`);
+        await page.goto(`${ui.server.baseUrl}/${hash}`);
         await ready(page);
         await page.waitForTimeout(300);
         expect(await horizontalOverflow(page), `${name} at ${viewport.width}`).toEqual([]);
         await screenshot(page, `${label}-${name}`);
       };
       // A batch without a name is listed and titled by its id, an unbroken 32 characters.
-      const unnamed = await api.uploadCsv(SAMPLE, {
-        agentId: creds.agentId,
+      const unnamed = await ui.api.uploadCsv(SAMPLE, {
+        agentId: ui.creds.agentId,
         scheduledAt: new Date(Date.now() + 86_400_000).toISOString(),
       });
       expect(unnamed.status, JSON.stringify(unnamed.body)).toBe(200);
       await visit('', (p) => p.getByRole('heading', { name: 'Sign in' }).waitFor(), 'sign-in');
-      await signIn(page, server.baseUrl, creds);
+      await signIn(page, ui.server.baseUrl, ui.creds);
       await visit(
         '#/batches',
         (p) => p.getByRole('link', { name: 'Tuesday reminders' }).waitFor(),
@@ -514,7 +459,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
         (p) => p.getByRole('button', { name: 'Save settings' }).waitFor(),
         'settings',
       );
-      expectCleanTraffic(w, creds.apiKey);
+      expectCleanTraffic(w, ui.creds.apiKey);
     });
   }
 
@@ -524,33 +469,33 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     const check = async (name: string) => {
       expect(await accessibilityViolations(page), name).toEqual([]);
     };
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${ui.server.baseUrl}/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await check('sign in');
-    await signIn(page, server.baseUrl, creds);
+    await signIn(page, ui.server.baseUrl, ui.creds);
     await page.getByRole('link', { name: 'Tuesday reminders' }).waitFor();
     await check('batches');
-    await page.goto(`${server.baseUrl}/#/batches/${sampleBatchId}`);
+    await page.goto(`${ui.server.baseUrl}/#/batches/${sampleBatchId}`);
     await page.locator('.calls-table').waitFor();
     await check('batch');
     await page.getByRole('button', { name: 'Details of the call to +15005550001' }).click();
     await page.getByRole('list', { name: 'Transcript' }).waitFor();
     await check('call details');
     await page.keyboard.press('Escape');
-    await page.goto(`${server.baseUrl}/#/batches/new`);
+    await page.goto(`${ui.server.baseUrl}/#/batches/new`);
     await page.getByLabel('Agent').waitFor();
     await chooseFile(page, SAMPLE);
     await page.getByLabel('Only call during these hours').check();
     await page.getByLabel('Call busy, unanswered and voicemail contacts back later').check();
     await check('new batch');
-    await page.goto(`${server.baseUrl}/#/agents`);
+    await page.goto(`${ui.server.baseUrl}/#/agents`);
     await page.getByRole('link', { name: 'Ava (demo)' }).click();
     await page.getByLabel('Greeting').waitFor();
     await check('agent');
-    await page.goto(`${server.baseUrl}/#/settings`);
+    await page.goto(`${ui.server.baseUrl}/#/settings`);
     await page.getByRole('button', { name: 'Save settings' }).waitFor();
     await check('settings');
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it("a new batch's options reach the API: name, schedule, window, concurrency, callback", async () => {
@@ -571,7 +516,7 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
         return original(input, init);
       };
     });
-    await signIn(page, server.baseUrl, creds);
+    await signIn(page, ui.server.baseUrl, ui.creds);
     await page.getByRole('link', { name: 'New batch' }).click();
     // The agent's template: its variables as columns, fetched with the key in a header.
     const [template] = await Promise.all([
@@ -614,25 +559,25 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
       gaps: [{ days: 0, hours: 4 }],
     });
     expect(field('skipInvalidRows')).toBeUndefined();
-    expect(field('agentId')).toBe(creds.agentId);
+    expect(field('agentId')).toBe(ui.creds.agentId);
     const id = (await page.locator('h1 + p').textContent())!.trim();
-    const body = (await api.get(`/v1/api/batch-calls/${id}`)).body;
+    const body = (await ui.api.get(`/v1/api/batch-calls/${id}`)).body;
     expect(body).toMatchObject({ status: 'queued', scheduledAt: Date.parse(scheduledAt) });
     expect(await page.locator('.stats').textContent()).toContain('Scheduled');
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 
   it('a key revoked while the page is open signs the tab out, saying why', async () => {
     const cli = async (args: string[]) => {
-      const run = runCli(args, { OUTDIAL_DATA_DIR: data.dir });
+      const run = runCli(args, { OUTDIAL_DATA_DIR: ui.dataDir });
       expect(await run.exited, run.output()).toBe(0);
       return JSON.parse(run.output());
     };
     // A second key, through the running server's admin socket, as an operator would.
-    const key = await cli(['keys', 'create', '--workspace', creds.workspaceId, '--name', 'tab']);
+    const key = await cli(['keys', 'create', '--workspace', ui.creds.workspaceId, '--name', 'tab']);
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, { ...creds, apiKey: key.apiKey });
+    await signIn(page, ui.server.baseUrl, { ...ui.creds, apiKey: key.apiKey });
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Save settings' }).waitFor();
     await cli(['keys', 'revoke', key.id]);
@@ -656,8 +601,8 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     const big = csv('big.csv', ['phone_number,first_name', ...rows]);
     // Tomorrow: nothing of it is dialed while the test reads it.
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
-    const started = await api.uploadCsv(big, {
-      agentId: creds.agentId,
+    const started = await ui.api.uploadCsv(big, {
+      agentId: ui.creds.agentId,
       name: 'Big list',
       scheduledAt: tomorrow,
     });
@@ -674,8 +619,8 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
         expect((await r.body()).length).toBeLessThan(20_000);
       }
     });
-    await signIn(page, server.baseUrl, creds);
-    await page.goto(`${server.baseUrl}/#/batches/${bigId}`);
+    await signIn(page, ui.server.baseUrl, ui.creds);
+    await page.goto(`${ui.server.baseUrl}/#/batches/${bigId}`);
     const numbers = page.locator('.calls-table tbody th');
     await expect.poll(() => numbers.count(), { timeout: 20_000 }).toBe(25);
     await page.getByText('100,000 calls').waitFor();
@@ -700,14 +645,14 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
 
     // The list: 20 a page, newest first.
     for (let i = 0; i < 20; i++) {
-      const r = await api.uploadCsv(SAMPLE, {
-        agentId: creds.agentId,
+      const r = await ui.api.uploadCsv(SAMPLE, {
+        agentId: ui.creds.agentId,
         name: `Later ${i}`,
         scheduledAt: tomorrow,
       });
       expect(r.status).toBe(200);
     }
-    await page.goto(`${server.baseUrl}/#/batches`);
+    await page.goto(`${ui.server.baseUrl}/#/batches`);
     const names = page.locator('.batches-table tbody th a');
     await expect.poll(() => names.count(), { timeout: 20_000 }).toBe(20);
     expect(await names.first().textContent()).toBe('Later 19');
@@ -716,32 +661,32 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
       .getByRole('button', { name: 'Next →' })
       .click();
     // The second page is the API's second page, oldest last.
-    const second = (await api.get('/v1/api/batch-calls?page=2&limit=20')).body.batches as Array<{
+    const second = (await ui.api.get('/v1/api/batch-calls?page=2&limit=20')).body.batches as Array<{
       id: string;
       name?: string;
     }>;
     await expect
       .poll(() => names.allTextContents(), { timeout: 20_000 })
       .toEqual(second.map((b) => b.name ?? b.id));
-    expect(page.url()).toBe(`${server.baseUrl}/#/batches?page=2`);
+    expect(page.url()).toBe(`${ui.server.baseUrl}/#/batches?page=2`);
     await screenshot(page, '17-batches-page-2');
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
   it('a call whose row recorded consent shows it in its details (ext §19)', async () => {
-    const agents = (await api.get('/v1/api/agents')).body.agents as Array<{ id: string }>;
+    const agents = (await ui.api.get('/v1/api/agents')).body.agents as Array<{ id: string }>;
     // Numbers the simulator answers: an earlier test's opt-outs (07xx) are on the do-not-call list.
     const file = csv('consent.csv', [
       'phone_number,first_name,consent_source,consent_at',
       '+15005550091,Zoe,web form 12,2026-03-01T14:30:00Z',
       '+15005550092,Yann,,',
     ]);
-    const created = await api.uploadCsv(file, { agentId: agents[0]!.id, name: 'Consent' });
+    const created = await ui.api.uploadCsv(file, { agentId: agents[0]!.id, name: 'Consent' });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const batchId = created.body.batchId as string;
     const w = await tab();
     const { page } = w;
-    await signIn(page, server.baseUrl, creds);
-    await page.goto(`${server.baseUrl}/#/batches/${batchId}`);
+    await signIn(page, ui.server.baseUrl, ui.creds);
+    await page.goto(`${ui.server.baseUrl}/#/batches/${batchId}`);
     await page.getByRole('button', { name: 'Details of the call to +15005550091' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: /Call to \+15005550091/ }).waitFor();
@@ -757,6 +702,6 @@ describeWithChromium('dashboard in Chromium, embedded database', () => {
     await dialog.getByRole('heading', { name: /Call to \+15005550092/ }).waitFor();
     await dialog.locator('.facts').first().waitFor();
     expect(await dialog.locator('.facts dt').allTextContents()).not.toContain('Consent');
-    expectCleanTraffic(w, creds.apiKey);
+    expectCleanTraffic(w, ui.creds.apiKey);
   });
 });
