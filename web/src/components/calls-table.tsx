@@ -1,10 +1,10 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { CallState, CallsPage } from '../api/types';
 import { formatCount, formatDuration, formatTime } from '../format';
 import { LIVE_POLL_MS, useLoad } from '../poll';
 import { ErrorNote, Pager } from './layout';
-import { NumberSearch, StatusFilter } from './list-filters';
+import { NumberSearch, StatusFilter, useNumberSearch } from './list-filters';
 import { StatusBadge } from './status-badge';
 
 const PAGE_SIZE = 25;
@@ -29,19 +29,8 @@ export function CallsTable(props: {
 }) {
   const id = useId();
   const [status, setStatus] = useState<'all' | CallState>('all');
-  const [typed, setTyped] = useState('');
-  const [phone, setPhone] = useState('');
   const [page, setPage] = useState(1);
-  // Search once typing pauses, not on every key; only a new search goes back to page 1.
-  useEffect(() => {
-    const next = typed.trim();
-    if (next === phone) return;
-    const t = setTimeout(() => {
-      setPhone(next);
-      setPage(1);
-    }, 300);
-    return () => clearTimeout(t);
-  }, [typed, phone]);
+  const { typed, setTyped, phone } = useNumberSearch(() => setPage(1));
   const calls = useLoad(
     () =>
       props.api.get<CallsPage>(`/batch-calls/${props.batchId}/calls`, {

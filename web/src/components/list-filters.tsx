@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'preact/hooks';
+
 // The filters above a long list: a status select and a number search, the same on every list so
 // they read and behave alike (and a search by number takes any spacing, the server normalises).
 
@@ -42,4 +44,23 @@ export function NumberSearch(props: { id: string; value: string; onInput: (v: st
       />
     </div>
   );
+}
+
+/**
+ * The number typed in a NumberSearch, and the search it settles into once typing pauses (not on
+ * every key); `onNewSearch` runs when the search changes (a list goes back to its page 1).
+ */
+export function useNumberSearch(onNewSearch: () => void) {
+  const [typed, setTyped] = useState('');
+  const [phone, setPhone] = useState('');
+  useEffect(() => {
+    const next = typed.trim();
+    if (next === phone) return;
+    const t = setTimeout(() => {
+      setPhone(next);
+      onNewSearch();
+    }, 300);
+    return () => clearTimeout(t);
+  }, [typed, phone]);
+  return { typed, setTyped, phone };
 }

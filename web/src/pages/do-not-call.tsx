@@ -1,9 +1,9 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { DncEntry, DncPage } from '../api/types';
 import { DncAddForm } from '../components/dnc-add-form';
 import { ErrorNote, OkNote, Pager } from '../components/layout';
-import { NumberSearch } from '../components/list-filters';
+import { NumberSearch, useNumberSearch } from '../components/list-filters';
 import { formatCount, formatDateTime } from '../format';
 import { useLoad } from '../poll';
 import { href } from '../router';
@@ -19,22 +19,11 @@ const SOURCES: Record<DncEntry['source'], string> = {
 /** Ext §18: the workspace's do-not-call list — search, page, add, import, remove. */
 export function DoNotCall({ api }: { api: Api }) {
   const id = useId();
-  const [typed, setTyped] = useState('');
-  const [phone, setPhone] = useState('');
   const [page, setPage] = useState(1);
   const [removing, setRemoving] = useState<string | undefined>(undefined);
   const [error, setError] = useState<Error | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
-  // Search once typing pauses; only a new search goes back to page 1.
-  useEffect(() => {
-    const next = typed.trim();
-    if (next === phone) return;
-    const t = setTimeout(() => {
-      setPhone(next);
-      setPage(1);
-    }, 300);
-    return () => clearTimeout(t);
-  }, [typed, phone]);
+  const { typed, setTyped, phone } = useNumberSearch(() => setPage(1));
   const list = useLoad(
     () =>
       api.get<DncPage>('/dnc', {
