@@ -28,6 +28,7 @@ const N = {
   reversed: '+14155550008',
   lost: '+14155550009',
   machine: '+14155550010',
+  busyThenAnswered: '+14155550011',
 };
 
 describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
@@ -77,6 +78,7 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
     standIn.scenarios.set(N.reversed, { outcome: 'no-answer', delivery: 'reversed' });
     standIn.scenarios.set(N.lost, { delivery: 'none', durationSec: 50 });
     standIn.scenarios.set(N.machine, { answeredBy: 'machine_end_beep' });
+    standIn.scenarios.set(N.busyThenAnswered, { outcome: 'busy', next: {} });
 
     const conn = await post('/v1/api/telephony/connections', {
       provider: 'twilio',
@@ -101,7 +103,7 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
 
     // Every number is asked for at once (5 a second); the refused ones are no call.
     await h.clock.runTo(T0 + 3_000);
-    await until(() => standIn.calls.size === 8, 'the first calls');
+    await until(() => standIn.calls.size === 9, 'the first calls');
 
     // A forged callback about a real attempt is refused and records nothing.
     const [first] = [...standIn.calls.values()];
@@ -160,6 +162,7 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
       },
       lost: { state: 'completed', outcome: 'unknown', reasons: ['answered'] },
       machine: { state: 'completed', outcome: 'voicemail', reasons: ['voicemail'] },
+      busyThenAnswered: { state: 'completed', outcome: 'unknown', reasons: ['busy', 'answered'] },
     });
     // Every callee is in area code 415: local presence picked the 415 number of the pool.
     expect(new Set([...standIn.calls.values()].map((c) => c.from))).toEqual(new Set([FROM]));

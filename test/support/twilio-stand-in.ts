@@ -50,6 +50,8 @@ export interface Scenario {
    * error, a SIP leg that did not connect), or nothing at all (the stream never started).
    */
   bridge?: 'reached' | 'failed' | 'silent';
+  /** How the next call to the number goes, once this one is taken (e.g. busy, then answered). */
+  next?: Scenario;
 }
 
 /** A call as the stand-in keeps it (its resource, in Twilio's field names). */
@@ -276,6 +278,7 @@ export async function startTwilioStandIn(
         const answer = resource(call);
         playOut(call, { accountSid, mediaStreams: opts.mediaStreams === true, sequence });
         state.calls.set(call.sid, call);
+        if (scenario.next) state.scenarios.set(to, scenario.next);
         // Twilio has the call; its answer never reaches the caller (lost on the way).
         if (scenario.holdAnswer) return;
         return json(res, 201, answer);
