@@ -2,6 +2,8 @@
 // terminates every connection) while a batch is being dialed. The API and the workers must
 // reconnect on their own and finish every job, none lost and none dialed more than its attempts
 // allow. The server restarted is a private cluster made for this test, never the shared one.
+// Webhooks (§20) ride along: a real receiver gets every event of the batch, none lost, duplicates
+// only with the same webhook-id, each signature checked with the standardwebhooks package.
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/storage/migrate.js';
 import { openPostgres } from '../../src/storage/pg-adapter.js';
@@ -21,6 +23,7 @@ import {
   uploadBatch,
   writeContacts,
 } from '../support/scale-out.js';
+import { type Receiver, startReceiver } from '../support/webhook-receiver.js';
 
 const MAX_ATTEMPTS = 3;
 const CALLS = 150;
@@ -33,6 +36,8 @@ const ENV = {
   // within seconds instead of a minute.
   OUTDIAL_LEASE_MS: '5000',
   OUTDIAL_POLL_MS: '500',
+  OUTDIAL_KEY_SECRET: 'pg-restart-test-key-secret-0123456789abcdef',
+  OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true',
 };
 
 const unavailable = clusterUnavailable();
@@ -50,8 +55,10 @@ const title = `PostgreSQL restart mid-batch${unavailable ? ` (skipped: ${unavail
   let cluster: PrivateCluster | undefined;
   let fleet: Fleet | undefined;
   let rows: RowReader | undefined;
+  let receiver: Receiver | undefined;
 
   afterAll(async () => {
+    await receiver?.close();
     await fleet?.killAll();
     await rows?.end();
     await cluster?.drop();
@@ -66,6 +73,7 @@ const title = `PostgreSQL restart mid-batch${unavailable ? ` (skipped: ${unavail
       name: 'restart',
       maxConcurrentCalls: 20,
       callsPerSecond: 20,
+      keySecret: ENV.OUTDIAL_KEY_SECRET,
     });
     await db.close();
 
@@ -75,6 +83,14 @@ const title = `PostgreSQL restart mid-batch${unavailable ? ` (skipped: ${unavail
       fleet.startWorkers(2, { LOG_LEVEL: 'info' }),
     ]);
     const ws = accessFor(server.baseUrl, seed);
+    receiver = await startReceiver();
+    const endpoint = await fetch(`${server.baseUrl}/v1/api/webhooks`, {
+      method: 'POST',
+      headers: { ...ws.api.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: receiver.url, events: ['*'] }),
+    });
+    expect(endpoint.status).toBe(201);
+    receiver.secrets.push(((await endpoint.json()) as { secret: string }).secret);
     const phones = Array.from({ length: CALLS }, (_, k) =>
       reservedNumber(k % 10, Math.floor(k / 10)),
     );
@@ -174,6 +190,41 @@ const title = `PostgreSQL restart mid-batch${unavailable ? ` (skipped: ${unavail
     expect(afterRestart.length).toBe(
       fleet.workers.reduce((n, w) => n + (startedAfter.get(w.workerIds[0]!)?.length ?? 0), 0),
     );
+    // Every event reached the receiver once the deliveries caught up: one terminal event per
+    // job, one attempt_ended per attempt, one batch.completed; a duplicate is the same event
+    // (same webhook-id, same body), and every delivery is signed with the endpoint's secret.
+    const terminal = (r: Receiver) =>
+      new Set(
+        r.received
+          .filter((e) => e.json.type === 'call.completed' || e.json.type === 'call.failed')
+          .map((e) => e.id),
+      ).size;
+    await waitUntil(
+      'every webhook event delivered',
+      async () =>
+        terminal(receiver!) >= CALLS &&
+        receiver!.received.some((e) => e.json.type === 'batch.completed')
+          ? true
+          : undefined,
+      60_000,
+      200,
+    );
+    const byId = new Map<string, string>();
+    for (const e of receiver.received) {
+      expect(e.verifiedBy, `signature of ${e.id}`).toBe(0);
+      const seen = byId.get(e.id);
+      if (seen !== undefined) expect(e.body, `duplicate ${e.id}`).toBe(seen);
+      byId.set(e.id, e.body);
+    }
+    const events = [...byId.values()].map((b) => JSON.parse(b));
+    const ofType = (t: string) => events.filter((e) => e.type === t);
+    const terminalJobs = [...ofType('call.completed'), ...ofType('call.failed')].map(
+      (e) => e.data.jobId,
+    );
+    expect(terminalJobs.sort()).toEqual(calls.map((c) => c.id).sort());
+    expect(ofType('call.attempt_ended')).toHaveLength(attempts.length);
+    expect(ofType('batch.completed')).toHaveLength(1);
+
     const exited = fleet.all().filter((p) => p.proc.exitCode !== null || p.proc.signalCode);
     expect(exited.map((p) => p.proc.pid)).toEqual([]);
 

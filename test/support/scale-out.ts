@@ -88,13 +88,19 @@ export interface WorkspaceAccess {
  */
 export async function seedWorkspace(
   db: Db,
-  opts: { name: string; maxConcurrentCalls: number; callsPerSecond: number },
+  opts: {
+    name: string;
+    maxConcurrentCalls: number;
+    callsPerSecond: number;
+    /** OUTDIAL_KEY_SECRET of the processes (the key kept outside the database). */
+    keySecret?: string;
+  },
 ): Promise<{ workspaceId: string; apiKey: string; agentId: string }> {
   const now = Date.now();
   const workspaceId = newId('ws', now);
   const apiKey = generateApiKey();
   const agentId = newId('agent', now);
-  const secret = await resolveKeySecret(db);
+  const secret = await resolveKeySecret(db, { keySecret: opts.keySecret });
   await db.tx(async (q) => {
     await insertWorkspace(q, { id: workspaceId, name: opts.name, createdAt: now });
     await insertApiKey(q, secret, {
