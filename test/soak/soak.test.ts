@@ -205,19 +205,33 @@ const pgOk = await postgresReachable();
                 ? {}
                 : { maxConcurrency: String(part.maxConcurrency) };
             const id = await uploadBatch(access[i]!, writeContacts(tmp.dir, name, phones), fields);
+            const ids = await rows!.client.query<{ id: string; phone_number: string }>(
+              'SELECT id, phone_number FROM calls WHERE batch_id = $1',
+              [id],
+            );
+            // A reserved number that opted out in an earlier wave is on the workspace's
+            // do-not-call list: its row is suppressed at upload (ext §18), never a job.
+            const created = new Set(ids.rows.map((r) => r.phone_number));
+            const missing = phones.filter((p) => !created.has(p));
+            if (missing.length > 0) {
+              const listed = await rows!.client.query<{ phone_number: string }>(
+                `SELECT phone_number FROM dnc_entries
+                  WHERE workspace_id = $1 AND phone_number = ANY($2) AND source = 'opt_out'`,
+                [access[i]!.workspaceId, missing],
+              );
+              expect(listed.rows.map((r) => r.phone_number).sort(), name).toEqual(
+                [...missing].sort(),
+              );
+            }
             batches.push({
               id,
               name,
               workspace: w,
               access: access[i]!,
-              calls: phones.length,
+              calls: ids.rows.length,
               ...(part.maxConcurrency === undefined ? {} : { maxConcurrency: part.maxConcurrency }),
             });
-            uploaded += phones.length;
-            const ids = await rows!.client.query<{ id: string }>(
-              'SELECT id FROM calls WHERE batch_id = $1',
-              [id],
-            );
+            uploaded += ids.rows.length;
             targets.push({ api: access[i]!.api, batchId: id, jobIds: ids.rows.map((r) => r.id) });
           }),
         );
