@@ -3,8 +3,8 @@ import { telephonyProviders } from '../../src/http/telephony-providers.js';
 import type { Harness } from '../engine/harness.js';
 import { describeEachDb } from '../support/databases.js';
 import { attemptsOf, callsOf } from '../support/engine-fixtures.js';
-import { closeApp, type Tenant, type TestApp } from '../support/http.js';
-import { startTwilioRig, until } from '../support/twilio-rig.js';
+import type { Tenant, TestApp } from '../support/http.js';
+import { startTwilioRig, stopTwilioRig, until } from '../support/twilio-rig.js';
 import type { TwilioStandIn } from '../support/twilio-stand-in.js';
 
 // §21, what becomes of an answered call through Twilio (the stand-in): it completes when Twilio
@@ -24,9 +24,7 @@ describeEachDb('the agent-report grace rule and agent_unreachable (§21)', (back
   let standIn: TwilioStandIn;
   let a: Tenant;
   afterEach(async () => {
-    await standIn?.close();
-    await closeApp(api, undefined);
-    await h?.close();
+    await stopTwilioRig({ standIn, api, h });
   });
 
   async function setup() {

@@ -4,8 +4,13 @@ import { telephonyProviders } from '../../src/http/telephony-providers.js';
 import { type Harness, T0 } from '../engine/harness.js';
 import { describeEachDb } from '../support/databases.js';
 import { attemptsOf, callsOf } from '../support/engine-fixtures.js';
-import { closeApp, type Tenant, type TestApp } from '../support/http.js';
-import { PUBLIC_URL as PUBLIC, startTwilioRig, until } from '../support/twilio-rig.js';
+import type { Tenant, TestApp } from '../support/http.js';
+import {
+  PUBLIC_URL as PUBLIC,
+  startTwilioRig,
+  stopTwilioRig,
+  until,
+} from '../support/twilio-rig.js';
 import type { TwilioStandIn } from '../support/twilio-stand-in.js';
 
 // §21 end to end: a workspace connects Twilio (the stand-in, which checks every request against
@@ -37,9 +42,7 @@ describeEachDb('real calls through Twilio (§21, the stand-in)', (backend) => {
   let standIn: TwilioStandIn;
   let a: Tenant;
   afterEach(async () => {
-    await standIn?.close();
-    await closeApp(api, undefined);
-    await h?.close();
+    await stopTwilioRig({ standIn, api, h });
   });
 
   async function setup() {

@@ -5,8 +5,8 @@ import { telephonyProviders } from '../../src/http/telephony-providers.js';
 import { type Harness, T0 } from '../engine/harness.js';
 import { describeEachDb } from '../support/databases.js';
 import { attemptsOf, callsOf } from '../support/engine-fixtures.js';
-import { closeApp, type Tenant, type TestApp } from '../support/http.js';
-import { startTwilioRig, until } from '../support/twilio-rig.js';
+import type { Tenant, TestApp } from '../support/http.js';
+import { startTwilioRig, stopTwilioRig, until } from '../support/twilio-rig.js';
 import type { TwilioStandIn } from '../support/twilio-stand-in.js';
 
 // §21 end to end with a real agent: a batch on a `stream` agent is dialed through the `twilio`
@@ -66,9 +66,7 @@ describeEachDb(
         agent.child.kill('SIGTERM');
         await exited;
       }
-      await standIn?.close();
-      await closeApp(api, undefined);
-      await h?.close();
+      await stopTwilioRig({ standIn, api, h });
     });
 
     it('the agent receives the start with its parameters, reports, and the job ends with its result', async () => {

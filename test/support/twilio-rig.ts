@@ -3,7 +3,7 @@ import type { Config } from '../../src/config.js';
 import { resolveKeySecret } from '../../src/security/key-secret.js';
 import { type Harness, harness, T0 } from '../engine/harness.js';
 import type { Backend } from './databases.js';
-import { createTestApp, seedTenant, type Tenant, type TestApp } from './http.js';
+import { closeApp, createTestApp, seedTenant, type Tenant, type TestApp } from './http.js';
 import { startTwilioStandIn, type TwilioStandIn } from './twilio-stand-in.js';
 
 // The set-up of the end-to-end Twilio tests: the engine on the stepping clock, the API listening
@@ -64,4 +64,11 @@ export async function until(ok: () => boolean | Promise<boolean>, what: string, 
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Closes what `startTwilioRig` started, whatever part of it a failed set-up left. */
+export async function stopTwilioRig(r: Partial<TwilioRig>): Promise<void> {
+  await r.standIn?.close();
+  await closeApp(r.api, undefined);
+  await r.h?.close();
 }

@@ -129,3 +129,20 @@ export function OkNote({ message }: { message: string | undefined }) {
     </p>
   );
 }
+
+/** A page whose subject is not read yet: the way back, then why it is missing or that it loads. */
+export function NotLoaded(props: {
+  back: { href: string; label: string };
+  what: string;
+  load: { error: Error | undefined; loading: boolean };
+}) {
+  return (
+    <section>
+      <p>
+        <a href={props.back.href}>← {props.back.label}</a>
+      </p>
+      <ErrorNote error={props.load.error} />
+      {props.load.loading ? <p class="muted">Loading the {props.what}…</p> : null}
+    </section>
+  );
+}

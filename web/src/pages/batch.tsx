@@ -4,7 +4,7 @@ import type { Agent, BatchActivity, BatchStatusBody, CancelAnswer } from '../api
 import { BatchControls, canRetry, PausedNote, RetryForm } from '../components/batch-controls';
 import { CallDetails } from '../components/call-details';
 import { CallsTable } from '../components/calls-table';
-import { ErrorNote } from '../components/layout';
+import { ErrorNote, NotLoaded } from '../components/layout';
 import { OutcomeChart } from '../components/outcome-chart';
 import { type Counts, ProgressBar } from '../components/progress-bar';
 import { StatusBadge } from '../components/status-badge';
@@ -65,13 +65,7 @@ export function Batch({ api, id }: { api: Api; id: string }) {
 
   if (!b) {
     return (
-      <section>
-        <p>
-          <a href={href.batches()}>← Batches</a>
-        </p>
-        <ErrorNote error={batch.error} />
-        {batch.loading ? <p class="muted">Loading the batch…</p> : null}
-      </section>
+      <NotLoaded back={{ href: href.batches(), label: 'Batches' }} what="batch" load={batch} />
     );
   }
 

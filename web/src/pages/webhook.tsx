@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Api } from '../api/client';
 import type { Webhook, WebhookTestAnswer } from '../api/types';
 import { answeredOk, answerText, DeliveryLog } from '../components/delivery-log';
-import { ErrorNote } from '../components/layout';
+import { ErrorNote, NotLoaded } from '../components/layout';
 import { eventsText, SecretOnce, WebhookForm } from '../components/webhook-form';
 import { formatDateTime } from '../format';
 import { useLoad } from '../poll';
@@ -42,13 +42,7 @@ export function WebhookPage({ api, id }: { api: Api; id: string }) {
   const w = hook.data;
   if (!w) {
     return (
-      <section>
-        <p>
-          <a href={href.webhooks()}>← Webhooks</a>
-        </p>
-        <ErrorNote error={hook.error} />
-        {hook.loading ? <p class="muted">Loading the webhook…</p> : null}
-      </section>
+      <NotLoaded back={{ href: href.webhooks(), label: 'Webhooks' }} what="webhook" load={hook} />
     );
   }
 
