@@ -98,8 +98,15 @@ export async function commitBatch(db, { workspaceId, agentId }, count, now = Dat
   return batchId;
 }
 
-/** Removes a batch and everything under it, then tidies up so the next run starts alike. */
+/**
+ * Removes a batch and everything under it, then tidies up so the next run starts alike: the
+ * numbers that opted out go off the do-not-call list too, or the next run (the same numbers)
+ * would skip them.
+ */
 export async function dropBatch(db, batchId) {
+  await db.query('DELETE FROM dnc_entries WHERE batch_id = $1', [batchId]);
   await db.query('DELETE FROM batches WHERE id = $1', [batchId]);
-  await db.query('VACUUM (ANALYZE) calls, call_attempts, batch_progress, batches, workspaces');
+  await db.query(
+    'VACUUM (ANALYZE) calls, call_attempts, batch_progress, batches, workspaces, dnc_entries',
+  );
 }

@@ -51,17 +51,20 @@ export async function removeEndpoint(db, id) {
 }
 
 /**
- * Waits until no delivery of the endpoint is pending (a look at the partial index of pending
- * deliveries, cheap enough to poll); returns how many were delivered and the seconds since
- * `started` (performance.now()).
+ * Waits until no delivery of the endpoint is pending (the oldest pending along the due index:
+ * cheap enough to poll while the queue empties, where a filter on the endpoint would read every
+ * delivery it ever had); returns how many were delivered and the seconds since `started`
+ * (performance.now()). The endpoint must be the only one with deliveries pending.
  */
 export async function untilDelivered(db, endpointId, started, pollMs, timeoutMs = 30 * 60_000) {
   for (;;) {
     const pending = await db.query(
-      `SELECT 1 FROM webhook_deliveries WHERE delivery_status = 'pending' AND endpoint_id = $1
-        LIMIT 1`,
-      [endpointId],
+      `SELECT endpoint_id FROM webhook_deliveries WHERE delivery_status = 'pending'
+        ORDER BY next_attempt_at LIMIT 1`,
     );
+    if (pending.length > 0 && pending[0].endpoint_id !== endpointId) {
+      throw new Error(`a delivery of another endpoint is pending: ${pending[0].endpoint_id}`);
+    }
     if (pending.length === 0) {
       const seconds = (performance.now() - started) / 1000;
       const [r] = await db.query(

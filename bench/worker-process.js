@@ -20,7 +20,11 @@ function workerEnv(extra) {
  * SIGTERM, then SIGKILL after `graceMs`.
  */
 export async function startNodeWorker({ label, args, env, ready, timeoutMs = 60_000 }) {
-  const proc = spawn(process.execPath, args, {
+  // BENCH_CPU_PROF=<dir>: every worker writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const proc = spawn(process.execPath, [...profile, ...args], {
     cwd: ROOT,
     env: workerEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config.js';
 import { newId } from '../domain/ids.js';
 import { type Engine, startEngine } from '../engine/engine.js';
-import { buildApp } from '../http/app.js';
 import { telephonyProviders } from '../http/telephony-providers.js';
 import { resolveKeySecret } from '../security/key-secret.js';
 import { DatabaseFailedError } from '../storage/db.js';
@@ -62,6 +61,9 @@ async function listen(rt: ProcessRuntime, opts: ServeOptions, port?: PortSetting
       l.adminSocket = await serveAdminSocket(ctx, config.database.dataDir, log);
     }
     if (opts.api) {
+      // Loaded only here: a worker-only process never holds Fastify, the routes and the API
+      // description in memory.
+      const { buildApp } = await import('../http/app.js');
       l.app = await buildApp(rt);
       await l.app.listen({ host: config.host, port: config.port });
     } else if (config.metricsPort !== undefined) {

@@ -124,17 +124,23 @@ export interface ClaimedDelivery {
   body: string;
   attempts: number;
   createdAt: number;
+  /** Held until then: sent no later than a try's length before it. */
+  leaseUntil: number;
 }
 
 /**
- * Takes up to `limit` due deliveries of enabled endpoints, at most `perEndpoint` in flight to one
- * endpoint counting the `busy` ones this worker already holds: their due time moves past the
- * lease, so no other worker takes them while this one tries, and a worker that dies leaves them
- * due again when the lease runs out. Candidates are picked without locks (the oldest due of
- * enabled endpoints not at their cap, at most the cap's remainder per endpoint), then only those
- * are locked, skipping any another worker holds.
+ * Takes up to `limit` due deliveries of enabled endpoints, at most `heldPerEndpoint` held by this
+ * worker for one endpoint counting the `busy` ones it already holds. A claimed delivery's due time
+ * moves past its lease, so no other worker takes it while this one holds it, and a worker that
+ * dies leaves it due again when the lease runs out. The worker sends an endpoint at most
+ * `sendingPerEndpoint` tries at once, the rest waiting their turn in claim order; so the lease of
+ * the k-th held (1-based) is `leaseUntil` plus one `roundMs` for every full round ahead of it.
+ * Candidates are picked without locks (the oldest due of enabled endpoints not at their share, at
+ * most the share's remainder per endpoint), then only those are locked, skipping any another
+ * worker holds.
  * Locks: the claimed deliveries' rows (FOR UPDATE SKIP LOCKED: workers never wait on each other).
- * Index: webhook_deliveries_due, then pkeys.
+ * Index: webhook_deliveries_due, walked in order (never a bitmap of every due row), then pkeys.
+ * Run it in a transaction: it sets a planner setting for that transaction only.
  */
 export async function claimDueDeliveries(
   q: Queryable,
@@ -143,12 +149,19 @@ export async function claimDueDeliveries(
     leaseUntil: number;
     owner: string;
     limit: number;
-    perEndpoint: number;
-    /** Tries this worker has in flight, by endpoint. */
+    heldPerEndpoint: number;
+    sendingPerEndpoint: number;
+    /** The longest one try may take. */
+    roundMs: number;
+    /** Deliveries this worker holds, by endpoint. */
     busy: ReadonlyMap<string, number>;
   },
 ): Promise<ClaimedDelivery[]> {
-  return q.query<ClaimedDelivery>(
+  // A burst of events is queued faster than statistics follow: the planner then takes the due
+  // rows for a few and reads them all (a bitmap scan, then a sort), 30 ms a claim at 50,000 due
+  // (measured), where walking the index in order stops after LIMIT rows (under 2 ms).
+  await q.query('SET LOCAL enable_bitmapscan = off');
+  const rows = await q.query<ClaimedDelivery>(
     `WITH due AS (
        SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
         WHERE d.delivery_status = 'pending' AND d.next_attempt_at <= $1
@@ -156,9 +169,9 @@ export async function claimDueDeliveries(
           -- A hashed filter, not a join: the scan stays the due index's order, cut by LIMIT.
           AND d.endpoint_id NOT IN (SELECT id FROM webhook_endpoints WHERE NOT enabled)
         ORDER BY d.next_attempt_at
-        LIMIT $4 * 4
+        LIMIT $4 * 2
      ), picked AS (
-       SELECT r.id FROM (
+       SELECT r.id, r.n + coalesce(f.busy, 0) AS pos FROM (
          SELECT due.id, due.endpoint_id, due.next_attempt_at,
                 row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at) AS n
            FROM due
@@ -167,28 +180,50 @@ export async function claimDueDeliveries(
        WHERE r.n + coalesce(f.busy, 0) <= $5
        ORDER BY r.next_attempt_at LIMIT $4
      ), locked AS (
-       SELECT d.id FROM webhook_deliveries d
+       SELECT d.id, picked.pos FROM webhook_deliveries d
          JOIN picked USING (id)
          JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
         WHERE d.delivery_status = 'pending' AND d.next_attempt_at <= $1
         FOR UPDATE OF d SKIP LOCKED
      )
-     UPDATE webhook_deliveries d SET next_attempt_at = $2, lease_owner = $3
+     UPDATE webhook_deliveries d
+        SET next_attempt_at = $2::bigint + ((locked.pos - 1) / $9::int) * $10::bigint, lease_owner = $3
      FROM locked WHERE d.id = locked.id
      RETURNING d.id, d.endpoint_id AS "endpointId", d.workspace_id AS "workspaceId", d.body,
-       d.attempts, d.created_at AS "createdAt"`,
+       d.attempts, d.created_at AS "createdAt", d.next_attempt_at AS "leaseUntil"`,
     [
       opts.now,
       opts.leaseUntil,
       opts.owner,
       opts.limit,
-      opts.perEndpoint,
+      opts.heldPerEndpoint,
       [...opts.busy.keys()],
       [...opts.busy.values()],
-      // At their cap: left out of the candidates, so an endpoint's backlog cannot crowd out the
+      // At their share: left out of the candidates, so an endpoint's backlog cannot crowd out the
       // others' deliveries.
-      [...opts.busy].filter(([, n]) => n >= opts.perEndpoint).map(([id]) => id),
+      [...opts.busy].filter(([, n]) => n >= opts.heldPerEndpoint).map(([id]) => id),
+      opts.sendingPerEndpoint,
+      opts.roundMs,
     ],
+  );
+  // Sent in this order, so each is sent within its lease.
+  return rows.sort((a, b) => a.leaseUntil - b.leaseUntil);
+}
+
+/**
+ * Gives a claimed delivery back unsent, due at `now`, its try not spent, if this worker still
+ * holds it. Row lock. Index: pkey.
+ */
+export async function handBackDelivery(
+  q: Queryable,
+  id: string,
+  owner: string,
+  now: number,
+): Promise<void> {
+  await q.query(
+    `UPDATE webhook_deliveries SET next_attempt_at = $3, lease_owner = NULL
+     WHERE id = $1 AND lease_owner = $2 AND delivery_status = 'pending'`,
+    [id, owner, now],
   );
 }
 

@@ -1,29 +1,40 @@
 import type { Runtime } from '../runtime.js';
 import { holdsSecretOutsideDatabase } from '../security/key-secret.js';
 import { openSecretBox, type SecretBox } from '../security/secret-box.js';
-import { type ClaimedDelivery, claimDueDeliveries } from '../storage/webhook-deliveries-repo.js';
+import {
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  handBackDelivery,
+} from '../storage/webhook-deliveries-repo.js';
 import { getSigningEndpoints } from '../storage/webhook-endpoints-repo.js';
 import { DeliveredRecorder } from './delivered-recorder.js';
 import { type TryResult, tryDelivery } from './delivery.js';
+import { EndpointSlots } from './endpoint-slots.js';
 import { WEBHOOK_TIMEOUT_MS, type WebhookAgents, webhookAgents } from './post.js';
 import { webhookMetrics } from './webhook-metrics.js';
 
 // The delivery workers: every `outdial serve` and `outdial worker` runs one. Each claims due
 // deliveries (SKIP LOCKED, so any number of them share the queue without waiting on each other)
-// under a lease and sends them concurrently, at most `perEndpoint` at a time to one endpoint: a
-// slow or dead receiver holds a few of its own tries, never the others' nor dispatch, which runs
-// on its own loop and never waits for a delivery.
+// under a lease, a few rounds ahead of its receivers, and sends them at most `perEndpoint` at a
+// time to one endpoint: a slow or dead receiver holds a few of its own tries, never the others'
+// nor dispatch, which runs on its own loop and never waits for a delivery.
 
 export interface DeliveryWorkerOptions {
   /** This worker's name on the deliveries it holds. */
   owner: string;
-  /** Tries in flight at once. */
+  /** Deliveries held at once, all endpoints (claimed and not yet recorded). */
   concurrency?: number;
   /** Tries in flight at once to one endpoint. */
   perEndpoint?: number;
   /**
-   * How long a claim holds a delivery; past it, another worker may send it again. Default: the
-   * engine's lease (OUTDIAL_LEASE_MS), at least 15 s.
+   * Deliveries of one endpoint held at once, in rounds of `perEndpoint`: the ones beyond the
+   * first round wait for a free slot, so the next claim can come later and take more.
+   */
+  rounds?: number;
+  /**
+   * How long a claim holds a delivery of the first round; each later round adds one try's
+   * length. Past it, another worker may send it again. Default: the engine's lease
+   * (OUTDIAL_LEASE_MS), at least a try's length and 5 s.
    */
   leaseMs?: number;
   /** Longest wait between looks at the queue while idle. */
@@ -36,29 +47,34 @@ export interface DeliveryWorkerOptions {
   delivered?: DeliveredRecorder;
 }
 
-/** One try's result, with the endpoint it went to. */
-export type SentTry = TryResult & { endpointId: string };
+/**
+ * One try's result, with the endpoint it went to; `handedBack`: not sent, because an earlier try
+ * disabled the endpoint while this one waited for its slot.
+ */
+export type SentTry = TryResult & { endpointId: string; handedBack?: true };
 
 export interface DeliveryWorker {
   /** Waits for the tries in flight, then stops. */
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { concurrency: 64, perEndpoint: 16 };
+const DEFAULTS = { concurrency: 512, perEndpoint: 16, rounds: 8 };
 
 /**
- * One pass: claims what is due (up to the free capacity) and starts each try; resolves with the
- * tries started, each a promise of its result. The worker loop and tests use it.
+ * One pass: claims what is due (up to `limit`, and each endpoint's share of `slots`) and starts
+ * each try, which waits for its endpoint's slot; resolves with the tries started, each a promise
+ * of its result once written. The worker loop and tests use it.
  */
 export async function claimAndSend(
   rt: Runtime,
   box: SecretBox,
-  opts: DeliveryWorkerOptions & { inFlight?: Map<string, number>; limit: number },
+  opts: DeliveryWorkerOptions & { slots?: EndpointSlots; limit: number },
 ): Promise<Array<Promise<SentTry>>> {
-  const perEndpoint = opts.perEndpoint ?? DEFAULTS.perEndpoint;
+  const slots = opts.slots ?? new EndpointSlots(opts.perEndpoint ?? DEFAULTS.perEndpoint);
+  const rounds = opts.rounds ?? DEFAULTS.rounds;
+  const timeoutMs = opts.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   // Never shorter than a try may take, so a live worker's delivery is not sent twice meanwhile.
-  const leaseMs = opts.leaseMs ?? Math.max(rt.config.leaseMs, WEBHOOK_TIMEOUT_MS + 5_000);
-  const inFlight = opts.inFlight ?? new Map<string, number>();
+  const leaseMs = opts.leaseMs ?? Math.max(rt.config.leaseMs, timeoutMs + 5_000);
   const now = rt.clock.now();
   const claimed: ClaimedDelivery[] = await rt.db.tx((q) =>
     claimDueDeliveries(q, {
@@ -66,8 +82,10 @@ export async function claimAndSend(
       leaseUntil: now + leaseMs,
       owner: opts.owner,
       limit: opts.limit,
-      perEndpoint,
-      busy: inFlight,
+      heldPerEndpoint: slots.perEndpoint * rounds,
+      sendingPerEndpoint: slots.perEndpoint,
+      roundMs: timeoutMs,
+      busy: slots.held,
     }),
   );
   if (claimed.length === 0) return [];
@@ -82,45 +100,60 @@ export async function claimAndSend(
     const endpoint = endpoints.get(d.endpointId);
     // Deleted since the claim: its deliveries went with it.
     if (!endpoint) return [];
-    inFlight.set(d.endpointId, (inFlight.get(d.endpointId) ?? 0) + 1);
-    // The endpoint's slot is its receiver's: it is free once the receiver has answered, while
-    // the outcome is still being written (the delivery stays claimed until then).
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const n = (inFlight.get(d.endpointId) ?? 1) - 1;
-      if (n <= 0) inFlight.delete(d.endpointId);
-      else inFlight.set(d.endpointId, n);
-    };
-    const run = tryDelivery(rt, box, d, endpoint, {
-      onAnswered: release,
-      owner: opts.owner,
-      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
-      ...(opts.agents === undefined ? {} : { agents: opts.agents }),
-      ...(opts.delivered === undefined ? {} : { delivered: opts.delivered }),
-    }).then(
-      (r): SentTry => {
-        const result = r.delivered ? 'delivered' : r.retry ? 'retry' : 'failed';
-        metrics.deliveries.inc({ result });
-        metrics.latency.observe({ result }, r.durationMs / 1000);
-        return { ...r, endpointId: d.endpointId };
-      },
-      (err: unknown): SentTry => {
-        rt.log.warn({ err: String(err), deliveryId: d.id }, 'webhook delivery not recorded');
-        const error = String(err);
-        return { delivered: false, retry: true, durationMs: 0, error, endpointId: d.endpointId };
-      },
-    );
-    return [run.finally(release)];
+    slots.hold(d.endpointId);
+    // Waits in claim order: the claim's leases count on it.
+    const slot = slots.send(d.endpointId);
+    const run = slot
+      .then(async (free): Promise<TryResult & { handedBack?: true }> => {
+        if (slots.isClosed(d.endpointId)) {
+          free();
+          await handBackDelivery(rt.db, d.id, opts.owner, rt.clock.now());
+          return { delivered: false, retry: true, durationMs: 0, handedBack: true };
+        }
+        // The endpoint's slot is its receiver's: it is free once the receiver has answered,
+        // while the outcome is still being written (the delivery stays held until then). Not
+        // after a failure, whose outcome may disable the endpoint for the tries waiting.
+        const r = await tryDelivery(rt, box, d, endpoint, {
+          onAnswered: (delivered) => {
+            if (delivered) free();
+          },
+          owner: opts.owner,
+          timeoutMs,
+          ...(opts.agents === undefined ? {} : { agents: opts.agents }),
+          ...(opts.delivered === undefined ? {} : { delivered: opts.delivered }),
+        }).catch((err: unknown) => {
+          free();
+          throw err;
+        });
+        // Closed before the slot passes on, so the next try waiting sees it.
+        if (r.disabledEndpoint) slots.close(d.endpointId);
+        free();
+        return r;
+      })
+      .then(
+        (r): SentTry => {
+          if (r.handedBack) return { ...r, endpointId: d.endpointId };
+          const result = r.delivered ? 'delivered' : r.retry ? 'retry' : 'failed';
+          metrics.deliveries.inc({ result });
+          metrics.latency.observe({ result }, r.durationMs / 1000);
+          return { ...r, endpointId: d.endpointId };
+        },
+        (err: unknown): SentTry => {
+          rt.log.warn({ err: String(err), deliveryId: d.id }, 'webhook delivery not recorded');
+          const error = String(err);
+          return { delivered: false, retry: true, durationMs: 0, error, endpointId: d.endpointId };
+        },
+      );
+    return [run.finally(() => slots.drop(d.endpointId))];
   });
 }
 
 export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): DeliveryWorker {
   const concurrency = opts.concurrency ?? DEFAULTS.concurrency;
   const pollMs = opts.pollMs ?? rt.config.pollMs;
-  const inFlight = new Map<string, number>();
   const perEndpoint = opts.perEndpoint ?? DEFAULTS.perEndpoint;
+  const share = perEndpoint * (opts.rounds ?? DEFAULTS.rounds);
+  const slots = new EndpointSlots(perEndpoint);
   const agents = opts.agents ?? webhookAgents(perEndpoint);
   const delivered = opts.delivered ?? new DeliveredRecorder(rt.db);
   const running = new Set<Promise<SentTry>>();
@@ -137,22 +170,26 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
       poke = new AbortController();
       try {
         box ??= await openSecretBox(rt.db, rt.config);
-        const free = concurrency - running.size;
+        // At most one endpoint's share a pass: a claim reads twice its limit of due rows, and
+        // one endpoint's backlog would otherwise make every claim read hundreds to use a few.
+        const limit = Math.min(concurrency - slots.total, share);
         const started =
-          box && free > 0
-            ? await claimAndSend(rt, box, { ...opts, agents, delivered, inFlight, limit: free })
+          box && limit > 0
+            ? await claimAndSend(rt, box, { ...opts, agents, delivered, slots, limit })
             : [];
         for (const p of started) {
           running.add(p);
           void p.then((r) => {
             running.delete(p);
-            // Claim again once there is room for several at this endpoint: a claim per finished
-            // try would cost a transaction per delivery.
-            if ((inFlight.get(r.endpointId) ?? 0) <= perEndpoint / 2) poke.abort();
+            // Claim again once an endpoint's share is half used up, or half the worker's: a
+            // claim per finished try would cost a transaction per delivery.
+            if (slots.heldOf(r.endpointId) <= share / 2 || slots.total <= concurrency / 2) {
+              poke.abort();
+            }
           });
         }
         // Claimed a full batch: there may be more due at once.
-        if (started.length > 0 && started.length === free) continue;
+        if (started.length > 0 && started.length === limit) continue;
       } catch (err) {
         rt.log.warn({ err: String(err) }, 'webhook delivery worker: claim failed');
       }

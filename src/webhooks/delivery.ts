@@ -24,6 +24,8 @@ export interface TryResult {
   durationMs: number;
   /** Not delivered, and to be tried again (false with `delivered` false: failed for good). */
   retry: boolean;
+  /** This try's answer disabled the endpoint (410, or five days failing). */
+  disabledEndpoint?: boolean;
 }
 
 export interface TryOptions {
@@ -32,8 +34,11 @@ export interface TryOptions {
   agents?: WebhookAgents;
   /** Writes successes in groups (the worker loop's); none: each on its own. */
   delivered?: DeliveredRecorder;
-  /** Called once the receiver has answered (or failed to), before the outcome is written. */
-  onAnswered?: () => void;
+  /**
+   * Called once the receiver has answered (or failed to), before the outcome is written, with
+   * whether it was a success.
+   */
+  onAnswered?: (delivered: boolean) => void;
 }
 
 export async function tryDelivery(
@@ -67,7 +72,7 @@ export async function tryDelivery(
     ...(opts.agents === undefined ? {} : { agents: opts.agents }),
   });
   const durationMs = performance.now() - started;
-  opts.onAnswered?.();
+  opts.onAnswered?.(answer.statusCode !== undefined && isDelivered(answer.statusCode));
   return record(rt, d, endpoint, opts, answer, durationMs);
 }
 
@@ -97,6 +102,10 @@ async function record(
   };
   // The usual case, a healthy endpoint's success, is one statement and needs no transaction.
   const endpointChanges = gone || !delivered || endpoint.failingSince !== undefined;
+  const failedTooLong =
+    !delivered &&
+    endpoint.failingSince !== undefined &&
+    now - endpoint.failingSince >= WEBHOOK_FAILING_DISABLE_MS;
   if (!endpointChanges && opts.delivered && answer.statusCode !== undefined) {
     await opts.delivered.record({
       id: d.id,
@@ -114,7 +123,7 @@ async function record(
         if (endpoint.failingSince !== undefined) await setWebhookFailingSince(q, endpoint.id, null);
       } else if (endpoint.failingSince === undefined) {
         await setWebhookFailingSince(q, endpoint.id, now);
-      } else if (now - endpoint.failingSince >= WEBHOOK_FAILING_DISABLE_MS) {
+      } else if (failedTooLong) {
         await disableWebhookEndpoint(
           q,
           endpoint.id,
@@ -127,6 +136,7 @@ async function record(
     delivered,
     retry: retryAt !== undefined,
     durationMs,
+    ...(gone || failedTooLong ? { disabledEndpoint: true } : {}),
     ...(answer.statusCode === undefined ? {} : { statusCode: answer.statusCode }),
     ...(error === undefined ? {} : { error }),
   };

@@ -21,6 +21,7 @@ export async function sendTestEvent(
   const id = newId('msg', now);
   const owner = `test:${id}`;
   const body = webhookBody(WEBHOOK_TEST_EVENT, now, { webhookId: endpoint.id });
+  const leaseUntil = now + 2 * WEBHOOK_TIMEOUT_MS;
   await insertClaimedDelivery(rt.db, {
     id,
     endpointId: endpoint.id,
@@ -29,7 +30,7 @@ export async function sendTestEvent(
     body,
     now,
     owner,
-    leaseUntil: now + 2 * WEBHOOK_TIMEOUT_MS,
+    leaseUntil,
   });
   const claimed = {
     id,
@@ -38,6 +39,7 @@ export async function sendTestEvent(
     body,
     attempts: 0,
     createdAt: now,
+    leaseUntil,
   };
   return { deliveryId: id, ...(await tryDelivery(rt, box, claimed, endpoint, { owner })) };
 }

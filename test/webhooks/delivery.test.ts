@@ -4,6 +4,7 @@ import { openSecretBox, type SecretBox } from '../../src/security/secret-box.js'
 import { insertClaimedDelivery } from '../../src/storage/webhook-deliveries-repo.js';
 import { DeliveredRecorder } from '../../src/webhooks/delivered-recorder.js';
 import { claimAndSend, startDeliveryWorker } from '../../src/webhooks/delivery-worker.js';
+import { EndpointSlots } from '../../src/webhooks/endpoint-slots.js';
 import { webhookMetrics } from '../../src/webhooks/webhook-metrics.js';
 import { createTestDb, describeEachDb, type TestDb } from '../support/databases.js';
 import type { Tenant, TestApp } from '../support/http.js';
@@ -150,8 +151,15 @@ describeEachDb('webhook delivery', (backend) => {
     const id = await queue(wh);
     const other = await queue(wh);
     rx.answer = answerWith(410);
+    // Both are claimed; the second waits for the first's slot, and is handed back unsent, its
+    // try not spent, once the first's 410 has disabled the endpoint.
     await send({ perEndpoint: 1 });
+    expect(rx.received).toHaveLength(1);
     const first = rx.received[0]!.id;
+    expect(await deliveryOf(wh, first === id ? other : id)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+    });
     expect(await deliveryOf(wh, first)).toMatchObject({ status: 'failed', lastStatusCode: 410 });
     expect(await webhook(wh)).toMatchObject({
       enabled: false,
@@ -215,27 +223,59 @@ describeEachDb('webhook delivery', (backend) => {
     const slowAnswer: Answer = (_r, _req, res) => gate.push(() => res.writeHead(200).end());
     for (let i = 0; i < 5; i++) await queue(slow);
     for (let i = 0; i < 5; i++) await queue(fast);
-    const inFlight = new Map<string, number>();
+    const slots = new EndpointSlots(2);
     rx.answer = slowAnswer;
-    const first = await claimAndSend(h.rt, box, {
-      owner: 'w1',
-      limit: 50,
-      perEndpoint: 2,
-      inFlight,
-    });
+    const opts = { owner: 'w1', limit: 50, rounds: 1, slots };
+    const first = await claimAndSend(h.rt, box, opts);
     expect(first).toHaveLength(4); // two of each
-    expect(inFlight.get(slow)).toBe(2);
-    const more = await claimAndSend(h.rt, box, {
-      owner: 'w1',
-      limit: 50,
-      perEndpoint: 2,
-      inFlight,
-    });
+    expect(slots.heldOf(slow)).toBe(2);
+    const more = await claimAndSend(h.rt, box, opts);
     expect(more).toEqual([]); // both at their cap
     while (gate.length < 4) await new Promise((r) => setTimeout(r, 10));
     for (const open of gate.splice(0)) open();
     await Promise.all(first);
-    expect(inFlight.size).toBe(0);
+    expect(slots.total).toBe(0);
+  });
+
+  it('claims rounds ahead of a receiver but sends it at most perEndpoint at once, each within its lease', async () => {
+    const wh = await endpoint();
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await h.clock.advance(1);
+      ids.push(await queue(wh));
+    }
+    const gate: Array<() => void> = [];
+    rx.answer = (_r, _req, res) => gate.push(() => res.writeHead(200).end());
+    const slots = new EndpointSlots(2);
+    const now = h.clock.now();
+    const opts = { owner: 'w1', limit: 50, rounds: 3, slots, leaseMs: 15_000, timeoutMs: 4_000 };
+    const first = await claimAndSend(h.rt, box, opts);
+    // Three rounds of two: six held, the seventh left for a later claim.
+    expect(first).toHaveLength(6);
+    expect(slots.heldOf(wh)).toBe(6);
+    const leases = await t.db.query<{ next_attempt_at: number; lease_owner: string | null }>(
+      `SELECT next_attempt_at, lease_owner FROM webhook_deliveries WHERE id = ANY($1)
+        ORDER BY created_at`,
+      [ids],
+    );
+    // Oldest first; a round's lease adds one try's length for every round ahead of it. The
+    // seventh is still due, and nobody's.
+    expect(leases.map((r) => Number(r.next_attempt_at) - now)).toEqual([
+      15_000, 15_000, 19_000, 19_000, 23_000, 23_000, 0,
+    ]);
+    expect(leases.map((r) => r.lease_owner)).toEqual([...Array(6).fill('w1'), 'nobody']);
+    for (let round = 0; round < 3; round++) {
+      // The receiver never has more than two at once.
+      while (gate.length < 2) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 30));
+      expect(gate).toHaveLength(2);
+      expect(slots.sendingOf(wh)).toBe(2);
+      for (const open of gate.splice(0)) open();
+    }
+    await Promise.all(first);
+    // In claim order, oldest first.
+    expect(rx.received.map((r) => r.id)).toEqual(ids.slice(0, 6));
+    expect(slots.total).toBe(0);
   });
 
   it("an endpoint's backlog at its cap does not crowd out another endpoint's deliveries", async () => {
@@ -246,14 +286,14 @@ describeEachDb('webhook delivery', (backend) => {
     const later = await queue(other);
     const gate: Array<() => void> = [];
     rx.answer = (_r, _req, res) => gate.push(() => res.writeHead(200).end());
-    const inFlight = new Map<string, number>();
-    const opts = { owner: 'w1', limit: 5, perEndpoint: 2, inFlight };
+    const slots = new EndpointSlots(2);
+    const opts = { owner: 'w1', limit: 5, rounds: 1, slots };
     const first = await claimAndSend(h.rt, box, opts);
     expect(first).toHaveLength(2);
-    expect(inFlight.get(busy)).toBe(2);
+    expect(slots.heldOf(busy)).toBe(2);
     const second = await claimAndSend(h.rt, box, opts);
     expect(second).toHaveLength(1);
-    expect(inFlight.get(other)).toBe(1);
+    expect(slots.heldOf(other)).toBe(1);
     while (gate.length < 3) await new Promise((r) => setTimeout(r, 10));
     expect(rx.received.map((r) => r.id)).toContain(later);
     for (const open of gate.splice(0)) open();

@@ -125,7 +125,8 @@ interface Message {
 
 /**
  * One pending delivery per message and subscribed endpoint, due now.
- * $1..$5 parallel arrays, $6 now. Locks: the new rows.
+ * $1..$4 parallel arrays, $5 the bodies (a JSON array in the same order), $6 now. Locks: the new
+ * rows.
  */
 async function insertDeliveries(
   q: Queryable,
@@ -149,13 +150,16 @@ async function insertDeliveries(
     }
   }
   if (ids.length === 0) return;
+  // The bodies go as one JSON array, not a text[]: an array literal escapes every quote of every
+  // body in JavaScript (measured: the most of this write's client CPU), JSON is parsed in C.
   await q.query(
     `INSERT INTO webhook_deliveries (id, endpoint_id, workspace_id, event_type, body, delivery_status,
        next_attempt_at, created_at)
-     SELECT t.id, t.endpoint, t.ws, t.type, t.body, 'pending', $6, $6
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-            AS t(id, endpoint, ws, type, body)`,
-    [ids, endpoints, workspaces, types, bodies, now],
+     SELECT t.id, t.endpoint, t.ws, t.type, b.body, 'pending', $6, $6
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
+            AS t(id, endpoint, ws, type, n)
+       JOIN json_array_elements_text($5::json) WITH ORDINALITY AS b(body, n) USING (n)`,
+    [ids, endpoints, workspaces, types, JSON.stringify(bodies), now],
   );
 }
 
