@@ -56,9 +56,15 @@ export function supervise(proc) {
   return { exited, stop, unregister: onCleanup(stop) };
 }
 
+/** `node` arguments for a child: BENCH_CPU_PROF=<dir> makes it write a V8 CPU profile there. */
+export function nodeArgs(args) {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args] : args;
+}
+
 export async function startNodeServer({ label, args, env, readyPath, timeoutMs = 60_000 }) {
   const port = await freePort();
-  const proc = spawn(process.execPath, args, {
+  const proc = spawn(process.execPath, nodeArgs(args), {
     cwd: ROOT,
     env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 // Worker processes (no HTTP port to probe): started as a user starts them, ready once they print
 // a line that says so, killed when the run ends however it ends.
 import { spawn } from 'node:child_process';
-import { BENCH_KEY_SECRET, ROOT, supervise } from './child-process.js';
+import { BENCH_KEY_SECRET, nodeArgs, ROOT, supervise } from './child-process.js';
 import { trackChild } from './cleanup.js';
 
 /** Our environment minus anything that would change the child's database or identity. */
@@ -20,11 +20,7 @@ function workerEnv(extra) {
  * SIGTERM, then SIGKILL after `graceMs`.
  */
 export async function startNodeWorker({ label, args, env, ready, timeoutMs = 60_000 }) {
-  // BENCH_CPU_PROF=<dir>: every worker writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const proc = spawn(process.execPath, [...profile, ...args], {
+  const proc = spawn(process.execPath, nodeArgs(args), {
     cwd: ROOT,
     env: workerEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
