@@ -19,14 +19,17 @@ export const benchSessionUrl = (url) => {
   return u.toString();
 };
 
-/** A workspace with UNLIMITED concurrency and pacing, and its agent. */
-export async function createDispatchWorkspace(db, now = Date.now()) {
+/**
+ * A workspace with UNLIMITED concurrency and pacing (or `callsPerSecond`, to dispatch at a steady
+ * rate), and its agent.
+ */
+export async function createDispatchWorkspace(db, now = Date.now(), callsPerSecond = UNLIMITED) {
   const workspaceId = newId('ws', now);
   const agentId = newId('agent', now);
   await insertWorkspace(db, { id: workspaceId, name: 'dispatch bench', createdAt: now });
   await db.query(
-    'UPDATE workspaces SET max_concurrent_calls = $2, calls_per_second = $2 WHERE id = $1',
-    [workspaceId, UNLIMITED],
+    'UPDATE workspaces SET max_concurrent_calls = $2, calls_per_second = $3 WHERE id = $1',
+    [workspaceId, UNLIMITED, callsPerSecond],
   );
   await insertAgent(db, demoAgent(agentId, workspaceId, now));
   return { workspaceId, agentId };

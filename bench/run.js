@@ -47,7 +47,7 @@ const BENCHES = [
   },
   {
     name: 'status_get_under_dispatch',
-    figures: ['status_get_under_dispatch'],
+    figures: ['status_get_under_dispatch', 'status_get_under_dispatch_flat_out'],
     run: runStatusUnderDispatch,
   },
   {

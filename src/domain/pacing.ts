@@ -15,6 +15,18 @@
 /** How far ahead of now a start slot may be granted; the worker places the call at its slot. */
 export const PACING_HORIZON_MS = 1_000;
 
+/**
+ * A bucket granted up to its horizon is claimed from again once this much of it is free, not at
+ * each slot that comes free: a paced workspace then costs a claim per quarter second (its slots
+ * still a whole horizon ahead, so its pace has no gaps), where chasing every free slot cost a
+ * claim per few calls (measured at 1,000 calls/s over three workers: 13 calls a claim, 1.4
+ * transactions per call, ten times the CPU per call of an unpaced dispatch).
+ */
+export const PACING_CLAIM_STEP_MS = 250;
+
+/** How far ahead a bucket may already be granted for a claim to take more from it. */
+export const PACING_CLAIM_AHEAD_MS = PACING_HORIZON_MS - PACING_CLAIM_STEP_MS;
+
 const US = 1_000;
 const toUs = (ms: number) => Math.round(ms * US);
 const spacingUs = (callsPerSecond: number) => Math.ceil(1_000_000 / Math.max(1, callsPerSecond));

@@ -13,15 +13,25 @@ interface Entry<T> {
 export class TimerQueue<T> {
   readonly #clock: Clock;
   readonly #fire: (value: T, at: number) => void;
+  readonly #windowMs: number;
   #heap: Entry<T>[] = [];
   #seq = 0;
   #armed: { at: number; cancel: AbortController } | undefined;
   #closed = false;
 
-  /** `fire` is called for each entry once the clock reaches its time, in time order. */
-  constructor(clock: Clock, fire: (value: T, at: number) => void) {
+  /**
+   * `fire` is called for each entry once the clock reaches its time, in time order. With
+   * `windowMs`, an entry that comes due fires with every entry due within that many ms after it:
+   * a steady stream of entries then fires in groups, at most `windowMs` early.
+   */
+  constructor(
+    clock: Clock,
+    fire: (value: T, at: number) => void,
+    opts: { windowMs?: number } = {},
+  ) {
     this.#clock = clock;
     this.#fire = fire;
+    this.#windowMs = opts.windowMs ?? 0;
   }
 
   get size(): number {
@@ -60,8 +70,8 @@ export class TimerQueue<T> {
   }
 
   #drain(): void {
-    const now = this.#clock.now();
-    while (!this.#closed && this.#heap[0] !== undefined && this.#heap[0].at <= now) {
+    const until = this.#clock.now() + this.#windowMs;
+    while (!this.#closed && this.#heap[0] !== undefined && this.#heap[0].at <= until) {
       const e = this.#pop();
       this.#fire(e.value, e.at);
     }

@@ -24,3 +24,17 @@ export const subscribes = (events: readonly string[], type: string): boolean =>
 /** The body of every event (§20), as the exact text that is signed and sent. */
 export const webhookBody = (type: string, at: number, data: unknown): string =>
   JSON.stringify({ type, timestamp: new Date(at).toISOString(), data });
+
+/** `webhookBody` of data already written as JSON (the same text). */
+export const webhookBodyOfJson = (type: string, at: number, dataJson: string): string =>
+  `{"type":${JSON.stringify(type)},"timestamp":"${new Date(at).toISOString()}","data":${dataJson}}`;
+
+/**
+ * A JSON object's text with one more field last (none when `value` is undefined): the text
+ * `JSON.stringify` gives for the object with that field added.
+ */
+export function withField(objectJson: string, name: string, value: unknown): string {
+  if (value === undefined) return objectJson;
+  const field = `${JSON.stringify(name)}:${JSON.stringify(value)}`;
+  return objectJson === '{}' ? `{${field}}` : `${objectJson.slice(0, -1)},${field}}`;
+}

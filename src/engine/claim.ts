@@ -1,7 +1,7 @@
 import type { AttemptRef } from '../domain/attempt.js';
-import { type CapCheck, claimLimits, planStarts } from '../domain/claim-plan.js';
+import { type CapCheck, claimLimits, fillsCapacity, planStarts } from '../domain/claim-plan.js';
 import { newId } from '../domain/ids.js';
-import { PACING_HORIZON_MS, type PacingBucket, SlotGranter } from '../domain/pacing.js';
+import { PACING_CLAIM_AHEAD_MS, type PacingBucket, SlotGranter } from '../domain/pacing.js';
 import type { Runtime } from '../runtime.js';
 import type { Queryable } from '../storage/db.js';
 import {
@@ -42,9 +42,12 @@ export interface ClaimResult {
   claimed: ClaimedAttempt[];
   /** When the calls found outside their calling window or over the frequency cap are due again. */
   deferredUntil: number[];
+  /** The claim left a concurrency limit of the workspace full (see fillsCapacity). */
+  capacityFull: boolean;
   /**
-   * When a pacing bucket this claim drained beyond its horizon grants slots again: the claim that
-   * comes then can start more, so the dispatcher wakes for it instead of waiting for the poll.
+   * When a pacing bucket this claim drained grants a step of slots again (PACING_CLAIM_STEP_MS):
+   * the claim that comes then can start more, so the dispatcher wakes for it instead of waiting
+   * for the poll.
    */
   slotsFreeAt: number[];
 }
@@ -100,8 +103,8 @@ async function capCheck(
 export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<ClaimResult> {
   return txWithRetry(rt.db, async (q) => {
     const now = rt.clock.now();
-    const ws = await lockNextWorkspace(q, now, PACING_HORIZON_MS);
-    if (!ws) return { claimed: [], deferredUntil: [], slotsFreeAt: [] };
+    const ws = await lockNextWorkspace(q, now, PACING_CLAIM_AHEAD_MS);
+    if (!ws) return { claimed: [], deferredUntil: [], slotsFreeAt: [], capacityFull: false };
     const active = await countActiveInWorkspace(q, ws.id);
     // Start slots begin no earlier than this count: a call that ended before it is not counted,
     // and its recorded end must not fall after the start of the attempt that takes its place.
@@ -203,9 +206,15 @@ export async function claimCalls(rt: Runtime, opts: ClaimOptions): Promise<Claim
 
     return {
       workspaceId: ws.id,
+      capacityFull: fillsCapacity({
+        maxConcurrentCalls: ws.maxConcurrentCalls,
+        activeInWorkspace: active,
+        batches,
+        startedBatchIds: started.map((s) => s.batchId),
+      }),
       deferredUntil: plan.deferrals.map((d) => d.runAt),
       slotsFreeAt: plan.buckets
-        .map((b) => Math.ceil(b.nextAt - PACING_HORIZON_MS))
+        .map((b) => Math.ceil(b.nextAt - PACING_CLAIM_AHEAD_MS))
         .filter((t) => t > now),
       claimed: started.map((s): ClaimedAttempt => {
         const b = byBatch.get(s.batchId)!;

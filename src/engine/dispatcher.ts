@@ -25,6 +25,8 @@ export interface DispatcherContext {
   room(): number;
   /** Takes the attempts a claim committed. */
   claimed(attempts: readonly ClaimedAttempt[]): void;
+  /** A claim served this workspace, leaving a concurrency limit of it full or not. */
+  served(workspaceId: string, capacityFull: boolean): void;
   /** Work becomes due at `time` (a call deferred to its calling window, a pacing slot). */
   dueAt(time: number): void;
   carrierPacing(provider: string): CarrierPacing | undefined;
@@ -73,6 +75,7 @@ export async function dispatchLoop(ctx: DispatcherContext): Promise<void> {
       for (const t of r.deferredUntil) ctx.dueAt(t);
       for (const t of r.slotsFreeAt) ctx.dueAt(t);
       found = r.workspaceId !== undefined;
+      if (r.workspaceId !== undefined) ctx.served(r.workspaceId, r.capacityFull);
       failures = 0;
       if (paused) ctx.log.info('claiming resumed: the database answers again');
       paused = false;

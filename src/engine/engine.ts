@@ -79,11 +79,18 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
   const stopping = new AbortController();
   const waiter = new Waiter();
   const due = new DueTimer(rt.clock, () => waiter.notify());
+  // Workspaces whose last claim here left a concurrency limit full: an end of theirs frees a place
+  // a waiting call can take, so every dispatcher hears of it. Any other end wakes only this
+  // engine's own loop, and only when it was out of room.
+  const capacityBound = new Set<string>();
+  let outOfRoom = false;
   const onRecorded = (outcomes: readonly RecordOutcome[]) => {
     let freed = false;
+    let ended = false;
     for (const o of outcomes) {
       if (o.status !== 'ended') continue;
-      freed = true;
+      ended = true;
+      if (capacityBound.has(o.workspaceId)) freed = true;
       metrics.attempts.inc({ reason: o.reason });
       if (o.call.kind === 'retry') due.at(o.call.runAt);
       log.debug(
@@ -98,6 +105,7 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
       );
     }
     if (freed) signal.wake();
+    else if (ended && outOfRoom) waiter.notify();
   };
   const recorder = new EventRecorder(rt, log, onRecorded);
   const providers = (
@@ -158,8 +166,16 @@ export async function startEngine(rt: Runtime, opts: EngineOptions = {}): Promis
     stopping: stopping.signal,
     // A worker claims no faster than it records: events waiting to be committed (beyond a few
     // groups' worth) hold the claims back, so a slow database bounds what a worker holds.
-    room: () => (recorder.backlog > RECORDER_BACKLOG_LIMIT ? 0 : maxPlacing - placer.held()),
+    room: () => {
+      const room = recorder.backlog > RECORDER_BACKLOG_LIMIT ? 0 : maxPlacing - placer.held();
+      outOfRoom = room <= 0;
+      return room;
+    },
     claimed: (attempts) => placer.add(attempts),
+    served: (workspaceId, full) => {
+      if (full) capacityBound.add(workspaceId);
+      else capacityBound.delete(workspaceId);
+    },
     dueAt: (time) => due.at(time),
     carrierPacing,
   });

@@ -39,10 +39,23 @@ export class DatabaseFailedError extends Error {
   }
 }
 
+/** How a transaction's statements are planned. */
+export interface TxOptions {
+  /**
+   * Never a whole-table scan where an index serves (`enable_seqscan` off for this transaction),
+   * set as the transaction begins, in the same round trip.
+   */
+  keyedPlans?: boolean;
+}
+
+/** The statement that sets `opts` for a transaction just begun; undefined when none is asked. */
+export const txSettings = (opts?: TxOptions): string | undefined =>
+  opts?.keyedPlans ? 'SET LOCAL enable_seqscan = off' : undefined;
+
 export interface Db extends Queryable {
   readonly kind: DbKind;
   /** Runs `fn` in one transaction (READ COMMITTED); rolls back if it throws. */
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  tx<T>(fn: (q: Queryable) => Promise<T>, opts?: TxOptions): Promise<T>;
   /** Runs a multi-statement script (migrations), outside any implicit transaction of its own. */
   exec(q: Queryable, script: string): Promise<void>;
   /** Calls `handler` for every NOTIFY on `channel`; resolves to an unsubscribe function. */

@@ -31,9 +31,10 @@ export interface LockedWorkspace {
 
 /**
  * Claim step 1: the least recently served workspace that is not paused (§19 "stop everything")
- * and has due work, free capacity and a pacing slot within the horizon, locked so that every claim of one workspace is serialized (this is what
- * makes the active counts below exact across any number of workers).
- * $1 now (ms), $2 the pacing horizon's end (now + horizon).
+ * and has due work, free capacity and its next pacing slot no later than `aheadMs` from now,
+ * locked so that every claim of one workspace is serialized (this is what makes the active counts
+ * below exact across any number of workers).
+ * $1 now (ms), $2 now + aheadMs.
  * Locks: the workspaces row, FOR NO KEY UPDATE SKIP LOCKED (a workspace being claimed by another worker
  * is skipped, never waited for). NO KEY UPDATE, not UPDATE: a batch being inserted holds a KEY
  * SHARE lock on its workspace row (the foreign key), which must not hide the workspace from claims.
@@ -44,7 +45,7 @@ export interface LockedWorkspace {
 export async function lockNextWorkspace(
   q: Queryable,
   now: number,
-  horizonMs: number,
+  aheadMs: number,
 ): Promise<LockedWorkspace | undefined> {
   const rows = await q.query<Omit<LockedWorkspace, 'callingWindow'> & { callingWindow: unknown }>(
     `SELECT w.id, w.max_concurrent_calls AS "maxConcurrentCalls",
@@ -64,7 +65,7 @@ export async function lockNextWorkspace(
       ORDER BY w.last_served_at, w.id
       LIMIT 1
       FOR NO KEY UPDATE OF w SKIP LOCKED`,
-    [now, now + horizonMs],
+    [now, now + aheadMs],
   );
   const r = rows[0];
   return r && { ...r, callingWindow: readFloor(r.callingWindow) };

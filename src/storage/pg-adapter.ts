@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, HeldLock, Queryable } from './db.js';
+import { type Db, type HeldLock, type Queryable, txSettings } from './db.js';
 
 const typeParsers: Record<number, (x: string) => unknown> = {
   20: (x) => Number(x), // int8
@@ -152,7 +152,8 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
       succeeded();
       return rows;
     },
-    async tx(fn) {
+    async tx(fn, opts) {
+      const settings = txSettings(opts);
       const client = await pool.connect();
       // pg-pool drops its own 'error' listener while a client is checked out: without this one a
       // server restart mid-transaction is an unhandled 'error' event, which ends the process.
@@ -163,7 +164,8 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
       };
       client.on('error', onClientError);
       try {
-        await client.query('BEGIN');
+        // Without parameters this is the simple protocol, which takes several statements at once.
+        await client.query(settings ? `BEGIN; ${settings}` : 'BEGIN');
         const out = await fn(wrap(client));
         await client.query('COMMIT');
         succeeded();

@@ -1,6 +1,6 @@
 import { MemoryFS, PGlite, types } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
-import type { Db, HeldLock, Queryable } from './db.js';
+import { type Db, type HeldLock, type Queryable, txSettings } from './db.js';
 import { PgliteGuard } from './pglite-guard.js';
 import { createClusterApart } from './pglite-initdb.js';
 
@@ -71,8 +71,16 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
   return {
     kind: 'pglite',
     query: root.query,
-    tx: (fn) =>
-      guard.run(() => pg.transaction((t) => fn(wrap(t as unknown as PgliteQueryable, guard)))),
+    tx: (fn, opts) => {
+      const settings = txSettings(opts);
+      return guard.run(() =>
+        pg.transaction(async (t) => {
+          const q = wrap(t as unknown as PgliteQueryable, guard);
+          if (settings) await q.query(settings);
+          return fn(q);
+        }),
+      );
+    },
     async exec(q, script) {
       const raw = (q as Partial<ReturnType<typeof wrap>>).raw ?? (pg as unknown as PgliteQueryable);
       await guard.run(() => raw.exec(script));

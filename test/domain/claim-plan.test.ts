@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   claimLimits,
   type DueCandidate,
+  fillsCapacity,
   type PlanBatch,
   planStarts,
 } from '../../src/domain/claim-plan.js';
@@ -26,6 +27,29 @@ const due = (batchId: string, n: number, from = 0): DueCandidate[] =>
     timeZone: null,
   }));
 const ws = (callsPerSecond: number, nextAt = 0) => ({ key: 'workspace:w', callsPerSecond, nextAt });
+
+describe('whether a claim left a concurrency limit full', () => {
+  it('the workspace full, or a batch with due calls at its own cap; not when only pacing held it', () => {
+    const at = (over: Partial<Parameters<typeof fillsCapacity>[0]>) =>
+      fillsCapacity({
+        maxConcurrentCalls: 10,
+        activeInWorkspace: 7,
+        batches: [batch('a'), batch('b', { maxConcurrency: 4, active: 2 })],
+        startedBatchIds: [],
+        ...over,
+      });
+    // Three places free, pacing gave one slot: nothing is full.
+    expect(at({ startedBatchIds: ['a'] })).toBe(false);
+    // The workspace's last three places taken.
+    expect(at({ startedBatchIds: ['a', 'a', 'a'] })).toBe(true);
+    // Batch b's two places taken, the workspace still has one.
+    expect(at({ startedBatchIds: ['b', 'b'] })).toBe(true);
+    // Batch b already at its cap before the claim.
+    expect(at({ batches: [batch('b', { maxConcurrency: 2, active: 2 })] })).toBe(true);
+    // The workspace already full: the claim started nothing.
+    expect(at({ activeInWorkspace: 10, batches: [] })).toBe(true);
+  });
+});
 
 describe('claim limits', () => {
   it('takes the smallest of free capacity, the claim size and the pacing slots', () => {

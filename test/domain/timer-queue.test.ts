@@ -52,4 +52,28 @@ describe('timer queue', () => {
     expect(fired).toEqual([]);
     expect(() => q.add(30, 'z')).toThrow(/closed/);
   });
+
+  it('with a window, fires an entry with every entry due within the window after it, no earlier', async () => {
+    const clock = new FakeClock(1_000);
+    const fired: string[] = [];
+    const q = new TimerQueue<number>(clock, (v) => fired.push(`${v}@${clock.now()}`), {
+      windowMs: 50,
+    });
+    // A steady stream: one entry every 10 ms.
+    for (let at = 1_100; at < 1_300; at += 10) q.add(at, at);
+    await clock.advance(99);
+    await settle();
+    expect(fired).toEqual([]);
+    await clock.advance(1);
+    await settle();
+    // At 1,100: the entries of 1,100 to 1,150, together.
+    expect(fired).toEqual([1_100, 1_110, 1_120, 1_130, 1_140, 1_150].map((v) => `${v}@1100`));
+    await clock.advance(60);
+    await settle();
+    // At 1,160: the next group, never one entry at a time.
+    expect(fired.slice(6)).toEqual(
+      [1_160, 1_170, 1_180, 1_190, 1_200, 1_210].map((v) => `${v}@1160`),
+    );
+    expect(q.size).toBe(8);
+  });
 });

@@ -1,5 +1,10 @@
 import { newId } from '../../domain/ids.js';
-import { subscribes, webhookBody } from '../../domain/webhook-event-types.js';
+import {
+  subscribes,
+  webhookBody,
+  webhookBodyOfJson,
+  withField,
+} from '../../domain/webhook-event-types.js';
 import { findBatchesByIds, recentTerminalCalls } from '../batch-read-repo.js';
 import { findCallsByIds } from '../calls-read-repo.js';
 import type { Queryable } from '../db.js';
@@ -221,30 +226,38 @@ export async function emitCallEvents(
           )
         ).map((a) => [a.id, a]),
   );
+  // A call's §5 body is written out once, however many of its events the group holds (an
+  // ended attempt and the call's end come together); each event adds only its own part.
+  const dataJson = new Map<string, string | undefined>();
+  const callData = (callId: string): string | undefined => {
+    if (dataJson.has(callId)) return dataJson.get(callId);
+    const call = calls.get(callId);
+    const cols = call && columns.get(call.batchId);
+    const json =
+      call && cols
+        ? JSON.stringify({ ...presentCallDetail(call, cols), batchId: call.batchId })
+        : undefined;
+    dataJson.set(callId, json);
+    return json;
+  };
   const messages: Message[] = [];
   for (const e of due) {
-    const call = calls.get(e.callId);
-    const cols = call && columns.get(call.batchId);
-    if (!call || !cols) continue;
+    const data = callData(e.callId);
+    if (data === undefined) continue;
     const a = e.attemptId === undefined ? undefined : attempts.get(e.attemptId);
-    const data = {
-      ...presentCallDetail(call, cols),
-      batchId: call.batchId,
-      ...(a === undefined
-        ? {}
+    const attempt =
+      a === undefined
+        ? undefined
         : {
-            attempt: {
-              attemptNo: a.attempt_no,
-              ...(a.reason === null ? {} : { reason: a.reason }),
-              startTime: a.started_at,
-              ...(a.ended_at === null ? {} : { endTime: a.ended_at }),
-            },
-          }),
-    };
+            attemptNo: a.attempt_no,
+            ...(a.reason === null ? {} : { reason: a.reason }),
+            startTime: a.started_at,
+            ...(a.ended_at === null ? {} : { endTime: a.ended_at }),
+          };
     messages.push({
       workspaceId: e.workspaceId,
       type: e.type,
-      body: webhookBody(e.type, now, data),
+      body: webhookBodyOfJson(e.type, now, withField(data, 'attempt', attempt)),
     });
   }
   await insertDeliveries(q, messages, subs, now);
