@@ -206,8 +206,13 @@ export async function claimDueDeliveries(
       opts.roundMs,
     ],
   );
-  // Sent in this order, so each is sent within its lease.
-  return rows.sort((a, b) => a.leaseUntil - b.leaseUntil);
+  // Sent in this order, so each is sent within its lease; oldest first within a round.
+  return rows.sort(
+    (a, b) =>
+      a.leaseUntil - b.leaseUntil ||
+      a.createdAt - b.createdAt ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }
 
 /**
