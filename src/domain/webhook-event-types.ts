@@ -21,13 +21,16 @@ export const WEBHOOK_TEST_EVENT = 'webhook.test';
 export const subscribes = (events: readonly string[], type: string): boolean =>
   events.includes('*') || events.includes(type);
 
-/** The body of every event (§20), as the exact text that is signed and sent. */
-export const webhookBody = (type: string, at: number, data: unknown): string =>
-  JSON.stringify({ type, timestamp: new Date(at).toISOString(), data });
-
-/** `webhookBody` of data already written as JSON (the same text). */
+/**
+ * The body of every event (§20), as the exact text that is signed and sent, of data already
+ * written as JSON: the text `JSON.stringify({ type, timestamp, data })` gives.
+ */
 export const webhookBodyOfJson = (type: string, at: number, dataJson: string): string =>
   `{"type":${JSON.stringify(type)},"timestamp":"${new Date(at).toISOString()}","data":${dataJson}}`;
+
+/** The body of every event (§20), as the exact text that is signed and sent. */
+export const webhookBody = (type: string, at: number, data: object): string =>
+  webhookBodyOfJson(type, at, JSON.stringify(data));
 
 /**
  * A JSON object's text with one more field last (none when `value` is undefined): the text

@@ -39,18 +39,25 @@ export class DatabaseFailedError extends Error {
   }
 }
 
-/** How a transaction's statements are planned. */
+/**
+ * How a transaction's statements are planned, set as it begins, in the same round trip (for this
+ * transaction only).
+ */
 export interface TxOptions {
-  /**
-   * Never a whole-table scan where an index serves (`enable_seqscan` off for this transaction),
-   * set as the transaction begins, in the same round trip.
-   */
+  /** Never a whole-table scan where an index serves (`enable_seqscan` off). */
   keyedPlans?: boolean;
+  /** An index walked in its order, never a bitmap of every matching row (`enable_bitmapscan` off). */
+  orderedScans?: boolean;
 }
 
-/** The statement that sets `opts` for a transaction just begun; undefined when none is asked. */
-export const txSettings = (opts?: TxOptions): string | undefined =>
-  opts?.keyedPlans ? 'SET LOCAL enable_seqscan = off' : undefined;
+/** The statements that set `opts` for a transaction just begun; undefined when none is asked. */
+export function txSettings(opts?: TxOptions): string | undefined {
+  const set = [
+    ...(opts?.keyedPlans ? ['SET LOCAL enable_seqscan = off'] : []),
+    ...(opts?.orderedScans ? ['SET LOCAL enable_bitmapscan = off'] : []),
+  ];
+  return set.length === 0 ? undefined : set.join('; ');
+}
 
 export interface Db extends Queryable {
   readonly kind: DbKind;

@@ -1,5 +1,6 @@
 import { readBatchConfig } from '../domain/batch-config.js';
 import type { CallingWindow } from '../domain/calling-window.js';
+import { compareText } from '../domain/compare-text.js';
 import type { BatchConfig, RowVariables } from '../domain/types.js';
 import type { Queryable } from './db.js';
 import {
@@ -254,12 +255,7 @@ export async function lockDueCalls(
       variables: r.variables,
       timeZone: r.time_zone,
     }))
-    .sort(
-      (a, b) =>
-        a.runAt - b.runAt ||
-        a.seq - b.seq ||
-        (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0),
-    );
+    .sort((a, b) => a.runAt - b.runAt || a.seq - b.seq || compareText(a.batchId, b.batchId));
 }
 
 /**

@@ -76,7 +76,7 @@ export async function openPglite(dataDir?: string, loadDataDir?: Blob): Promise<
       return guard.run(() =>
         pg.transaction(async (t) => {
           const q = wrap(t as unknown as PgliteQueryable, guard);
-          if (settings) await q.query(settings);
+          for (const statement of settings?.split('; ') ?? []) await q.query(statement);
           return fn(q);
         }),
       );

@@ -1,3 +1,4 @@
+import { compareText } from '../domain/compare-text.js';
 import type { Queryable } from './db.js';
 
 // Batch progress lives in a few shard rows per batch (batch_progress). Every state change adds
@@ -37,9 +38,7 @@ export async function addProgress(
   shard: number = randomShard(),
 ): Promise<void> {
   if (entries.length === 0) return;
-  const sorted = [...entries].sort((a, b) =>
-    a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0,
-  );
+  const sorted = [...entries].sort((a, b) => compareText(a.batchId, b.batchId));
   const col = (k: keyof ProgressDelta) => sorted.map((e) => e.delta[k] ?? 0);
   await q.query(
     `INSERT INTO batch_progress AS p (batch_id, shard, waiting, active, completed, failed, cancelled, duration_sum)

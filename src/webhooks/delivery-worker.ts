@@ -76,18 +76,16 @@ export async function claimAndSend(
   // Never shorter than a try may take, so a live worker's delivery is not sent twice meanwhile.
   const leaseMs = opts.leaseMs ?? Math.max(rt.config.leaseMs, timeoutMs + 5_000);
   const now = rt.clock.now();
-  const claimed: ClaimedDelivery[] = await rt.db.tx((q) =>
-    claimDueDeliveries(q, {
-      now,
-      leaseUntil: now + leaseMs,
-      owner: opts.owner,
-      limit: opts.limit,
-      heldPerEndpoint: slots.perEndpoint * rounds,
-      sendingPerEndpoint: slots.perEndpoint,
-      roundMs: timeoutMs,
-      busy: slots.held,
-    }),
-  );
+  const claimed: ClaimedDelivery[] = await claimDueDeliveries(rt.db, {
+    now,
+    leaseUntil: now + leaseMs,
+    owner: opts.owner,
+    limit: opts.limit,
+    heldPerEndpoint: slots.perEndpoint * rounds,
+    sendingPerEndpoint: slots.perEndpoint,
+    roundMs: timeoutMs,
+    busy: slots.held,
+  });
   if (claimed.length === 0) return [];
   const endpoints = new Map(
     (await getSigningEndpoints(rt.db, [...new Set(claimed.map((d) => d.endpointId))])).map((e) => [

@@ -13,11 +13,15 @@ const DATA = [
 ];
 
 describe('webhook bodies written from JSON', () => {
-  it('webhookBodyOfJson is the text of webhookBody', () => {
+  it('webhookBodyOfJson and webhookBody are the text JSON.stringify gives for the whole body', () => {
     for (const data of DATA) {
-      expect(webhookBodyOfJson('call.completed', AT, JSON.stringify(data))).toBe(
-        webhookBody('call.completed', AT, data),
-      );
+      const whole = JSON.stringify({
+        type: 'call.completed',
+        timestamp: new Date(AT).toISOString(),
+        data,
+      });
+      expect(webhookBodyOfJson('call.completed', AT, JSON.stringify(data))).toBe(whole);
+      expect(webhookBody('call.completed', AT, data)).toBe(whole);
     }
   });
 

@@ -24,6 +24,18 @@ describeEachDb('transactions of the transitions', (backend) => {
     expect(await seqscan(t.db)).toBe('on');
   });
 
+  it('set both planner settings in one transaction when both are asked for', async () => {
+    t = await createTestDb(backend);
+    const both = async (q: { query: TestDb['db']['query'] }) => [
+      await seqscan(q),
+      (await q.query<{ enable_bitmapscan: string }>('SHOW enable_bitmapscan'))[0]!
+        .enable_bitmapscan,
+    ];
+    expect(await t.db.tx(both, { orderedScans: true })).toEqual(['on', 'off']);
+    expect(await t.db.tx(both, { keyedPlans: true, orderedScans: true })).toEqual(['off', 'off']);
+    expect(await both(t.db)).toEqual(['on', 'on']);
+  });
+
   it('end a group of attempts through the primary key when every attempt seen so far had ended', async () => {
     t = await createTestDb(backend);
     const { workspaceId, agentId } = await seedTenant(t.db, 1);
