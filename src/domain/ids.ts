@@ -10,17 +10,35 @@ export type IdPrefix = 'batch' | 'call' | 'att' | 'agent' | 'ws' | 'key' | 'wh' 
  * time and can never be guessed or enumerated like a counter.
  */
 export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
-  let time = '';
-  let t = Math.max(0, Math.floor(nowMs));
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
+  // Written as bytes and read out as ONE string: built a character at a time, an id allocated
+  // 26 intermediate strings (700 bytes), which made up a quarter of a large upload's garbage.
+  const start = prefix.length + 1;
+  if (prefix !== lastPrefix) {
+    idBytes.write(`${prefix}_`, 0, 'latin1');
+    lastPrefix = prefix;
+    lastMs = -1;
+  }
+  const ms = Math.max(0, Math.floor(nowMs));
+  if (ms !== lastMs) {
+    let t = ms;
+    for (let i = start + 9; i >= start; i--) {
+      idBytes[i] = ALPHABET_BYTES[t % 32] as number;
+      t = Math.floor(t / 32);
+    }
+    lastMs = ms;
   }
   const at = takeRandom(16);
-  let rand = '';
-  for (let i = at; i < at + 16; i++) rand += ALPHABET[(pool[i] as number) % 32];
-  return `${prefix}_${time}${rand}`;
+  for (let i = 0; i < 16; i++) {
+    idBytes[start + 10 + i] = ALPHABET_BYTES[(pool[at + i] as number) % 32] as number;
+  }
+  return idBytes.toString('latin1', 0, start + 26);
 }
+
+const ALPHABET_BYTES = Buffer.from(ALPHABET, 'latin1');
+/** The id being written: the prefix and time stay from the last id while they are the same. */
+const idBytes = Buffer.alloc(64);
+let lastPrefix = '';
+let lastMs = -1;
 
 // Random bytes drawn from the system's generator a few kilobytes at a time: one call per id cost
 // a claim or a group of events a large share of its CPU (measured: 7 % of a busy worker's).

@@ -39,9 +39,19 @@ export function variablesEncoder(t: ContactTable): (row: string) => string {
   };
 }
 
-/** A chunk ends at this many rows or this much variable JSON, whichever comes first. */
-export const CHUNK_MAX_ROWS = 2000;
-export const CHUNK_MAX_JSON_CHARS = 1024 * 1024;
+/**
+ * A chunk ends once its JSON reaches this many characters (a few hundred rows). That keeps its
+ * string under V8's large-object size (128 KB, two bytes a character when a row holds one outside
+ * Latin-1): a large object is only freed by a full collection, so the hundreds of chunks of one
+ * upload would pile up.
+ */
+export const CHUNK_MAX_JSON_CHARS = 60_000;
+
+interface ZoneEntry {
+  /** The zone as a JSON string. */
+  json: string;
+  runAt: number;
+}
 
 export function callRowSource(
   table: ContactTable,
@@ -50,14 +60,14 @@ export function callRowSource(
 ): CallRowSource {
   const encode = variablesEncoder(table);
   const consent = consentColumns(table);
-  const runAts = new Map<string, number>();
-  const runAtIn = (zone: string) => {
-    let at = runAts.get(zone);
-    if (at === undefined) {
-      at = timing.runAtIn(zone);
-      runAts.set(zone, at);
+  const zones = new Map<string, ZoneEntry>();
+  const zoneEntry = (zone: string) => {
+    let entry = zones.get(zone);
+    if (entry === undefined) {
+      entry = { json: JSON.stringify(zone), runAt: timing.runAtIn(zone) };
+      zones.set(zone, entry);
     }
-    return at;
+    return entry;
   };
   const count = check.accepted.length;
   return {
@@ -66,40 +76,26 @@ export function callRowSource(
     *chunks(): Iterable<CallRowChunk> {
       let k = 0;
       while (k < count) {
-        const c: CallRowChunk = {
-          ids: [],
-          lines: [],
-          phones: [],
-          timeZones: [],
-          runAts: [],
-          consentSources: [],
-          consentAts: [],
-          variablesJson: '',
-        };
-        const vars: string[] = [];
-        let chars = 0;
-        for (; k < count && vars.length < CHUNK_MAX_ROWS && chars < CHUNK_MAX_JSON_CHARS; k++) {
+        let json = '[';
+        let rows = 0;
+        for (; k < count && json.length < CHUNK_MAX_JSON_CHARS; k++) {
           const row = check.accepted[k]!;
           const phone = check.phones[k]!;
-          const zone = timing.zoneOf(phone);
+          const zone = zoneEntry(timing.zoneOf(phone));
           const cells = table.rows[row]!;
-          const json = encode(cells);
-          // Left empty without a consent_source column: the insert reads missing entries as NULL.
+          if (rows > 0) json += ',';
+          json +=
+            `{"k":${rows},"i":"${newId('call', timing.now)}","l":${table.lines[row]!},` +
+            `"p":${JSON.stringify(phone)},"z":${zone.json},"r":${zone.runAt},"v":${encode(cells)}`;
           if (consent.source >= 0) {
             const { source, at } = consentOf(cells, consent);
-            c.consentSources.push(source);
-            c.consentAts.push(at);
+            if (source !== null) json += `,"cs":${JSON.stringify(source)}`;
+            if (at !== null) json += `,"ca":${at}`;
           }
-          c.ids.push(newId('call', timing.now));
-          c.lines.push(table.lines[row]!);
-          c.phones.push(phone);
-          c.timeZones.push(zone);
-          c.runAts.push(runAtIn(zone));
-          vars.push(json);
-          chars += json.length;
+          json += '}';
+          rows++;
         }
-        c.variablesJson = `[${vars.join(',')}]`;
-        yield c;
+        yield { count: rows, rowsJson: `${json}]` };
       }
     },
   };

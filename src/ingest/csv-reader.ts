@@ -1,17 +1,16 @@
 // Streaming CSV reader: bytes → header + raw rows, never holding the whole upload.
 //
-// The bytes are decoded as the file's encoding says (text-decoding.ts) and split by the delimiter
-// its header row uses (delimiter.ts). Which column holds the phone number is decided later
+// The bytes are decoded as the file's encoding says (text-decoding.ts), split by the delimiter
+// its header row uses (delimiter.ts) and read as CSV by csv-tokenizer.ts. Which column holds the phone number is decided later
 // (contact-columns.ts), once every form field (columnMap may follow the file) has been read.
 //
 // Rows are kept compact because a 20 MB upload can hold hundreds of thousands of rows: per row one
 // line number and ALL its cells joined by NUL into ONE string (NUL cannot occur in a cell: the
 // file is rejected if it contains one, and PostgreSQL could not store it). A string per cell
 // would cost ~40 bytes of overhead each and blow the memory budget on files of many short columns.
-import { pipeline as callbackPipeline, type Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { CsvError, type Info, parse } from 'csv-parse';
+import { pipeline as callbackPipeline, type Readable } from 'node:stream';
 import { type AppError, badRequest } from '../domain/errors.js';
+import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
 import { chooseDelimiter, type Delimiter, headerLength } from './delimiter.js';
 import { isPhoneColumnName } from './phone-column.js';
 import { IssueList } from './row-issues.js';
@@ -58,15 +57,6 @@ export function cellAt(row: string, k: number): string {
 
 const malformed = (message: string) => badRequest('Malformed CSV', message);
 
-function lineBreaks(cells: readonly string[]): number {
-  let n = 0;
-  for (const c of cells) {
-    if (c.indexOf('\n') === -1 && c.indexOf('\r') === -1) continue;
-    n += c.match(/\r\n|\r|\n/g)!.length;
-  }
-  return n;
-}
-
 function checkCellSizes(cells: readonly string[], line: number): void {
   for (const c of cells) {
     // A UTF-16 unit is at most 3 UTF-8 bytes: only long strings need measuring.
@@ -104,16 +94,10 @@ function readHeader(cells: readonly string[]): string[] {
   return header;
 }
 
-function parserError(err: CsvError, line: number): AppError {
-  switch (err.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return malformed(`Unclosed quote in the row starting at line ${line}`);
-    case 'CSV_INVALID_CLOSING_QUOTE':
-    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
-      return malformed(`Unexpected text after a closing quote in the row starting at line ${line}`);
-    default:
-      return malformed(`Cannot read the row starting at line ${line} (${err.code})`);
-  }
+function syntaxError(err: CsvSyntaxError): AppError {
+  return err.problem === 'unclosed_quote'
+    ? malformed(`Unclosed quote in the row starting at line ${err.line}`)
+    : malformed(`Unexpected text after a closing quote in the row starting at line ${err.line}`);
 }
 
 interface HeadText {
@@ -155,92 +139,57 @@ export async function readCsv(source: Readable, opts: ReadCsvOptions = {}): Prom
   // Errors of either stream reach the iterator below; ending it early destroys both.
   callbackPipeline(source, decoding, () => {});
   const chunks: AsyncIterator<string> = decoding[Symbol.asyncIterator]();
-  let head: HeadText | undefined;
   try {
-    head = await readHead(chunks, opts.isPhoneColumn ?? isPhoneColumnName);
-  } catch (err) {
-    await chunks.return?.();
-    throw err;
-  }
-  if (head === undefined) throw badRequest('Empty CSV', 'The file has no header row');
+    const head = await readHead(chunks, opts.isPhoneColumn ?? isPhoneColumnName);
+    if (head === undefined) throw badRequest('Empty CSV', 'The file has no header row');
 
-  let header: string[] | undefined;
-  const table = {
-    totalRows: 0,
-    lines: [] as number[],
-    rows: [] as string[],
-    ragged: new IssueList(),
-  };
-  // Line bookkeeping runs inside the parser (on_record is synchronous with it), so when the
-  // parser fails it names the line where the broken row starts. csv-parse's own line counter
-  // counts a CRLF inside quotes twice, hence counting breaks ourselves.
-  let nextLine = 1;
-  let emptyLinesSeen = 0;
-
-  const onRecord = (cells: string[], info: Info): undefined => {
-    const line = nextLine + (info.empty_lines - emptyLinesSeen);
-    emptyLinesSeen = info.empty_lines;
-    nextLine = line + 1 + lineBreaks(cells);
-    checkCellSizes(cells, line);
-    if (header === undefined) {
-      header = readHeader(cells);
-      return;
-    }
-    table.totalRows++;
-    if (cells.length !== header.length) {
-      table.ragged.add({
-        row: line,
-        message: `Row has ${cells.length} fields but the header has ${header.length}`,
-      });
-      return;
-    }
-    table.lines.push(line);
-    table.rows.push(cells.join(CELL_SEPARATOR));
-  };
-
-  const parser = parse({
-    bom: true,
-    delimiter: head.delimiter,
-    // Whitespace around fields is ignored (", John"); quoted content is kept as is.
-    trim: true,
-    // A quote inside an unquoted field is a literal character (5" screen), as in Excel and
-    // Python; an unclosed quoted field is still an error.
-    relax_quotes: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    on_record: onRecord,
-  });
-  const firstText = head.text;
-  async function* text() {
+    let header: string[] | undefined;
+    const table = {
+      totalRows: 0,
+      lines: [] as number[],
+      rows: [] as string[],
+      ragged: new IssueList(),
+    };
+    const tokenizer = new CsvTokenizer(head.delimiter, (cells, line) => {
+      checkCellSizes(cells, line);
+      if (header === undefined) {
+        header = readHeader(cells);
+        return;
+      }
+      table.totalRows++;
+      if (cells.length !== header.length) {
+        table.ragged.add({
+          row: line,
+          message: `Row has ${cells.length} fields but the header has ${header.length}`,
+        });
+        return;
+      }
+      table.lines.push(line);
+      table.rows.push(cells.join(CELL_SEPARATOR));
+    });
     try {
-      yield firstText;
+      tokenizer.push(head.text);
       for (;;) {
         const next = await chunks.next();
-        if (next.done) return;
-        yield next.value;
+        if (next.done) break;
+        tokenizer.push(next.value);
       }
-    } finally {
-      await chunks.return?.();
+      tokenizer.end();
+    } catch (err) {
+      if (err instanceof CsvSyntaxError) throw syntaxError(err);
+      throw err;
     }
-  }
-  const sink = new Writable({ objectMode: true, write: (_r, _e, done) => done() });
-  try {
-    await pipeline(text, parser, sink);
-  } catch (err) {
-    if (err instanceof CsvError) {
-      const empty = typeof err['empty_lines'] === 'number' ? err['empty_lines'] : emptyLinesSeen;
-      throw parserError(err, nextLine + (empty - emptyLinesSeen));
+    if (header === undefined) throw badRequest('Empty CSV', 'The file has no header row');
+    if (table.totalRows === 0) {
+      throw badRequest('CSV has no data rows', 'The file has a header row but no contacts');
     }
-    throw err;
+    return {
+      header,
+      ...table,
+      delimiter: head.delimiter,
+      encoding: decoding.encoding ?? 'utf-8',
+    };
+  } finally {
+    await chunks.return?.();
   }
-  if (header === undefined) throw badRequest('Empty CSV', 'The file has no header row');
-  if (table.totalRows === 0) {
-    throw badRequest('CSV has no data rows', 'The file has a header row but no contacts');
-  }
-  return {
-    header,
-    ...table,
-    delimiter: head.delimiter,
-    encoding: decoding.encoding ?? 'utf-8',
-  };
 }

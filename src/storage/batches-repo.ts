@@ -17,23 +17,16 @@ export interface NewBatch {
   createdAt: number;
 }
 
-/** Columns of consecutive call rows; `seq` is implied by their position in the batch. */
+/**
+ * Consecutive call rows as ONE JSON array of objects, each row's place in the chunk in `k`:
+ * `{"k":0,"i":id,"l":line,"p":E.164,"z":zone,"r":runAt,"v":{variables},"cs":source,"ca":at}`
+ * (`cs`/`ca`, ext §19 consent, only when the row has them). One string rather than a column
+ * array each: a driver serialises an array parameter element by element, and that garbage lived
+ * as long as the statement did, so a 20 MB upload left most of its memory to the collector.
+ */
 export interface CallRowChunk {
-  ids: string[];
-  lines: number[];
-  /** E.164. */
-  phones: string[];
-  /** Each recipient's zone. */
-  timeZones: string[];
-  runAts: number[];
-  /** Ext §19 consent per row (null: none); both empty when the file has no consent column. */
-  consentSources: (string | null)[];
-  consentAts: (number | null)[];
-  /**
-   * The rows' variables as ONE JSON array of objects. Not a text[]: drivers escape every quote
-   * of every element of an array parameter, which for wide rows costs seconds and hundreds of MB.
-   */
-  variablesJson: string;
+  count: number;
+  rowsJson: string;
 }
 
 /**
@@ -70,25 +63,21 @@ async function insertBatchRow(q: Queryable, b: NewBatch, totalCalls: number): Pr
 
 /*
  * insertCallChunk — bulk ingest of one chunk of a new batch's calls (state 'waiting').
- * $1 batch id, $2 workspace id, $3 seq of the chunk's first row, $4..$8 the chunk's columns as
- * arrays, $9 its variables as one JSON array; ROWS FROM zips them row by row. $10 when the calls
- * are due but for their windows: a later run_at was set by a calling window, which the call's
- * waitReason says (held_reason, as the claim sets it). $11, $12 the rows' consent (ext §19), empty
- * arrays when the file has none: ROWS FROM pads a shorter list with NULLs.
+ * $1 batch id, $2 workspace id, $3 seq of the chunk's first row, $4 the chunk's rows as one JSON
+ * array (CallRowChunk). $5 when the calls are due but for their windows: a later run_at was set by
+ * a calling window, which the call's waitReason says (held_reason, as the claim sets it).
  * Locks: none beyond the new rows (the batch row is new in the same transaction).
  * Indexes: maintains calls' indexes; uses none.
  */
 const INSERT_CALLS = `
   INSERT INTO calls (id, batch_id, workspace_id, seq, line, phone_number, variables, time_zone, run_at,
                      held_until, held_reason, consent_source, consent_at)
-  SELECT t.id, $1, $2, $3::int + (t.n - 1)::int, t.line, t.phone, t.vars, t.tz, t.run_at,
-         CASE WHEN t.run_at > $10::bigint THEN t.run_at END,
-         CASE WHEN t.run_at > $10::bigint THEN 'calling_window' END,
-         t.consent_source, t.consent_at
-    FROM ROWS FROM (unnest($4::text[]), unnest($5::int[]), unnest($6::text[]), unnest($7::text[]),
-                    unnest($8::int8[]), jsonb_array_elements($9::jsonb), unnest($11::text[]),
-                    unnest($12::int8[]))
-         WITH ORDINALITY AS t(id, line, phone, tz, run_at, vars, consent_source, consent_at, n)`;
+  SELECT t.i, $1, $2, $3::int + t.k, t.l, t.p, t.v, t.z, t.r,
+         CASE WHEN t.r > $5::bigint THEN t.r END,
+         CASE WHEN t.r > $5::bigint THEN 'calling_window' END,
+         t.cs, t.ca
+    FROM jsonb_to_recordset($4::jsonb)
+         AS t(k int, i text, l int, p text, z text, r int8, v jsonb, cs text, ca int8)`;
 
 /** Inserts the calls chunk by chunk (one statement a chunk), numbered from `seq`; returns the next seq. */
 async function insertCalls(
@@ -100,21 +89,8 @@ async function insertCalls(
 ): Promise<number> {
   let next = seq;
   for (const c of calls.chunks()) {
-    await q.query(INSERT_CALLS, [
-      batchId,
-      workspaceId,
-      next,
-      c.ids,
-      c.lines,
-      c.phones,
-      c.timeZones,
-      c.runAts,
-      c.variablesJson,
-      calls.dueAt,
-      c.consentSources,
-      c.consentAts,
-    ]);
-    next += c.ids.length;
+    await q.query(INSERT_CALLS, [batchId, workspaceId, next, c.rowsJson, calls.dueAt]);
+    next += c.count;
   }
   return next;
 }

@@ -19,4 +19,30 @@ describe('newId', () => {
       expect(new Set(ids.map((id) => id[4 + 10 + k])).size).toBe(32);
     }
   });
+
+  it('writes the time of each id, whatever prefix and time came before', () => {
+    const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+    const timeOf = (ms: number) => {
+      let out = '';
+      for (let i = 0, t = ms; i < 10; i++, t = Math.floor(t / 32)) out = ALPHABET[t % 32] + out;
+      return out;
+    };
+    const cases: Array<[Parameters<typeof newId>[0], number]> = [
+      ['call', 1_767_225_600_000],
+      ['call', 1_767_225_600_000],
+      ['att', 1_767_225_600_000],
+      ['conn', 1_767_225_600_999],
+      ['call', 0],
+      ['ws', 1_767_225_600_999.7],
+      ['ws', -5],
+    ];
+    for (const [prefix, ms] of cases) {
+      const id = newId(prefix, ms);
+      expect(id.slice(0, prefix.length + 1)).toBe(`${prefix}_`);
+      expect(id.slice(prefix.length + 1, prefix.length + 11)).toBe(
+        timeOf(Math.max(0, Math.floor(ms))),
+      );
+      expect(id).toHaveLength(prefix.length + 27);
+    }
+  });
 });

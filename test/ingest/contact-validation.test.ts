@@ -1,6 +1,10 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_MAX_ROWS, callRowSource, variablesEncoder } from '../../src/ingest/call-rows.js';
+import {
+  CHUNK_MAX_JSON_CHARS,
+  callRowSource,
+  variablesEncoder,
+} from '../../src/ingest/call-rows.js';
 import { contactTable } from '../../src/ingest/contact-columns.js';
 import { checkContacts } from '../../src/ingest/contact-validation.js';
 import { readCsv } from '../../src/ingest/csv-reader.js';
@@ -219,18 +223,32 @@ describe('call rows', () => {
     expect(src.count).toBe(2);
     expect(chunks).toHaveLength(1);
     const [chunk] = chunks;
-    expect(chunk!.ids).toHaveLength(2);
-    expect(chunk!.ids[0]).toMatch(/^call_0000000000[0-9a-z]{16}$/);
-    expect({ ...chunk, ids: undefined }).toEqual({
-      ids: undefined,
-      lines: [2, 4],
-      phones: ['+15005550001', '+15005550002'],
-      timeZones: ['Europe/Paris', 'Europe/Paris'],
-      runAts: [42, 42],
-      consentSources: [],
-      consentAts: [],
-      variablesJson: '[{"a":"x,1","b \\"q\\"":"é\\n"},{"a":"","b \\"q\\"":""}]',
-    });
+    expect(chunk!.count).toBe(2);
+    const rows = JSON.parse(chunk!.rowsJson) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => r['i'])).toEqual([
+      expect.stringMatching(/^call_0000000000[0-9a-z]{16}$/),
+      expect.stringMatching(/^call_0000000000[0-9a-z]{16}$/),
+    ]);
+    expect(rows.map((r) => ({ ...r, i: undefined }))).toEqual([
+      {
+        k: 0,
+        i: undefined,
+        l: 2,
+        p: '+15005550001',
+        z: 'Europe/Paris',
+        r: 42,
+        v: { a: 'x,1', 'b "q"': 'é\n' },
+      },
+      {
+        k: 1,
+        i: undefined,
+        l: 4,
+        p: '+15005550002',
+        z: 'Europe/Paris',
+        r: 42,
+        v: { a: '', 'b "q"': '' },
+      },
+    ]);
     expect(asked).toBe(1);
   });
 
@@ -239,7 +257,7 @@ describe('call rows', () => {
     expect(variablesEncoder(t)(t.rows[0]!)).toBe('{}');
   });
 
-  it('splits large batches into chunks of at most CHUNK_MAX_ROWS rows', async () => {
+  it('splits large batches into chunks that hold every row once, in file order', async () => {
     const n = 12_345;
     const t = await read(
       `phone_number\n${Array.from({ length: n }, (_, i) => `+1415${2_000_000 + i}`).join('\n')}\n`,
@@ -250,8 +268,35 @@ describe('call rows', () => {
       zoneOf: () => 'UTC',
       runAtIn: () => 7,
     });
-    const sizes = [...src.chunks()].map((c) => c.ids.length);
-    const full = Math.floor(n / CHUNK_MAX_ROWS);
-    expect(sizes).toEqual([...Array(full).fill(CHUNK_MAX_ROWS), n - full * CHUNK_MAX_ROWS]);
+    const chunks = [...src.chunks()];
+    expect(chunks.length).toBeGreaterThan(5);
+    const lines = chunks.flatMap((c) =>
+      (JSON.parse(c.rowsJson) as Array<{ l: number }>).map((r) => r.l),
+    );
+    expect(lines).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+  });
+
+  it('ends a chunk before its JSON outgrows CHUNK_MAX_JSON_CHARS, numbering rows within it', async () => {
+    const n = 3000;
+    const wide = 'é'.repeat(200);
+    const t = await read(
+      `phone_number,note\n${Array.from({ length: n }, (_, i) => `+1415${2_000_000 + i},${wide}`).join('\n')}\n`,
+    );
+    const src = callRowSource(t, checkContacts(t), {
+      now: 0,
+      dueAt: 0,
+      zoneOf: () => 'UTC',
+      runAtIn: () => 7,
+    });
+    const chunks = [...src.chunks()];
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.reduce((sum, c) => sum + c.count, 0)).toBe(n);
+    for (const c of chunks) {
+      // One row may take it past the limit, never more.
+      expect(c.rowsJson.length).toBeLessThan(CHUNK_MAX_JSON_CHARS + 400);
+      const rows = JSON.parse(c.rowsJson) as Array<{ k: number; v: { note: string } }>;
+      expect(rows.map((r) => r.k)).toEqual([...Array(c.count).keys()]);
+      expect(rows.every((r) => r.v.note === wide)).toBe(true);
+    }
   });
 });
