@@ -13,6 +13,7 @@ import {
 import { consentColumns, consentIssue } from './consent-columns.js';
 import { type ContactTable, phoneCell } from './contact-columns.js';
 import { cellAt } from './csv-reader.js';
+import { FirstRowIndex } from './first-row-index.js';
 import {
   IssueList,
   MAX_LISTED_ISSUES,
@@ -68,7 +69,7 @@ export function checkContacts(t: ContactTable, opts: CheckOptions = {}): Contact
   const accepted = new Array<number>(t.rows.length);
   const phones = new Array<string>(t.rows.length);
   let kept = 0;
-  const firstLine = new Map<string, number>();
+  const firstLine = new FirstRowIndex(t.rows.length);
   const duplicates: DuplicateRow[] = [];
   let duplicateCount = 0;
   // Hints cost a search of every country: only the errors listed get one, once per number.
@@ -109,7 +110,7 @@ export function checkContacts(t: ContactTable, opts: CheckOptions = {}): Contact
       errors.add(unconsented);
       continue;
     }
-    const earlier = firstLine.get(result.e164);
+    const earlier = firstLine.firstOrAdd(result.e164, row);
     if (earlier !== undefined) {
       duplicateCount++;
       if (duplicates.length < MAX_LISTED_ISSUES) {
@@ -118,7 +119,6 @@ export function checkContacts(t: ContactTable, opts: CheckOptions = {}): Contact
       errors.add(issue(`Duplicate phone number: same as row ${earlier}`));
       continue;
     }
-    firstLine.set(result.e164, row);
     if (result.warning !== undefined) warnings.add(issue(result.warning));
     for (const { name, column } of vars.provided) {
       if (cellAt(t.rows[i]!, column).trim() !== '') continue;

@@ -257,18 +257,23 @@ describe('call rows', () => {
     expect(variablesEncoder(t)(t.rows[0]!)).toBe('{}');
   });
 
-  it('splits large batches into chunks that hold every row once, in file order', async () => {
-    const n = 12_345;
-    const t = await read(
-      `phone_number\n${Array.from({ length: n }, (_, i) => `+1415${2_000_000 + i}`).join('\n')}\n`,
-    );
+  /** The insert chunks of n rows of distinct numbers, each row followed by `rest`. */
+  async function chunksOf(n: number, rest = '') {
+    const header = rest === '' ? 'phone_number' : 'phone_number,note';
+    const rows = Array.from({ length: n }, (_, i) => `+1415${2_000_000 + i}${rest}`);
+    const t = await read(`${header}\n${rows.join('\n')}\n`);
     const src = callRowSource(t, checkContacts(t), {
       now: 0,
       dueAt: 0,
       zoneOf: () => 'UTC',
       runAtIn: () => 7,
     });
-    const chunks = [...src.chunks()];
+    return [...src.chunks()];
+  }
+
+  it('splits large batches into chunks that hold every row once, in file order', async () => {
+    const n = 12_345;
+    const chunks = await chunksOf(n);
     expect(chunks.length).toBeGreaterThan(5);
     const lines = chunks.flatMap((c) =>
       (JSON.parse(c.rowsJson) as Array<{ l: number }>).map((r) => r.l),
@@ -279,16 +284,7 @@ describe('call rows', () => {
   it('ends a chunk before its JSON outgrows CHUNK_MAX_JSON_CHARS, numbering rows within it', async () => {
     const n = 3000;
     const wide = 'é'.repeat(200);
-    const t = await read(
-      `phone_number,note\n${Array.from({ length: n }, (_, i) => `+1415${2_000_000 + i},${wide}`).join('\n')}\n`,
-    );
-    const src = callRowSource(t, checkContacts(t), {
-      now: 0,
-      dueAt: 0,
-      zoneOf: () => 'UTC',
-      runAtIn: () => 7,
-    });
-    const chunks = [...src.chunks()];
+    const chunks = await chunksOf(n, `,${wide}`);
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.reduce((sum, c) => sum + c.count, 0)).toBe(n);
     for (const c of chunks) {
