@@ -1,5 +1,5 @@
 // Turns validated contacts into the calls rows of a new batch, one insert chunk at a time.
-import { newId } from '../domain/ids.js';
+import { idHead, idTail } from '../domain/ids.js';
 import type { CallRowChunk, CallRowSource } from '../storage/batches-repo.js';
 import { consentColumns, consentOf } from './consent-columns.js';
 import type { ContactTable } from './contact-columns.js';
@@ -17,25 +17,26 @@ export interface CallTiming {
   runAtIn(zone: string): number;
 }
 
+/** The names calls.variables stores a row's cells under: every column but the phone. */
+export function variableKeys(t: ContactTable): string[] {
+  return t.columns.filter((_, c) => c !== t.phoneIndex);
+}
+
 /**
- * Encodes a row (all its cells, joined) as the JSON object stored in calls.variables: every
- * column but the phone, under its stored name.
+ * Encodes a row (all its cells, joined) as the JSON array of its variables' values, in the
+ * order of variableKeys: the names are sent once per statement, not once per row (they were
+ * 40 % of the bytes a large upload sent to the database).
  */
 export function variablesEncoder(t: ContactTable): (row: string) => string {
-  const keys: Array<[column: number, key: string]> = [];
-  for (const [c, name] of t.columns.entries()) {
-    if (c !== t.phoneIndex) keys.push([c, `${JSON.stringify(name)}:`]);
-  }
-  if (keys.length === 0) return () => '{}';
+  const width = t.columns.length;
+  const phone = t.phoneIndex;
   return (row) => {
     const cells = row.split(CELL_SEPARATOR);
-    let json = '{';
-    for (let k = 0; k < keys.length; k++) {
-      const [c, key] = keys[k]!;
-      if (k > 0) json += ',';
-      json += key + JSON.stringify(cells[c] ?? '');
-    }
-    return `${json}}`;
+    // Every stored row has a cell per column; a shorter one gets empty values, as before.
+    while (cells.length < width) cells.push('');
+    cells.length = width;
+    cells.splice(phone, 1);
+    return JSON.stringify(cells);
   };
 }
 
@@ -47,12 +48,6 @@ export function variablesEncoder(t: ContactTable): (row: string) => string {
  */
 export const CHUNK_MAX_JSON_CHARS = 60_000;
 
-interface ZoneEntry {
-  /** The zone as a JSON string. */
-  json: string;
-  runAt: number;
-}
-
 export function callRowSource(
   table: ContactTable,
   check: ContactCheck,
@@ -60,19 +55,26 @@ export function callRowSource(
 ): CallRowSource {
   const encode = variablesEncoder(table);
   const consent = consentColumns(table);
-  const zones = new Map<string, ZoneEntry>();
-  const zoneEntry = (zone: string) => {
-    let entry = zones.get(zone);
-    if (entry === undefined) {
-      entry = { json: JSON.stringify(zone), runAt: timing.runAtIn(zone) };
-      zones.set(zone, entry);
+  // Each zone's number in the chunks (1-based, as SQL arrays are), its runAt beside it.
+  const zones: string[] = [];
+  const runAts: number[] = [];
+  const zoneNumbers = new Map<string, number>();
+  const zoneNumber = (zone: string) => {
+    let n = zoneNumbers.get(zone);
+    if (n === undefined) {
+      zones.push(zone);
+      runAts.push(timing.runAtIn(zone));
+      n = zones.length;
+      zoneNumbers.set(zone, n);
     }
-    return entry;
+    return n;
   };
   const count = check.accepted.length;
   return {
     count,
     dueAt: timing.dueAt,
+    variableKeys: variableKeys(table),
+    idHead: idHead('call', timing.now),
     *chunks(): Iterable<CallRowChunk> {
       let k = 0;
       while (k < count) {
@@ -81,21 +83,20 @@ export function callRowSource(
         for (; k < count && json.length < CHUNK_MAX_JSON_CHARS; k++) {
           const row = check.accepted[k]!;
           const phone = check.phones[k]!;
-          const zone = zoneEntry(timing.zoneOf(phone));
+          const zone = zoneNumber(timing.zoneOf(phone));
           const cells = table.rows[row]!;
           if (rows > 0) json += ',';
           json +=
-            `{"k":${rows},"i":"${newId('call', timing.now)}","l":${table.lines[row]!},` +
-            `"p":${JSON.stringify(phone)},"z":${zone.json},"r":${zone.runAt},"v":${encode(cells)}`;
+            `["${idTail()}",${table.lines[row]!},${JSON.stringify(phone)},` +
+            `${zone},${encode(cells)}`;
           if (consent.source >= 0) {
             const { source, at } = consentOf(cells, consent);
-            if (source !== null) json += `,"cs":${JSON.stringify(source)}`;
-            if (at !== null) json += `,"ca":${at}`;
+            json += `,${source === null ? 'null' : JSON.stringify(source)},${at ?? 'null'}`;
           }
-          json += '}';
+          json += ']';
           rows++;
         }
-        yield { count: rows, rowsJson: `${json}]` };
+        yield { count: rows, rowsJson: `${json}]`, zones: [...zones], runAts: [...runAts] };
       }
     },
   };

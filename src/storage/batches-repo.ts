@@ -18,15 +18,19 @@ export interface NewBatch {
 }
 
 /**
- * Consecutive call rows as ONE JSON array of objects, each row's place in the chunk in `k`:
- * `{"k":0,"i":id,"l":line,"p":E.164,"z":zone,"r":runAt,"v":{variables},"cs":source,"ca":at}`
- * (`cs`/`ca`, ext §19 consent, only when the row has them). One string rather than a column
- * array each: a driver serialises an array parameter element by element, and that garbage lived
- * as long as the statement did, so a 20 MB upload left most of its memory to the collector.
+ * Consecutive call rows as ONE JSON array of arrays, one a row:
+ * `[id tail, line, E.164, zone number, [variable values], consent source, consent at]`
+ * (the consent pair, ext §19, only when the file has consent columns). The id is the source's
+ * `idHead` and the tail; the zone number indexes `zones` and `runAts` (1-based); the values
+ * line up with the source's `variableKeys`. One compact string
+ * rather than a column array each: a driver serialises an array parameter element by element,
+ * and its copies of a string parameter live until a full collection, so bytes sent are memory.
  */
 export interface CallRowChunk {
   count: number;
   rowsJson: string;
+  zones: string[];
+  runAts: number[];
 }
 
 /**
@@ -37,6 +41,10 @@ export interface CallRowSource {
   readonly count: number;
   /** When the calls are due but for their calling windows: a later run_at waits for a window. */
   readonly dueAt: number;
+  /** The names of the values in each row's variables array. */
+  readonly variableKeys: readonly string[];
+  /** What every call id starts with (prefix and time); each row holds the rest (ids.ts). */
+  readonly idHead: string;
   /** Consecutive chunks covering every row once, in seq order. */
   chunks(): Iterable<CallRowChunk>;
 }
@@ -64,20 +72,23 @@ async function insertBatchRow(q: Queryable, b: NewBatch, totalCalls: number): Pr
 /*
  * insertCallChunk — bulk ingest of one chunk of a new batch's calls (state 'waiting').
  * $1 batch id, $2 workspace id, $3 seq of the chunk's first row, $4 the chunk's rows as one JSON
- * array (CallRowChunk). $5 when the calls are due but for their windows: a later run_at was set by
- * a calling window, which the call's waitReason says (held_reason, as the claim sets it).
+ * array (CallRowChunk), $5 when the calls are due but for their windows: a later run_at was set by
+ * a calling window, which the call's waitReason says (held_reason, as the claim sets it). $6 the
+ * variables' names, $7 and $8 the chunk's zones and their run_at, $9 the ids' common head.
  * Locks: none beyond the new rows (the batch row is new in the same transaction).
  * Indexes: maintains calls' indexes; uses none.
  */
 const INSERT_CALLS = `
   INSERT INTO calls (id, batch_id, workspace_id, seq, line, phone_number, variables, time_zone, run_at,
                      held_until, held_reason, consent_source, consent_at)
-  SELECT t.i, $1, $2, $3::int + t.k, t.l, t.p, t.v, t.z, t.r,
-         CASE WHEN t.r > $5::bigint THEN t.r END,
-         CASE WHEN t.r > $5::bigint THEN 'calling_window' END,
-         t.cs, t.ca
-    FROM jsonb_to_recordset($4::jsonb)
-         AS t(k int, i text, l int, p text, z text, r int8, v jsonb, cs text, ca int8)`;
+  SELECT $9::text || (t.r->>0), $1, $2, $3::int + (t.n - 1)::int, (t.r->>1)::int, t.r->>2,
+         jsonb_object($6::text[], ARRAY(SELECT jsonb_array_elements_text(t.r->4))),
+         ($7::text[])[(t.r->>3)::int], z.run_at,
+         CASE WHEN z.run_at > $5::bigint THEN z.run_at END,
+         CASE WHEN z.run_at > $5::bigint THEN 'calling_window' END,
+         t.r->>5, (t.r->>6)::int8
+    FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(r, n),
+         LATERAL (SELECT ($8::int8[])[(t.r->>3)::int] AS run_at) z`;
 
 /** Inserts the calls chunk by chunk (one statement a chunk), numbered from `seq`; returns the next seq. */
 async function insertCalls(
@@ -89,7 +100,17 @@ async function insertCalls(
 ): Promise<number> {
   let next = seq;
   for (const c of calls.chunks()) {
-    await q.query(INSERT_CALLS, [batchId, workspaceId, next, c.rowsJson, calls.dueAt]);
+    await q.query(INSERT_CALLS, [
+      batchId,
+      workspaceId,
+      next,
+      c.rowsJson,
+      calls.dueAt,
+      calls.variableKeys,
+      c.zones,
+      c.runAts,
+      calls.idHead,
+    ]);
     next += c.count;
   }
   return next;

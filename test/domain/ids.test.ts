@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/domain/ids.js';
+import { idHead, idTail, newId } from '../../src/domain/ids.js';
 
 describe('newId', () => {
   it('is the prefix, 10 characters of time and 16 random ones, in lower-case Crockford base32', () => {
@@ -44,5 +44,13 @@ describe('newId', () => {
       );
       expect(id).toHaveLength(prefix.length + 27);
     }
+  });
+
+  it('makes the same ids in two parts: the head once, a tail per id', () => {
+    const head = idHead('call', 1_767_225_600_000);
+    expect(head).toBe(newId('call', 1_767_225_600_000).slice(0, 15));
+    const tails = Array.from({ length: 5_000 }, () => idTail());
+    for (const tail of tails) expect(`${head}${tail}`).toMatch(/^call_[0-9a-hjkmnp-tv-z]{26}$/);
+    expect(new Set(tails).size).toBe(tails.length);
   });
 });

@@ -201,60 +201,49 @@ describe('mergeIssues', () => {
 });
 
 describe('call rows', () => {
-  it('encode variables as JSON objects in file order, chunk by rows, and time each zone once', async () => {
-    const t = await read('a,phone_number,"b ""q"""\n"x,1",+15005550001,"é\n"\n,+15005550002,\n');
+  it('encode variables as values in file order under names sent once, and time each zone once', async () => {
+    const t = await read(
+      'a,phone_number,"b ""q"""\n"x,1",+15005550001,"é\n"\n,+15005550002,\n,+442071234567,z\n',
+    );
     const encode = variablesEncoder(t);
-    expect(t.rows.map(encode)).toEqual([
-      '{"a":"x,1","b \\"q\\"":"é\\n"}',
-      '{"a":"","b \\"q\\"":""}',
-    ]);
+    expect(t.rows.map(encode)).toEqual(['["x,1","é\\n"]', '["",""]', '["","z"]']);
+    // A row short of cells (none the readers keep) still gives a value per name.
+    expect(encode('x')).toBe('["x",""]');
     const c = checkContacts(t);
     let asked = 0;
     const src = callRowSource(t, c, {
       now: 0,
       dueAt: 0,
-      zoneOf: () => 'Europe/Paris',
+      zoneOf: (phone) => (phone.startsWith('+44') ? 'Europe/London' : 'Europe/Paris'),
       runAtIn: (zone) => {
         asked++;
-        return zone === 'Europe/Paris' ? 42 : -1;
+        return zone === 'Europe/Paris' ? 42 : 43;
       },
     });
+    expect(src.variableKeys).toEqual(['a', 'b "q"']);
     const chunks = [...src.chunks()];
-    expect(src.count).toBe(2);
+    expect(src.count).toBe(3);
     expect(chunks).toHaveLength(1);
     const [chunk] = chunks;
-    expect(chunk!.count).toBe(2);
-    const rows = JSON.parse(chunk!.rowsJson) as Array<Record<string, unknown>>;
-    expect(rows.map((r) => r['i'])).toEqual([
-      expect.stringMatching(/^call_0000000000[0-9a-z]{16}$/),
-      expect.stringMatching(/^call_0000000000[0-9a-z]{16}$/),
+    expect(chunk!.count).toBe(3);
+    expect(chunk!.zones).toEqual(['Europe/Paris', 'Europe/London']);
+    expect(chunk!.runAts).toEqual([42, 43]);
+    const rows = JSON.parse(chunk!.rowsJson) as unknown[][];
+    expect(src.idHead).toBe('call_0000000000');
+    const ids = rows.map((r) => src.idHead + String(r[0]));
+    for (const id of ids) expect(id).toMatch(/^call_0000000000[0-9a-hjkmnp-tv-z]{16}$/);
+    expect(new Set(ids).size).toBe(3);
+    expect(rows.map((r) => r.slice(1))).toEqual([
+      [2, '+15005550001', 1, ['x,1', 'é\n']],
+      [4, '+15005550002', 1, ['', '']],
+      [5, '+442071234567', 2, ['', 'z']],
     ]);
-    expect(rows.map((r) => ({ ...r, i: undefined }))).toEqual([
-      {
-        k: 0,
-        i: undefined,
-        l: 2,
-        p: '+15005550001',
-        z: 'Europe/Paris',
-        r: 42,
-        v: { a: 'x,1', 'b "q"': 'é\n' },
-      },
-      {
-        k: 1,
-        i: undefined,
-        l: 4,
-        p: '+15005550002',
-        z: 'Europe/Paris',
-        r: 42,
-        v: { a: '', 'b "q"': '' },
-      },
-    ]);
-    expect(asked).toBe(1);
+    expect(asked).toBe(2);
   });
 
   it('a phone-only file has empty variables', async () => {
     const t = await read('phone_number\n+15005550001\n');
-    expect(variablesEncoder(t)(t.rows[0]!)).toBe('{}');
+    expect(variablesEncoder(t)(t.rows[0]!)).toBe('[]');
   });
 
   /** The insert chunks of n rows of distinct numbers, each row followed by `rest`. */
@@ -275,13 +264,11 @@ describe('call rows', () => {
     const n = 12_345;
     const chunks = await chunksOf(n);
     expect(chunks.length).toBeGreaterThan(5);
-    const lines = chunks.flatMap((c) =>
-      (JSON.parse(c.rowsJson) as Array<{ l: number }>).map((r) => r.l),
-    );
+    const lines = chunks.flatMap((c) => (JSON.parse(c.rowsJson) as unknown[][]).map((r) => r[1]));
     expect(lines).toEqual(Array.from({ length: n }, (_, i) => i + 2));
   });
 
-  it('ends a chunk before its JSON outgrows CHUNK_MAX_JSON_CHARS, numbering rows within it', async () => {
+  it('ends a chunk before its JSON outgrows CHUNK_MAX_JSON_CHARS', async () => {
     const n = 3000;
     const wide = 'é'.repeat(200);
     const chunks = await chunksOf(n, `,${wide}`);
@@ -290,9 +277,9 @@ describe('call rows', () => {
     for (const c of chunks) {
       // One row may take it past the limit, never more.
       expect(c.rowsJson.length).toBeLessThan(CHUNK_MAX_JSON_CHARS + 400);
-      const rows = JSON.parse(c.rowsJson) as Array<{ k: number; v: { note: string } }>;
-      expect(rows.map((r) => r.k)).toEqual([...Array(c.count).keys()]);
-      expect(rows.every((r) => r.v.note === wide)).toBe(true);
+      const rows = JSON.parse(c.rowsJson) as Array<[string, number, string, number, string[]]>;
+      expect(rows).toHaveLength(c.count);
+      expect(rows.every((r) => r[4][0] === wide)).toBe(true);
     }
   });
 });
