@@ -3,7 +3,7 @@
 // transaction through Outdial's own storage code (dist/), so the rows are exactly what an upload
 // stores.
 import { demoAgent } from '../dist/cli/demo-agent.js';
-import { newId } from '../dist/domain/ids.js';
+import { idHead, idTail, newId } from '../dist/domain/ids.js';
 import { insertAgent } from '../dist/storage/agents-repo.js';
 import { createBatch } from '../dist/storage/batches-repo.js';
 import { insertWorkspace } from '../dist/storage/workspaces-repo.js';
@@ -37,7 +37,7 @@ export async function createDispatchWorkspace(db, now = Date.now(), callsPerSeco
 
 const FIRST_NAMES = ['Maria', 'James', 'Wei', 'Aisha', 'Lukas', 'Sofia', 'Kwame', 'Yuki'];
 const COLUMNS = ['phone_number', 'first_name', 'appointment_date'];
-const CHUNK_ROWS = 2000; // the upload's chunk size (src/ingest/call-rows.ts)
+const CHUNK_ROWS = 400; // about the upload's chunk size (src/ingest/call-rows.ts)
 
 /**
  * Contact `k` of a dispatch batch: a distinct ordinary US number (+1 415 2xx xxxx: none in the
@@ -62,26 +62,32 @@ export function contactsCsvOf(count) {
   return `${lines.join('\n')}\n`;
 }
 
-/** `count` calls of those contacts (numbers from `phoneOf`, when given), due now, as createBatch takes them. */
+/**
+ * `count` calls of those contacts (numbers from `phoneOf`, when given), due now, as createBatch
+ * takes them (the chunk format of src/storage/batches-repo.ts CallRowChunk).
+ */
 function callRows(count, now, phoneOf) {
+  const head = idHead('call', now);
   return {
     count,
+    dueAt: now,
+    variableKeys: COLUMNS.slice(1),
+    idHead: head,
     *chunks() {
       for (let start = 0; start < count; start += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, count - start);
-        const c = { ids: [], lines: [], phones: [], timeZones: [], runAts: [], variablesJson: '' };
-        const vars = [];
+        const rows = [];
         for (let k = start; k < start + n; k++) {
-          const { phone, ...variables } = contact(k);
-          c.ids.push(newId('call', now));
-          c.lines.push(k + 2);
-          c.phones.push(phoneOf ? phoneOf(k) : phone);
-          c.timeZones.push(null);
-          c.runAts.push(now);
-          vars.push(variables);
+          const { phone, first_name, appointment_date } = contact(k);
+          rows.push([
+            idTail(),
+            k + 2,
+            phoneOf ? phoneOf(k) : phone,
+            1,
+            [first_name, appointment_date],
+          ]);
         }
-        c.variablesJson = JSON.stringify(vars);
-        yield c;
+        yield { count: n, rowsJson: JSON.stringify(rows), zones: [null], runAts: [now] };
       }
     },
   };
