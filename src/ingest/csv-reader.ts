@@ -1,8 +1,9 @@
 // Streaming CSV reader: bytes → header + raw rows, never holding the whole upload.
 //
 // The bytes are decoded as the file's encoding says (text-decoding.ts), split by the delimiter
-// its header row uses (delimiter.ts) and read as CSV by csv-tokenizer.ts. Which column holds the phone number is decided later
-// (contact-columns.ts), once every form field (columnMap may follow the file) has been read.
+// its header row uses (delimiter.ts) and read as CSV by csv-tokenizer.ts. Which column holds the
+// phone number is decided later (contact-columns.ts), once every form field (columnMap may follow
+// the file) has been read.
 //
 // Rows are kept compact because a 20 MB upload can hold hundreds of thousands of rows: per row one
 // line number and ALL its cells joined by NUL into ONE string (NUL cannot occur in a cell: the
