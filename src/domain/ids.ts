@@ -12,6 +12,34 @@ export type IdPrefix = 'batch' | 'call' | 'att' | 'agent' | 'ws' | 'key' | 'wh' 
 export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
   // Written as bytes and read out as ONE string: built a character at a time, an id allocated
   // 26 intermediate strings (700 bytes), which made up a quarter of a large upload's garbage.
+  const tail = writeHead(prefix, nowMs);
+  writeTail(tail);
+  return idBytes.toString('latin1', 0, tail + 16);
+}
+
+/**
+ * An id in two parts, for callers that make many ids at one time and send them elsewhere: the
+ * prefix and time once (idHead), the random characters per id (idTail); head + tail is an id
+ * as newId makes it.
+ */
+export function idHead(prefix: IdPrefix, nowMs: number = Date.now()): string {
+  return idBytes.toString('latin1', 0, writeHead(prefix, nowMs));
+}
+
+export function idTail(): string {
+  const at = idBytes.length - 16;
+  writeTail(at);
+  return idBytes.toString('latin1', at, at + 16);
+}
+
+const ALPHABET_BYTES = Buffer.from(ALPHABET, 'latin1');
+/** The id being written (its last 16 bytes are idTail's): prefix and time stay while the same. */
+const idBytes = Buffer.alloc(64);
+let lastPrefix = '';
+let lastMs = -1;
+
+/** Writes `prefix_` and the time into idBytes, unless already there; returns where the tail goes. */
+function writeHead(prefix: IdPrefix, nowMs: number): number {
   const start = prefix.length + 1;
   if (prefix !== lastPrefix) {
     idBytes.write(`${prefix}_`, 0, 'latin1');
@@ -27,37 +55,16 @@ export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
     }
     lastMs = ms;
   }
-  const at = takeRandom(16);
+  return start + 10;
+}
+
+/** Writes 16 fresh random characters into idBytes at `at`. */
+function writeTail(at: number): void {
+  const from = takeRandom(16);
   for (let i = 0; i < 16; i++) {
-    idBytes[start + 10 + i] = ALPHABET_BYTES[(pool[at + i] as number) % 32] as number;
+    idBytes[at + i] = ALPHABET_BYTES[(pool[from + i] as number) % 32] as number;
   }
-  return idBytes.toString('latin1', 0, start + 26);
 }
-
-/**
- * An id in two parts, for callers that make many ids at one time and send them elsewhere: the
- * prefix and time once (idHead), the random characters per id (idTail); head + tail is an id
- * as newId makes it.
- */
-export function idHead(prefix: IdPrefix, nowMs: number = Date.now()): string {
-  const start = prefix.length + 1;
-  return newId(prefix, nowMs).slice(0, start + 10);
-}
-
-export function idTail(): string {
-  const at = takeRandom(16);
-  for (let i = 0; i < 16; i++) {
-    tailBytes[i] = ALPHABET_BYTES[(pool[at + i] as number) % 32] as number;
-  }
-  return tailBytes.toString('latin1', 0, 16);
-}
-
-const tailBytes = Buffer.alloc(16);
-const ALPHABET_BYTES = Buffer.from(ALPHABET, 'latin1');
-/** The id being written: the prefix and time stay from the last id while they are the same. */
-const idBytes = Buffer.alloc(64);
-let lastPrefix = '';
-let lastMs = -1;
 
 // Random bytes drawn from the system's generator a few kilobytes at a time: one call per id cost
 // a claim or a group of events a large share of its CPU (measured: 7 % of a busy worker's).

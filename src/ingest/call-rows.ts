@@ -18,7 +18,7 @@ export interface CallTiming {
 }
 
 /** The names calls.variables stores a row's cells under: every column but the phone. */
-export function variableKeys(t: ContactTable): string[] {
+function variableKeys(t: ContactTable): string[] {
   return t.columns.filter((_, c) => c !== t.phoneIndex);
 }
 

@@ -22,9 +22,9 @@ export interface NewBatch {
  * `[id tail, line, E.164, zone number, [variable values], consent source, consent at]`
  * (the consent pair, ext §19, only when the file has consent columns). The id is the source's
  * `idHead` and the tail; the zone number indexes `zones` and `runAts` (1-based); the values
- * line up with the source's `variableKeys`. One compact string
- * rather than a column array each: a driver serialises an array parameter element by element,
- * and its copies of a string parameter live until a full collection, so bytes sent are memory.
+ * line up with the source's `variableKeys`. One compact string rather than a column array each:
+ * a driver serialises an array parameter element by element, and its copies of a string
+ * parameter live until a full collection, so bytes sent are memory.
  */
 export interface CallRowChunk {
   count: number;
