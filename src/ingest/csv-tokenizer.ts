@@ -160,6 +160,12 @@ export class CsvTokenizer {
     if (this.recordLine === 0) this.recordLine = this.line;
   }
 
+  /** Counts the record delimiter at text[i] as a line break; returns the index just past it. */
+  private pastRecordEnd(text: string, i: number): number {
+    this.countBreak(text, i);
+    return this.recordDelimiter === Delim.CrLf ? i + 2 : i + 1;
+  }
+
   /** Counts the line break at text[i] (a \n right after a \r belongs to it). */
   private countBreak(text: string, i: number): void {
     const c = text.charCodeAt(i);
@@ -183,11 +189,7 @@ export class CsvTokenizer {
           } else if ((c === CR || c === LF) && this.isRecordEnd(text, i)) {
             // Nothing in the record yet: an empty line, skipped.
             if (this.cells.length > 0) this.finishRecord('');
-            this.countBreak(text, i);
-            if (this.recordDelimiter === Delim.CrLf) {
-              i++;
-              this.countBreak(text, i);
-            }
+            i = this.pastRecordEnd(text, i) - 1;
           } else if (c === d) {
             this.startRecord();
             this.finishField('');
@@ -219,12 +221,7 @@ export class CsvTokenizer {
             i = j + 1;
           } else if (this.isRecordEnd(text, j)) {
             this.finishRecord((this.field + text.slice(from, j)).trimEnd());
-            this.countBreak(text, j);
-            i = j + 1;
-            if (this.recordDelimiter === Delim.CrLf) {
-              this.countBreak(text, i);
-              i++;
-            }
+            i = this.pastRecordEnd(text, j);
           } else {
             // A line break of another kind than the record delimiter: text of the field.
             this.countBreak(text, j);
@@ -264,11 +261,7 @@ export class CsvTokenizer {
         case State.AfterQuote: {
           if ((c === CR || c === LF) && this.isRecordEnd(text, i)) {
             this.finishRecord(this.field);
-            this.countBreak(text, i);
-            if (this.recordDelimiter === Delim.CrLf) {
-              i++;
-              this.countBreak(text, i);
-            }
+            i = this.pastRecordEnd(text, i) - 1;
           } else if (c === d) {
             this.finishField(this.field);
             this.state = State.FieldStart;
