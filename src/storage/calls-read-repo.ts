@@ -161,21 +161,33 @@ export async function countCalls(
   return rows[0]?.n ?? 0;
 }
 
+/** Which call a status read asks for: a job of another batch or workspace reads as missing. */
+export interface BatchCallKey {
+  workspaceId: string;
+  batchId: string;
+  callId: string;
+}
+
 /**
- * One call of one batch of one workspace: a job of another batch or workspace reads as missing.
- * $1 call id, $2 batch id, $3 workspace id. No locks. Index: calls primary key.
+ * Many status reads in one statement: for each key its call, or undefined when no such call is
+ * in that batch of that workspace. $1 call ids. No locks. Index: calls primary key.
  */
-export async function findBatchCall(
+export async function findBatchCalls(
   q: Queryable,
-  workspaceId: string,
-  batchId: string,
-  callId: string,
-): Promise<CallRecord | undefined> {
-  const rows = await q.query<CallRow>(
-    `SELECT ${COLUMNS} FROM calls WHERE id = $1 AND batch_id = $2 AND workspace_id = $3`,
-    [callId, batchId, workspaceId],
+  keys: readonly BatchCallKey[],
+): Promise<(CallRecord | undefined)[]> {
+  const ids = [...new Set(keys.map((k) => k.callId))];
+  const rows = await q.query<CallRow & { workspace_id: string }>(
+    `SELECT ${COLUMNS}, workspace_id FROM calls WHERE id = ANY($1::text[])`,
+    [ids],
   );
-  return rows[0] && toCall(rows[0]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return keys.map((k) => {
+    const r = byId.get(k.callId);
+    return r && r.batch_id === k.batchId && r.workspace_id === k.workspaceId
+      ? toCall(r)
+      : undefined;
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { isStorableText } from '../../ingest/storable-text.js';
 import type { Runtime } from '../../runtime.js';
 import { findWorkspaceBatch, recentTerminalCalls } from '../../storage/batch-read-repo.js';
 import { listCallAttempts } from '../../storage/call-attempts-read-repo.js';
-import { countCalls, findBatchCall, listCallsPage } from '../../storage/calls-read-repo.js';
+import { countCalls, listCallsPage } from '../../storage/calls-read-repo.js';
 import { readProgress } from '../../storage/progress-repo.js';
 import {
   presentBatchProgress,
@@ -21,6 +21,7 @@ import {
   presentCallItem,
 } from '../../storage/views/call-view.js';
 import { BatchColumnsCache } from '../batch-columns-cache.js';
+import { CoalescedCallReads } from '../coalesced-call-reads.js';
 import {
   CALLS_LIMIT_DEFAULT,
   CALLS_LIMIT_MAX,
@@ -40,6 +41,7 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
   const { rt } = opts;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const columnsCache = new BatchColumnsCache();
+  const callReads = new CoalescedCallReads(rt.db);
 
   // An id PostgreSQL cannot even compare (ingest/storable-text.ts) names nothing.
   const loadBatch = async (workspaceId: string, batchId: string): Promise<Batch> => {
@@ -145,7 +147,7 @@ export async function batchReadRoutes(app: FastifyInstance, opts: { rt: Runtime 
       if (!isStorableText(batchId) || !isStorableText(jobId)) throw callNotFound();
       // Both lookups at once: the call row and (usually cached) the batch's columns.
       const [call, columns] = await Promise.all([
-        findBatchCall(rt.db, req.workspaceId, batchId, jobId),
+        callReads.find({ workspaceId: req.workspaceId, batchId, callId: jobId }),
         columnsCache.get(rt.db, req.workspaceId, batchId),
       ]);
       if (!call || !columns) throw callNotFound();
