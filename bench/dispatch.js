@@ -97,6 +97,12 @@ export async function runDispatchBench({ quick, database }) {
       unit: 'events/s',
       baseline: one.callsPerSecond,
     });
+    emitFigure({
+      bench: 'webhook_delivery_vs_bare_post',
+      value: delivery.eventsPerSecond,
+      unit: 'events/s',
+      baseline: delivery.barePostsPerSecond,
+    });
   } finally {
     await db.close();
   }

@@ -31,6 +31,7 @@ const BENCHES = [
       'dispatch_memory',
       'dispatch_with_webhooks',
       'webhook_delivery',
+      'webhook_delivery_vs_bare_post',
     ],
     run: runDispatchBench,
   },

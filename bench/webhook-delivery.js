@@ -1,8 +1,13 @@
 // Figure `webhook_delivery`: how fast one `outdial worker` empties a queue of deliveries to one
 // endpoint whose receiver answers at once. The events are queued first (as a busy dispatch leaves
 // them), the worker started and idle, and the clock runs from the queue's commit until none is
-// pending, as the graphile-worker baseline is timed.
+// pending, as the graphile-worker baseline is timed. Then, for the record, the same number of
+// bare POSTs of one such body to the same receiver (bench/bare-poster.js): the transport's
+// ceiling on this machine, with no database and no signing.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { newId } from '../dist/domain/ids.js';
+import { ROOT, supervise } from './child-process.js';
 import { noteActivity, sampleActivity } from './db-activity.js';
 import { workerEnvironment } from './dispatch-run.js';
 import { note } from './figures.js';
@@ -63,7 +68,34 @@ async function queueDeliveries(db, workspaceId, endpointId, count, now) {
   });
 }
 
-/** Runs the figure; returns { eventsPerSecond, delivered, seconds }. */
+/** The worker's connections to one endpoint (perEndpoint, src/webhooks/delivery-worker.ts). */
+const CONNECTIONS = 16;
+
+/** POSTs/s of bench/bare-poster.js sending `count` event bodies to `url`. */
+async function barePosts(url, count) {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'bench/bare-poster.js')], {
+    env: {
+      ...process.env,
+      URL: url,
+      COUNT: String(count),
+      CONNECTIONS: String(CONNECTIONS),
+      BODY: eventBody(0, Date.now()),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const { exited, unregister } = supervise(proc);
+  let out = '';
+  proc.stdout.on('data', (d) => {
+    out += d;
+  });
+  const code = await exited;
+  unregister();
+  if (code !== 0) throw new Error(`bench/bare-poster.js exited with ${code}`);
+  const { seconds } = JSON.parse(out);
+  return Math.round(count / seconds);
+}
+
+/** Runs the figure; returns { eventsPerSecond, delivered, seconds, barePostsPerSecond }. */
 export async function runWebhookDelivery({ db, url, name, workspace, events, pollMs }) {
   const receiver = await startReceiver();
   const endpointId = await addEndpoint(db, workspace.workspaceId, receiver.url);
@@ -94,7 +126,12 @@ export async function runWebhookDelivery({ db, url, name, workspace, events, pol
         `${formatCpu(a.backendCpu)} in ${seconds.toFixed(1)} s`,
     );
     noteActivity('webhook_delivery', a);
-    return { eventsPerSecond, delivered, seconds };
+    await worker.stop();
+    const barePostsPerSecond = await barePosts(receiver.url, events);
+    note(
+      `webhook_delivery: bare POSTs of one event body to the same receiver: ${barePostsPerSecond}/s`,
+    );
+    return { eventsPerSecond, delivered, seconds, barePostsPerSecond };
   } finally {
     await worker.stop();
     await removeEndpoint(db, endpointId);

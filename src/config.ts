@@ -56,6 +56,11 @@ export interface Config {
    */
   recoveryMarginMs: number;
   /**
+   * `serve` and `worker`: how far V8 lets the heap grow past what its last full collection kept,
+   * in percent (100: to twice). 0 leaves V8's own choice (up to four times). See cli/heap-growth.ts.
+   */
+  heapGrowthPercent: number;
+  /**
    * Requests per minute one workspace may make to the /v1 API, counted per API process (each of
    * several `outdial serve` processes allows this many). 0 turns the limit off.
    */
@@ -278,6 +283,7 @@ export function loadConfig(env: Env = process.env): Config {
     ringTimeoutMs: int(env, 'OUTDIAL_RING_TIMEOUT_MS', 60_000, 1_000),
     maxCallMs: int(env, 'OUTDIAL_MAX_CALL_MS', 3_600_000, 1_000),
     recoveryMarginMs: int(env, 'OUTDIAL_RECOVERY_MARGIN_MS', 30_000, 0),
+    heapGrowthPercent: int(env, 'OUTDIAL_HEAP_GROWTH_PERCENT', 100, 0),
     rateLimitPerMin: int(env, 'OUTDIAL_RATE_LIMIT_PER_MIN', 600, 0),
     authFailuresPerMin: int(env, 'OUTDIAL_AUTH_FAILURES_PER_MIN', 200, 0),
     trustProxy: trustProxy(env),

@@ -15,6 +15,7 @@ import {
   exitOnDatabaseFailure,
   logDatabaseFailure,
 } from './database-failure.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { ensurePortFree, listenFailure, type PortSetting } from './listen-failure.js';
 import { startMetricsServer } from './metrics-server.js';
 import {
@@ -81,6 +82,7 @@ async function listen(rt: ProcessRuntime, opts: ServeOptions, port?: PortSetting
 /** `outdial serve` (API and workers) and `outdial worker` (workers only). */
 export async function runServer(opts: ServeOptions): Promise<void> {
   const config = loadConfig();
+  applyHeapGrowth(config.heapGrowthPercent);
   const { log, print } = createOutput(config);
   const port = portSetting(opts, config.host, config.port, config.metricsPort);
   // A taken port stops the start before anything is opened or created.
