@@ -2,8 +2,11 @@ import type { DatabaseTarget } from '../config.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { DatabaseFailedError, type Db } from './db.js';
 import { migrate } from './migrate.js';
-import { openPostgres } from './pg-adapter.js';
-import { openPglite } from './pglite-adapter.js';
+
+// Each driver is loaded only by the processes that use it: `pg` alone is about 15 MB of an
+// embedded server's memory, PGlite's module as much again for a process on PostgreSQL.
+const postgres = () => import('./pg-adapter.js');
+const pglite = () => import('./pglite-adapter.js');
 
 /**
  * A lock file the disk has no room for: the embedded database cannot start there, for the same
@@ -27,14 +30,17 @@ export interface OpenOptions {
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db> {
   let db: Db;
   if (target.kind === 'postgres') {
+    const { openPostgres } = await postgres();
     db = await openPostgres(target.url, {
       ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }),
       ...(opts.onError === undefined ? {} : { onError: opts.onError }),
       ...(opts.onRestore === undefined ? {} : { onRestore: opts.onRestore }),
     });
   } else if (target.kind === 'pglite-memory') {
+    const { openPglite } = await pglite();
     db = await openPglite();
   } else {
+    const { openPglite } = await pglite();
     const unlock = await lockDataDir(target.dataDir).catch((err: unknown) => {
       throw diskRefusal(err) ?? err;
     });

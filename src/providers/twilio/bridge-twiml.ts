@@ -1,4 +1,5 @@
-import twilio from 'twilio';
+// The builder alone: the package's index loads its whole REST client (see twilio-client.ts).
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import type { AgentTransport } from '../../domain/agent-transport.js';
 
 // The TwiML that bridges an answered call to the user's agent (extensions §21), built with the
@@ -51,7 +52,7 @@ function idParams(ids: BridgeIds): Array<[string, string]> {
 }
 
 function build(input: BridgeInput, variables: ReadonlyArray<readonly [string, string]>): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new VoiceResponse();
   const t = input.transport;
   if (t.type === 'stream') {
     const stream = response.connect().stream({
@@ -115,7 +116,7 @@ export function bridgeTwiml(input: BridgeInput): BridgeTwiml {
  * the callee does not hear silence; then the call hangs up.
  */
 export function dialActionTwiml(fallbackMessage: string, reached: boolean): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new VoiceResponse();
   if (!reached) response.say(fallbackMessage);
   response.hangup();
   return response.toString();

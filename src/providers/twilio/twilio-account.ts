@@ -17,7 +17,7 @@ export async function checkTwilioNumbers(
   numbers: readonly string[],
   apiBaseUrl: string,
 ): Promise<AccountCheck> {
-  const client = twilioClient(creds, apiBaseUrl);
+  const client = await twilioClient(creds, apiBaseUrl);
   try {
     const notOwned: string[] = [];
     for (const phoneNumber of numbers) {

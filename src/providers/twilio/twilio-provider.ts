@@ -144,7 +144,7 @@ export function createTwilioProvider(opts: {
       const plan = await resolver.plan(attempt);
       if ('cannot' in plan)
         return { accepted: false, reason: 'provider_error', error: plan.cannot };
-      const client = twilioClient(plan.credentials, apiBaseUrl);
+      const client = await twilioClient(plan.credentials, apiBaseUrl);
       try {
         const call = await client.calls.create(createParams(attempt.phoneNumber, plan));
         return { accepted: true, providerCallId: call.sid };
@@ -171,7 +171,7 @@ export function createTwilioProvider(opts: {
     async lookup(attempt: AttemptRef): Promise<LookupAnswer> {
       const creds = await resolver.credentials(attempt);
       if (!creds) return { status: 'unknown' };
-      const client = twilioClient(creds, apiBaseUrl);
+      const client = await twilioClient(creds, apiBaseUrl);
       try {
         if (attempt.providerCallId) {
           return answerOf(await client.calls(attempt.providerCallId).fetch(), opts.now());

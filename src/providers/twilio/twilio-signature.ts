@@ -1,4 +1,5 @@
-import twilio from 'twilio';
+// The validator alone: the package's index loads its whole REST client (see twilio-client.ts).
+import { validateRequest } from 'twilio/lib/webhooks/webhooks.js';
 
 /**
  * Whether `signature` (X-Twilio-Signature) is Twilio's, for a POST of `params` to `url` as Twilio
@@ -9,4 +10,4 @@ export const isTwilioSignature = (
   signature: string,
   url: string,
   params: Record<string, string>,
-): boolean => twilio.validateRequest(authToken, signature, url, params);
+): boolean => validateRequest(authToken, signature, url, params);
