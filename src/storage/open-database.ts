@@ -3,11 +3,6 @@ import { lockDataDir } from './data-dir-lock.js';
 import { DatabaseFailedError, type Db } from './db.js';
 import { migrate } from './migrate.js';
 
-// Each driver is loaded only by the processes that use it: `pg` alone is about 15 MB of an
-// embedded server's memory, PGlite's module as much again for a process on PostgreSQL.
-const postgres = () => import('./pg-adapter.js');
-const pglite = () => import('./pglite-adapter.js');
-
 /**
  * A lock file the disk has no room for: the embedded database cannot start there, for the same
  * reason it would stop (the start on a disk that is still full says so the same way).
@@ -26,21 +21,23 @@ export interface OpenOptions {
   onRestore?: () => void;
 }
 
-/** Opens the configured database (taking the data-dir lock for embedded PGlite) and migrates it. */
+/**
+ * Opens the configured database (taking the data-dir lock for embedded PGlite) and migrates it.
+ * Only the driver it opens is loaded: `pg` alone is about 15 MB of an embedded server's memory.
+ */
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db> {
   let db: Db;
   if (target.kind === 'postgres') {
-    const { openPostgres } = await postgres();
+    const { openPostgres } = await import('./pg-adapter.js');
     db = await openPostgres(target.url, {
       ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }),
       ...(opts.onError === undefined ? {} : { onError: opts.onError }),
       ...(opts.onRestore === undefined ? {} : { onRestore: opts.onRestore }),
     });
   } else if (target.kind === 'pglite-memory') {
-    const { openPglite } = await pglite();
-    db = await openPglite();
+    db = await (await import('./pglite-adapter.js')).openPglite();
   } else {
-    const { openPglite } = await pglite();
+    const { openPglite } = await import('./pglite-adapter.js');
     const unlock = await lockDataDir(target.dataDir).catch((err: unknown) => {
       throw diskRefusal(err) ?? err;
     });
