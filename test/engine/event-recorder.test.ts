@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AttemptEvent, CarrierEnd } from '../../src/domain/attempt-event.js';
-import { EventRecorder } from '../../src/engine/event-recorder.js';
+import { EventRecorder, LINGER_BELOW, lingerBeforeNext } from '../../src/engine/event-recorder.js';
 import type { Db } from '../../src/storage/db.js';
 import { attemptIdOf, insertBatch } from '../support/batch-fixtures.js';
 import { describeEachDb } from '../support/databases.js';
@@ -18,20 +18,32 @@ import { type Harness, harness, T0 } from './harness.js';
 
 const log = pino({ level: 'silent' });
 
-/** Counts the transactions opened through `db`. */
-function countTx(db: Db): { db: Db; count(): number } {
+/** Counts the transactions opened through `db`; `onTx` runs as each opens. */
+function countTx(db: Db, onTx: (n: number) => void = () => {}): { db: Db; count(): number } {
   let n = 0;
   return {
     db: {
       ...db,
       tx: (fn) => {
-        n++;
+        onTx(++n);
         return db.tx(fn);
       },
     },
     count: () => n,
   };
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('lingerBeforeNext', () => {
+  it('waits for more only when several attempts, but not yet a large group, are pending', () => {
+    expect(lingerBeforeNext(0)).toBe(false);
+    expect(lingerBeforeNext(1)).toBe(false);
+    expect(lingerBeforeNext(2)).toBe(true);
+    expect(lingerBeforeNext(LINGER_BELOW - 1)).toBe(true);
+    expect(lingerBeforeNext(LINGER_BELOW)).toBe(false);
+  });
+});
 
 /** A batch of `n` calls in progress (carrier accepted); returns their attempt ids. */
 async function inCallBatch(h: Harness, n: number) {
@@ -104,6 +116,67 @@ describeEachDb('event recorder', (backend) => {
     expect(counted.count()).toBe(2);
     // Each event hears what its attempt's group did: the attempt ended.
     expect(outcomes.filter((o) => o.status === 'ended')).toHaveLength(520);
+    await expectCountersMatchCalls(h.db, batch.id);
+  });
+
+  it('lets events that keep arriving during commits gather into one group', async () => {
+    h = await harness(backend);
+    const { batch, attemptIds } = await inCallBatch(h, LINGER_BELOW + 1);
+    const [first, second, third, ...later] = attemptIds;
+    const recording: Array<Promise<unknown>> = [];
+    // Two more calls end while the first group commits: more are coming, so the next group
+    // waits (here as long as it takes: the linger is a minute) until a large one is pending.
+    const counted = countTx(h.db, (n) => {
+      if (n === 1)
+        for (const id of [second!, third!]) recording.push(recorder.record(answered(id, T0)));
+    });
+    const rt = { ...h.rt, db: counted.db, config: { ...h.rt.config, recordLingerMs: 60_000 } };
+    const recorder = new EventRecorder(rt, log, () => {});
+    recording.push(recorder.record(answered(first!, T0)));
+    // The rest one by one, each in a later turn of the event loop.
+    for (const id of later) {
+      await nextTurn();
+      recording.push(recorder.record(answered(id, T0)));
+    }
+    const outcomes = (await Promise.all(recording)) as Array<{ status: string }>;
+    expect(outcomes.every((o) => o.status === 'ended')).toBe(true);
+    expect(counted.count()).toBe(2);
+    await expectCountersMatchCalls(h.db, batch.id);
+  });
+
+  it('never makes a caller that waits for each event wait for more', {
+    timeout: 10_000,
+  }, async () => {
+    h = await harness(backend);
+    const { attemptIds } = await inCallBatch(h, 3);
+    const rt = { ...h.rt, config: { ...h.rt.config, recordLingerMs: 60_000 } };
+    const recorder = new EventRecorder(rt, log, () => {});
+    // Each event alone in its group (a minute's linger would fail the test by its timeout).
+    for (const id of attemptIds) {
+      await recorder.record({ attemptId: id, kind: 'ringing', at: T0 });
+      expect((await recorder.record(answered(id, T0))).status).toBe('ended');
+    }
+  });
+
+  it('stops waiting for more when closed, and records what it held', async () => {
+    h = await harness(backend);
+    const { batch, attemptIds } = await inCallBatch(h, 3);
+    const recording: Array<Promise<{ status: string }>> = [];
+    const counted = countTx(h.db, (n) => {
+      if (n === 1)
+        for (const id of attemptIds.slice(1)) recording.push(recorder.record(answered(id, T0)));
+    });
+    const rt = { ...h.rt, db: counted.db, config: { ...h.rt.config, recordLingerMs: 60_000 } };
+    const recorder = new EventRecorder(rt, log, () => {});
+    recording.push(recorder.record(answered(attemptIds[0]!, T0)));
+    await recording[0];
+    await recorder.close();
+    expect((await Promise.all(recording)).map((o) => o.status)).toEqual([
+      'ended',
+      'ended',
+      'ended',
+    ]);
+    expect(counted.count()).toBe(2);
     await expectCountersMatchCalls(h.db, batch.id);
   });
 
