@@ -8,13 +8,27 @@
 
 const PLACEHOLDER = /\{([^{}\n]*)\}/g;
 
-/** `First Name`, `first_name` and `FIRST-NAME` share the alias `firstname`; `Téléphone` is `telephone`. */
-export const variableAlias = (name: string): string =>
+const aliasOf = (name: string): string =>
   name
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]/gu, '');
+
+/** Aliases already worked out: the same few column names come back with every call. */
+const knownAliases = new Map<string, string>();
+const KNOWN_ALIASES_MAX = 1_024;
+
+/** `First Name`, `first_name` and `FIRST-NAME` share the alias `firstname`; `Téléphone` is `telephone`. */
+export function variableAlias(name: string): string {
+  let alias = knownAliases.get(name);
+  if (alias === undefined) {
+    alias = aliasOf(name);
+    if (knownAliases.size >= KNOWN_ALIASES_MAX) knownAliases.clear();
+    knownAliases.set(name, alias);
+  }
+  return alias;
+}
 
 /**
  * A finder over a row's variable names: `find(name)` is the key that provides `name` (itself,
