@@ -166,9 +166,11 @@ export async function reportWaitOf(
 }
 
 /**
- * Up to `limit` report waits whose grace period is over at `now`, soonest first.
+ * Up to `limit` report waits whose grace period is over at `now`, soonest first. A waiting
+ * attempt is the current one of its call, which stays active meanwhile (the slot held).
  * $1 now, $2 limit. Locks: none (ending them goes through the recording path, which locks and
- * ignores one already ended). Index: call_attempts_report_due.
+ * ignores one already ended). Index: calls_active (the scan is of the active calls, bounded by
+ * the concurrency caps), then call_attempts pkey.
  */
 export async function dueReportWaits(
   q: Queryable,
@@ -177,8 +179,10 @@ export async function dueReportWaits(
 ): Promise<ReportWait[]> {
   const rows = await q.query<WaitRow>(
     `SELECT ${WAIT_COLUMNS}
-       FROM call_attempts a JOIN batches b ON b.id = a.batch_id JOIN agents ag ON ag.id = b.agent_id
-      WHERE a.carrier_end IS NOT NULL AND a.state = 'in_call' AND a.check_at <= $1
+       FROM calls c JOIN call_attempts a ON a.id = c.current_attempt_id
+       JOIN batches b ON b.id = a.batch_id JOIN agents ag ON ag.id = b.agent_id
+      WHERE c.state = 'active' AND a.carrier_end IS NOT NULL AND a.state = 'in_call'
+        AND a.check_at <= $1
       ORDER BY a.check_at
       LIMIT $2`,
     [now, limit],
