@@ -285,7 +285,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'OUTDIAL_SHUTDOWN_GRACE_MS', 30_000, 0),
     agentReportGraceMs: int(env, 'OUTDIAL_AGENT_REPORT_GRACE_MS', 30_000, 0),
     maxPlacing: int(env, 'OUTDIAL_MAX_PLACING', 10_000, 1),
-    recordLingerMs: int(env, 'OUTDIAL_RECORD_LINGER_MS', 10, 0),
+    recordLingerMs: int(env, 'OUTDIAL_RECORD_LINGER_MS', 50, 0),
     ringTimeoutMs: int(env, 'OUTDIAL_RING_TIMEOUT_MS', 60_000, 1_000),
     maxCallMs: int(env, 'OUTDIAL_MAX_CALL_MS', 3_600_000, 1_000),
     recoveryMarginMs: int(env, 'OUTDIAL_RECOVERY_MARGIN_MS', 30_000, 0),
