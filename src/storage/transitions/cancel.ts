@@ -7,7 +7,7 @@ import type { Queryable } from '../db.js';
 import { listedAmong } from '../dnc-repo.js';
 import { addProgress, readProgress } from '../progress-repo.js';
 import { completeBatchesIfDone, completeBatchIfDone } from './completion.js';
-import { guard, target } from './table.js';
+import { guard, keyedGuard, target } from './table.js';
 import { emitBatchEvents, emitCallEvents, wantsEvent } from './webhook-events.js';
 
 // Cancels (contract §6–§8): waiting → cancelled, never active → cancelled. Every UPDATE re-checks
@@ -20,6 +20,8 @@ const CANCEL_SET = `state = ${target('cancelCall')}, terminal_at = $2::bigint, e
   end_time = CASE WHEN attempts > 0 THEN $2::bigint END, current_attempt_id = NULL`;
 
 const WAITING = guard('cancelCall', 'state');
+/** The same, for the calls of a list of ids (table.ts keyedGuard). */
+const LISTED_WAITING = keyedGuard('cancelCall', 'state');
 
 const cancelledEvents = (rows: ReadonlyArray<{ id: string }>, workspaceId: string) =>
   rows.map((r) => ({ type: 'call.cancelled' as const, callId: r.id, workspaceId }));
@@ -107,7 +109,7 @@ export async function cancelWaitingCallsOfBatch(
   if (late.length > 0) {
     const at = Math.max(now, laterNow());
     const rows = await q.query<{ id: string }>(
-      `UPDATE calls SET ${CANCEL_SET} WHERE id = ANY($1::text[]) AND ${WAITING} RETURNING id`,
+      `UPDATE calls SET ${CANCEL_SET} WHERE id = ANY($1::text[]) AND ${LISTED_WAITING} RETURNING id`,
       [late, at, BATCH_CANCELLED_ERROR],
     );
     n += rows.length;
@@ -247,7 +249,7 @@ export async function cancelListedDueCalls(
   const ids = due.filter((c) => listed.has(c.phoneNumber)).map((c) => c.id);
   if (ids.length === 0) return new Set();
   const rows = await q.query<{ id: string; batch_id: string }>(
-    `UPDATE calls SET ${CANCEL_SET} WHERE id = ANY($1::text[]) AND ${WAITING}
+    `UPDATE calls SET ${CANCEL_SET} WHERE id = ANY($1::text[]) AND ${LISTED_WAITING}
      RETURNING id, batch_id`,
     [ids, now, DNC_CANCELLED_ERROR],
   );

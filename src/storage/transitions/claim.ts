@@ -1,6 +1,6 @@
 import type { Queryable } from '../db.js';
 import { addProgress } from '../progress-repo.js';
-import { guard, target } from './table.js';
+import { guard, keyedGuard, target } from './table.js';
 import { emitBatchEvents } from './webhook-events.js';
 
 // The writes of a claim: waiting → active for each call that starts, its attempt row written as
@@ -29,7 +29,7 @@ const ACTIVATE = `
   UPDATE calls c SET state = ${target('claimCall')}, attempts = c.attempts + 1,
          current_attempt_id = t.att, start_time = COALESCE(c.start_time, t.started)
     FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(id, att, started)
-   WHERE c.id = t.id AND ${guard('claimCall', 'c.state')}
+   WHERE c.id = t.id AND ${keyedGuard('claimCall', 'c.state')}
   RETURNING c.id, c.attempts`;
 
 /**

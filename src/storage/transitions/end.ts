@@ -14,7 +14,7 @@ import { completeBatchesIfDone } from './completion.js';
 import { withHeldReports } from './held-reports.js';
 import { autoPauseIfFailing, pauseIfAgentUnreachable } from './pause.js';
 import { holdForReports, type KnownBridge } from './report-wait.js';
-import { guard, target } from './table.js';
+import { guard, keyedGuard, target } from './table.js';
 import { type CallEvent, emitCallEvents } from './webhook-events.js';
 
 // The end of attempts: each attempt row ended, its call completed, failed or waiting for its next
@@ -83,19 +83,19 @@ const COMPLETE_CALLS = `
          transcript = t.transcript, result_attempt_id = t.att, last_reason = t.reason, error = NULL
     FROM unnest($1::text[], $2::bigint[], $3::float8[], $4::text[], $5::text[], $6::text[],
                 $7::text[]) AS t(id, ended, duration, outcome, transcript, att, reason)
-   WHERE c.id = t.id AND ${guard('completeCall', 'c.state')}`;
+   WHERE c.id = t.id AND ${keyedGuard('completeCall', 'c.state')}`;
 
 const FAIL_CALLS = `
   UPDATE calls c SET state = ${target('failCall')}, current_attempt_id = NULL,
          end_time = t.ended, terminal_at = t.ended, error = t.error, last_reason = t.reason
     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS t(id, ended, error, reason)
-   WHERE c.id = t.id AND ${guard('failCall', 'c.state')}`;
+   WHERE c.id = t.id AND ${keyedGuard('failCall', 'c.state')}`;
 
 const RETRY_CALLS = `
   UPDATE calls c SET state = ${target('retryCall')}, current_attempt_id = NULL,
          run_at = t.run_at, last_reason = t.reason
     FROM unnest($1::text[], $2::bigint[], $3::text[]) AS t(id, run_at, reason)
-   WHERE c.id = t.id AND ${guard('retryCall', 'c.state')}`;
+   WHERE c.id = t.id AND ${keyedGuard('retryCall', 'c.state')}`;
 
 type Deltas = Map<string, Required<ProgressDelta>>;
 

@@ -2,7 +2,7 @@ import { BATCH_CANCELLED_ERROR } from '../../domain/call-state.js';
 import type { Queryable } from '../db.js';
 import { addProgress } from '../progress-repo.js';
 import { completeBatchesIfDone } from './completion.js';
-import { guard, sqlState, target } from './table.js';
+import { guard, keyedGuard, sqlState, target } from './table.js';
 import { emitCallEvents } from './webhook-events.js';
 
 // Releasing attempts that were never sent: a claimed one (its worker stopped or died before
@@ -47,7 +47,7 @@ const RELEASE_CALLS = `
          current_attempt_id = NULL, run_at = COALESCE($3::bigint, c.run_at),
          start_time = CASE WHEN c.attempts = 1 THEN NULL ELSE c.start_time END
     FROM unnest($1::text[], $2::text[]) AS t(id, att)
-   WHERE c.id = t.id AND ${guard('releaseCall', 'c.state')} AND c.current_attempt_id = t.att
+   WHERE c.id = t.id AND ${keyedGuard('releaseCall', 'c.state')} AND c.current_attempt_id = t.att
   RETURNING c.id, c.batch_id`;
 
 /**
@@ -59,7 +59,7 @@ const CANCEL_RELEASED = `
   UPDATE calls c SET state = ${target('cancelCall')}, terminal_at = $2::bigint, error = $3::text,
          end_time = CASE WHEN c.attempts > 0 THEN $2::bigint END
     FROM batches b
-   WHERE c.id = ANY($1::text[]) AND ${guard('cancelCall', 'c.state')} AND b.id = c.batch_id
+   WHERE c.id = ANY($1::text[]) AND ${keyedGuard('cancelCall', 'c.state')} AND b.id = c.batch_id
      AND b.status IN (${target('cancelBatch')}, ${sqlState('failed')})
   RETURNING c.id, c.batch_id, c.workspace_id`;
 

@@ -78,6 +78,17 @@ export function guard(name: TransitionName, column: string): string {
   return `${column} IN (${from.map(sqlState).join(', ')})`;
 }
 
+/**
+ * The guard of a statement that finds its calls by key (a list of ids): the same test in a form
+ * no partial index and no column statistic answers, so the planner looks each id up in the
+ * primary key. Written plainly, statistics taken before a large upload make the from-state look
+ * rare, and the planner then reads every row of that state's partial index to meet the list
+ * (measured: 600 ms for a claim of 1,000 calls with 646,000 calls waiting, instead of 40 ms).
+ */
+export function keyedGuard(name: TransitionName, column: string): string {
+  return `(${guard(name, column)}) IS TRUE`;
+}
+
 /** The target state of a transition, as an SQL literal. */
 export function target(name: TransitionName): string {
   const to = TRANSITIONS[name].to as string;
