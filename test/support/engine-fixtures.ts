@@ -43,9 +43,22 @@ export function trackDb(inner: Db): TrackedDb {
         return inner.tx(fn);
       }),
     exec: (q, script) => inner.exec(q, script),
-    listen: (channel, handler) => inner.listen(channel, handler),
+    // Every round trip counts, not only queries: a stopping engine's UNLISTEN or lock release
+    // is still under way when no query is, and time must not move on before it is done.
+    listen: async (channel, handler) => {
+      const unlisten = await track(() => inner.listen(channel, handler));
+      return () => track(unlisten);
+    },
     notify: (channel, payload) => track(() => inner.notify(channel, payload)),
-    tryHoldLock: (key) => inner.tryHoldLock(key),
+    tryHoldLock: async (key) => {
+      const held = await track(() => inner.tryHoldLock(key));
+      if (!held) return undefined;
+      return {
+        lost: held.lost,
+        alive: () => track(() => held.alive()),
+        release: () => track(() => held.release()),
+      };
+    },
     close: () => inner.close(),
     inFlight: () => running,
     failNextTransactions: (n) => {
