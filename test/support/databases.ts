@@ -44,9 +44,9 @@ function withDatabase(url: string, name: string): string {
 
 /**
  * Drops a test database. DROP DATABASE waits for a checkpoint of the whole shared server, and a
- * checkpoint that fails (once in CI, while tests in parallel were busy elsewhere, the disk-full
- * test's full tablespace among them) fails the drop with it: retried for a while, since cleaning
- * up must not fail a test for what its neighbours do.
+ * checkpoint that fails for a moment (seen once in CI: a full disk, or the disk-full test's full
+ * tablespace, are ways to it) fails the drop with it: retried for a while, since cleaning up must
+ * not fail a test for what its neighbours do.
  */
 async function dropDatabase(name: string): Promise<void> {
   for (let pause = 500; ; pause *= 2) {
