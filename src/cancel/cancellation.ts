@@ -121,9 +121,10 @@ export function cancelPhone(
     if (!parsed.ok) throw badRequest('Invalid phone number', parsed.message);
     const phone = parsed.e164;
 
-    const n = await cancelWaitingCallsOfPhone(q, batchId, phone, now);
+    const scope = { workspaceId, batchId };
+    const n = await cancelWaitingCallsOfPhone(q, scope, phone, now);
     if (n === 0) {
-      const states = await phoneCallStates(q, batchId, phone);
+      const states = await phoneCallStates(q, scope, phone);
       if (states.length === 0) {
         throw notFound({
           error: 'Contact not found',

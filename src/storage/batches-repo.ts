@@ -137,7 +137,7 @@ export async function createBatch(db: Db, batch: NewBatch, calls: CallRowSource)
  * row is locked last (the engine's lock order), and a batch cancelled meanwhile adds nothing.
  * `pick` gets the numbers already in the batch and returns the rows to insert.
  * Locks: advisory (batch), the new rows, progress rows, the batches row. Indexes:
- * calls_batch_phone (batch_id, phone_number) for the duplicates, calls pkey / unique (batch_id,
+ * calls_ws_phone (workspace_id, phone_number) for the duplicates, calls pkey / unique (batch_id,
  * seq) for the next seq.
  */
 export async function appendCalls(
@@ -147,8 +147,9 @@ export async function appendCalls(
 ): Promise<{ added: number; totalCalls: number; status: string } | undefined> {
   await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`append:${opts.batchId}`]);
   const existing = await q.query<{ phone_number: string }>(
-    'SELECT phone_number FROM calls WHERE batch_id = $1 AND phone_number = ANY($2::text[])',
-    [opts.batchId, [...new Set(opts.phones)]],
+    `SELECT phone_number FROM calls
+      WHERE workspace_id = $3 AND phone_number = ANY($2::text[]) AND batch_id = $1`,
+    [opts.batchId, [...new Set(opts.phones)], opts.workspaceId],
   );
   const source = pick(new Set(existing.map((r) => r.phone_number)));
   const [last] = await q.query<{ next: number }>(

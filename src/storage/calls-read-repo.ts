@@ -146,7 +146,7 @@ export async function listCallsPage(
 /**
  * How many of a batch's calls match a phone search (and a state): the total of a searched list.
  * $1 batch id, then the filter's (callsFilter). No locks. Index: as listCallsPage; reads at most
- * the batch's rows (calls_batch_phone serves a whole-number match's equality alone).
+ * the batch's rows.
  */
 export async function countCalls(
   q: Queryable,

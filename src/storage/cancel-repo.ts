@@ -33,16 +33,17 @@ export async function callState(
 
 /**
  * The states of one phone number's calls in a batch (none: the number is not in the batch).
- * $1 batch id, $2 E.164 number. No locks. Index: calls_batch_phone.
+ * $1 batch id, $2 E.164 number, $3 the batch's workspace. No locks. Index: calls_ws_phone.
  */
 export async function phoneCallStates(
   q: Queryable,
-  batchId: string,
+  scope: { workspaceId: string; batchId: string },
   phone: string,
 ): Promise<CallState[]> {
   const rows = await q.query<{ state: CallState }>(
-    'SELECT state FROM calls WHERE batch_id = $1 AND phone_number = $2 ORDER BY seq',
-    [batchId, phone],
+    `SELECT state FROM calls WHERE workspace_id = $3 AND phone_number = $2 AND batch_id = $1
+      ORDER BY seq`,
+    [scope.batchId, phone, scope.workspaceId],
   );
   return rows.map((r) => r.state);
 }

@@ -197,24 +197,23 @@ export async function cancelWaitingCall(
 
 /**
  * §8: the waiting calls of one phone number in a batch → cancelled; returns how many.
- * $1 batch id, $2 now, $3 error, $4 E.164 number. Locks: those call rows.
- * Index: calls_batch_phone (batch_id, phone_number).
+ * $1 batch id, $2 now, $3 error, $4 E.164 number, $5 the batch's workspace. Locks: those call
+ * rows. Index: calls_ws_phone (workspace_id, phone_number).
  */
 export async function cancelWaitingCallsOfPhone(
   q: Queryable,
-  batchId: string,
+  scope: { workspaceId: string; batchId: string },
   phone: string,
   now: number,
 ): Promise<number> {
-  const rows = await q.query<{ id: string; workspace_id: string }>(
+  const rows = await q.query<{ id: string }>(
     `UPDATE calls SET ${CANCEL_SET}
-      WHERE batch_id = $1 AND phone_number = $4 AND ${WAITING}
-      RETURNING id, workspace_id`,
-    [batchId, now, CALL_CANCELLED_ERROR, phone],
+      WHERE workspace_id = $5 AND phone_number = $4 AND batch_id = $1 AND ${WAITING}
+      RETURNING id`,
+    [scope.batchId, now, CALL_CANCELLED_ERROR, phone, scope.workspaceId],
   );
-  const ws = rows[0]?.workspace_id;
-  if (ws !== undefined) await emitCallEvents(q, cancelledEvents(rows, ws), now);
-  return counted(q, batchId, rows.length, now, true);
+  if (rows.length > 0) await emitCallEvents(q, cancelledEvents(rows, scope.workspaceId), now);
+  return counted(q, scope.batchId, rows.length, now, true);
 }
 
 /**
