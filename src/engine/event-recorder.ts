@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AttemptEvent } from '../domain/attempt-event.js';
+import { GroupLinger, keysOf, LINGER_BELOW } from '../domain/group-linger.js';
 import type { AttemptEventSink } from '../providers/provider.js';
 import type { Runtime } from '../runtime.js';
 import { isConnectionError } from '../storage/db.js';
@@ -51,29 +52,6 @@ interface Pending {
  */
 export const MAX_RECORD_GROUP = 250;
 
-/** From this many attempts pending, the next group is taken at once. */
-export const LINGER_BELOW = 64;
-
-/**
- * Whether the next group waits before it is taken, given how many attempts have events pending
- * once a group committed. Events of several attempts came in meanwhile: more are on their way, so
- * wait for them, unless there are enough for a large group already. One attempt's events (a
- * caller that records an event and waits for it, or a lone call) never wait.
- */
-export function lingerBeforeNext(pendingAttempts: number): boolean {
-  return pendingAttempts >= 2 && pendingAttempts < LINGER_BELOW;
-}
-
-/** The attempts the pending events name, counted up to `atMost`. */
-function attemptsOf(pending: readonly Pending[], atMost: number): Set<string> {
-  const ids = new Set<string>();
-  for (const p of pending) {
-    ids.add(p.event.attemptId);
-    if (ids.size >= atMost) break;
-  }
-  return ids;
-}
-
 /**
  * The next group: every pending event of the first `max` attempts named, in arrival order (an
  * attempt's acceptance queued behind other attempts' ends still joins its own end), and the rest.
@@ -102,8 +80,8 @@ export class EventRecorder implements AttemptEventSink {
   /** Single events retried off the main line after their group failed. */
   readonly #apart = new Set<Promise<void>>();
   #inFlight = 0;
-  /** While the next group waits for more: the attempts pending, and what ends the wait. */
-  #lingering: { attempts: Set<string>; end(): void } | undefined;
+  /** The next group's wait for more, keyed by attempt. */
+  readonly #linger = new GroupLinger();
 
   /** `onRecorded` hears every committed group's outcomes (capacity freed, retries scheduled). */
   constructor(rt: Runtime, log: Logger, onRecorded: (outcomes: readonly RecordOutcome[]) => void) {
@@ -119,10 +97,7 @@ export class EventRecorder implements AttemptEventSink {
     }
     return new Promise((resolve) => {
       this.#pending.push({ event, resolve });
-      if (this.#lingering) {
-        this.#lingering.attempts.add(event.attemptId);
-        if (this.#lingering.attempts.size >= LINGER_BELOW) this.#lingering.end();
-      }
+      this.#linger.add(event.attemptId);
       // A microtask later, so the events produced in this same turn share the first transaction.
       this.#flushing ??= Promise.resolve().then(() => this.#drain());
     });
@@ -143,13 +118,17 @@ export class EventRecorder implements AttemptEventSink {
   /** Stops retrying: what is not committed by now resolves 'abandoned'. */
   async close(): Promise<void> {
     this.#closing.abort();
+    this.#linger.end();
     await this.flush();
   }
 
   async #drain(): Promise<void> {
     try {
       for (let first = true; this.#pending.length > 0; first = false) {
-        if (!first) await this.#linger();
+        if (!first && !this.#closing.signal.aborted) {
+          const pending = keysOf(this.#pending, (p) => p.event.attemptId, LINGER_BELOW);
+          await this.#linger.wait(this.#rt.config.recordLingerMs, pending);
+        }
         const [group, rest] = nextGroup(this.#pending, MAX_RECORD_GROUP);
         this.#pending = rest;
         this.#inFlight += group.length;
@@ -162,30 +141,6 @@ export class EventRecorder implements AttemptEventSink {
     } finally {
       this.#flushing = undefined;
     }
-  }
-
-  /**
-   * Waits up to the configured linger when lingerBeforeNext says so, less once enough attempts
-   * are pending or the recorder closes. Wall-clock time, not the runtime's clock: this paces
-   * database writes, decides nothing about calls, and a test's stopped clock would never end it.
-   */
-  async #linger(): Promise<void> {
-    const ms = this.#rt.config.recordLingerMs;
-    if (ms <= 0 || this.#closing.signal.aborted) return;
-    const attempts = attemptsOf(this.#pending, LINGER_BELOW);
-    if (!lingerBeforeNext(attempts.size)) return;
-    const closing = this.#closing.signal;
-    await new Promise<void>((resolve) => {
-      const end = () => {
-        clearTimeout(timer);
-        closing.removeEventListener('abort', end);
-        this.#lingering = undefined;
-        resolve();
-      };
-      const timer = setTimeout(end, ms);
-      closing.addEventListener('abort', end);
-      this.#lingering = { attempts, end };
-    });
   }
 
   async #commit(group: Pending[]): Promise<void> {

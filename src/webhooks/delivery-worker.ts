@@ -153,10 +153,16 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
   const share = perEndpoint * (opts.rounds ?? DEFAULTS.rounds);
   const slots = new EndpointSlots(perEndpoint);
   const agents = opts.agents ?? webhookAgents(perEndpoint);
-  const delivered = opts.delivered ?? new DeliveredRecorder(rt.db);
+  const delivered = opts.delivered ?? new DeliveredRecorder(rt.db, rt.config.recordLingerMs);
   const running = new Set<Promise<SentTry>>();
   const stopping = new AbortController();
   let poke: AbortController = new AbortController();
+  /** The endpoints whose finished tries poked since the last claim began. */
+  const pokedBy = new Set<string>();
+  // Worth a claim at once: the endpoint holds half its share or less, and the worker has room
+  // for that half, so the claim takes a large group.
+  const wantsClaim = (endpointId: string) =>
+    slots.heldOf(endpointId) <= share / 2 && concurrency - slots.total >= share / 2;
 
   const loop = async () => {
     // Without a key outside the database no endpoint can be created, nor a secret opened: there is
@@ -166,6 +172,7 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
     while (!stopping.signal.aborted) {
       // Before the claim: a try that finishes while it runs wakes the sleep below at once.
       poke = new AbortController();
+      pokedBy.clear();
       try {
         box ??= await openSecretBox(rt.db, rt.config);
         // At most one endpoint's share a pass: a claim reads twice its limit of due rows, and
@@ -179,16 +186,25 @@ export function startDeliveryWorker(rt: Runtime, opts: DeliveryWorkerOptions): D
           running.add(p);
           void p.then((r) => {
             running.delete(p);
-            // Claim again once an endpoint's share is half used up, or half the worker's: a
-            // claim per finished try would cost a transaction per delivery.
+            // Claim again once wantsClaim holds for the endpoint of a finished try. Claiming
+            // whenever the worker as a whole was half empty (always so with one busy endpoint,
+            // whose share is a quarter of it) made a claim of a few dozen rows after every
+            // handful of tries. Other endpoints' due deliveries join these claims, or the poll's.
+            if (!wantsClaim(r.endpointId)) return;
+            pokedBy.add(r.endpointId);
             // Once only: abort() builds its DOMException (with a stack) even when already
             // aborted, which was 2 % of a busy worker's CPU with one per finished try.
-            const low = slots.heldOf(r.endpointId) <= share / 2 || slots.total <= concurrency / 2;
-            if (low && !poke.signal.aborted) poke.abort();
+            if (!poke.signal.aborted) poke.abort();
           });
         }
         // Claimed a full batch: there may be more due at once.
         if (started.length > 0 && started.length === limit) continue;
+        // Poked while the claim ran, by tries whose endpoints it has filled up again since: no
+        // reason left to claim before the next poke (it would take a row or two).
+        if (poke.signal.aborted && ![...pokedBy].some(wantsClaim)) {
+          poke = new AbortController();
+          pokedBy.clear();
+        }
       } catch (err) {
         rt.log.warn({ err: String(err) }, 'webhook delivery worker: claim failed');
       }

@@ -1,7 +1,8 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { AttemptEvent, CarrierEnd } from '../../src/domain/attempt-event.js';
-import { EventRecorder, LINGER_BELOW, lingerBeforeNext } from '../../src/engine/event-recorder.js';
+import { LINGER_BELOW } from '../../src/domain/group-linger.js';
+import { EventRecorder } from '../../src/engine/event-recorder.js';
 import type { Db } from '../../src/storage/db.js';
 import { attemptIdOf, insertBatch } from '../support/batch-fixtures.js';
 import { describeEachDb } from '../support/databases.js';
@@ -34,16 +35,6 @@ function countTx(db: Db, onTx: (n: number) => void = () => {}): { db: Db; count(
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-describe('lingerBeforeNext', () => {
-  it('waits for more only when several attempts, but not yet a large group, are pending', () => {
-    expect(lingerBeforeNext(0)).toBe(false);
-    expect(lingerBeforeNext(1)).toBe(false);
-    expect(lingerBeforeNext(2)).toBe(true);
-    expect(lingerBeforeNext(LINGER_BELOW - 1)).toBe(true);
-    expect(lingerBeforeNext(LINGER_BELOW)).toBe(false);
-  });
-});
 
 /** A batch of `n` calls in progress (carrier accepted); returns their attempt ids. */
 async function inCallBatch(h: Harness, n: number) {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { LINGER_BELOW } from '../../src/domain/group-linger.js';
 import { newId } from '../../src/domain/ids.js';
 import { openSecretBox, type SecretBox } from '../../src/security/secret-box.js';
+import type { Db } from '../../src/storage/db.js';
 import { insertClaimedDelivery } from '../../src/storage/webhook-deliveries-repo.js';
 import { DeliveredRecorder } from '../../src/webhooks/delivered-recorder.js';
 import { claimAndSend, startDeliveryWorker } from '../../src/webhooks/delivery-worker.js';
@@ -319,6 +321,84 @@ describeEachDb('webhook delivery', (backend) => {
     );
     expect(await deliveryOf(wh, kept)).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(await deliveryOf(wh, requeued)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('successes that keep arriving during writes gather into one group', async () => {
+    const wh = await endpoint();
+    const ids: string[] = [];
+    for (let i = 0; i < LINGER_BELOW + 1; i++) ids.push(await queue(wh));
+    const now = h.clock.now();
+    await t.db.query("UPDATE webhook_deliveries SET lease_owner = 'w9' WHERE id = ANY($1)", [ids]);
+    const [first, second, third, ...later] = ids;
+    const recorded: Promise<void>[] = [];
+    const success = (id: string) => recorder.record({ id, owner: 'w9', statusCode: 200, now });
+    let writes = 0;
+    const counting: Db = {
+      ...t.db,
+      query: (text, params) => {
+        // Two more successes while the first write runs: more are coming, so the next group
+        // waits (here as long as it takes: the linger is a minute) until a large one is pending.
+        if (text.includes("delivery_status = 'delivered'") && ++writes === 1) {
+          recorded.push(success(second!), success(third!));
+        }
+        return t.db.query(text, params);
+      },
+    };
+    const recorder = new DeliveredRecorder(counting, 60_000);
+    recorded.push(success(first!));
+    // The rest one by one, each in a later turn of the event loop.
+    for (const id of later) {
+      await new Promise((r) => setImmediate(r));
+      recorded.push(success(id));
+    }
+    await Promise.all(recorded);
+    expect(writes).toBe(2);
+    const [row] = await t.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM webhook_deliveries WHERE delivery_status = 'delivered' AND id = ANY($1)",
+      [ids],
+    );
+    expect(row!.n).toBe(ids.length);
+  });
+
+  it('the worker loop claims a backlog in large groups, not a few rows after every try', async () => {
+    const wh = await endpoint();
+    const ids: string[] = [];
+    for (let i = 0; i < 96; i++) ids.push(await queue(wh));
+    const claimed: number[] = [];
+    const db: Db = {
+      ...h.rt.db,
+      tx: (fn, o) =>
+        h.rt.db.tx(
+          (q) =>
+            fn({
+              query: async <R>(text: string, params?: readonly unknown[]) => {
+                const rows = await q.query<R>(text, params);
+                if (text.includes('WITH due AS') && rows.length > 0) claimed.push(rows.length);
+                return rows;
+              },
+            }),
+          o,
+        ),
+    };
+    // A share of 16 (2 at once, 8 rounds): after the first claim, one comes once the endpoint
+    // holds 8 or fewer, and takes 8 or more. The poll never comes (the clock does not move).
+    const worker = startDeliveryWorker(
+      { ...h.rt, db },
+      { owner: 'groups', pollMs: 60 * 60_000, perEndpoint: 2, rounds: 8 },
+    );
+    try {
+      for (let i = 0; i < 1_000 && rx.received.length < ids.length; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      await worker.stop();
+    }
+    expect(rx.received.map((r) => r.id).sort()).toEqual(ids.sort());
+    // Every claim but the last (the rest of the backlog) takes 8 or more: the old rule, a claim
+    // whenever the worker was half empty, took one or two rows after every try or two.
+    expect(claimed.reduce((a, b) => a + b, 0)).toBe(ids.length);
+    expect(claimed.length).toBeGreaterThanOrEqual(2);
+    expect(claimed.slice(0, -1).every((n) => n >= 8)).toBe(true);
   });
 
   it('the worker loop sends what is due and counts it in /metrics', async () => {
