@@ -47,7 +47,8 @@ export interface Config {
   maxPlacing: number;
   /**
    * How long the recording path lets events gather before its next group commit once they arrive
-   * faster than it commits (see engine/event-recorder.ts). 0: never waits.
+   * faster than it commits (see domain/group-linger.ts); the delivery workers' success writes
+   * wait the same. 0: never waits.
    */
   recordLingerMs: number;
   /** How long a carrier lets a call ring before giving up. */

@@ -21,9 +21,11 @@ export function lingerBeforeNext(pendingKeys: number): boolean {
 export class GroupLinger {
   #waiting: { keys: Set<string>; end(): void } | undefined;
 
-  /** Waits when lingerBeforeNext says so for `keys`, the keys pending now. */
-  async wait(ms: number, keys: Set<string>): Promise<void> {
-    if (ms <= 0 || !lingerBeforeNext(keys.size)) return;
+  /** Waits when lingerBeforeNext says so for the keys of `pending`, the work pending now. */
+  async wait<T>(ms: number, pending: readonly T[], keyOf: (item: T) => string): Promise<void> {
+    if (ms <= 0) return;
+    const keys = keysOf(pending, keyOf, LINGER_BELOW);
+    if (!lingerBeforeNext(keys.size)) return;
     await new Promise<void>((resolve) => {
       const end = () => {
         clearTimeout(timer);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AttemptEvent } from '../domain/attempt-event.js';
-import { GroupLinger, keysOf, LINGER_BELOW } from '../domain/group-linger.js';
+import { GroupLinger } from '../domain/group-linger.js';
 import type { AttemptEventSink } from '../providers/provider.js';
 import type { Runtime } from '../runtime.js';
 import { isConnectionError } from '../storage/db.js';
@@ -70,6 +70,8 @@ function nextGroup(pending: readonly Pending[], max: number): [Pending[], Pendin
   return [group, rest];
 }
 
+const attemptOf = (p: Pending) => p.event.attemptId;
+
 export class EventRecorder implements AttemptEventSink {
   readonly #rt: Runtime;
   readonly #log: Logger;
@@ -126,8 +128,7 @@ export class EventRecorder implements AttemptEventSink {
     try {
       for (let first = true; this.#pending.length > 0; first = false) {
         if (!first && !this.#closing.signal.aborted) {
-          const pending = keysOf(this.#pending, (p) => p.event.attemptId, LINGER_BELOW);
-          await this.#linger.wait(this.#rt.config.recordLingerMs, pending);
+          await this.#linger.wait(this.#rt.config.recordLingerMs, this.#pending, attemptOf);
         }
         const [group, rest] = nextGroup(this.#pending, MAX_RECORD_GROUP);
         this.#pending = rest;

@@ -1,4 +1,4 @@
-import { GroupLinger, keysOf, LINGER_BELOW } from '../domain/group-linger.js';
+import { GroupLinger } from '../domain/group-linger.js';
 import type { Db } from '../storage/db.js';
 import { recordDeliveredGroup } from '../storage/webhook-deliveries-repo.js';
 
@@ -16,6 +16,8 @@ interface Waiting {
 }
 
 const GROUP_MAX = 500;
+
+const deliveryOf = (w: Waiting) => w.item.id;
 
 export class DeliveredRecorder {
   private waiting: Waiting[] = [];
@@ -40,12 +42,7 @@ export class DeliveredRecorder {
     this.writing = true;
     try {
       for (let first = true; this.waiting.length > 0; first = false) {
-        if (!first) {
-          await this.linger.wait(
-            this.lingerMs,
-            keysOf(this.waiting, (w) => w.item.id, LINGER_BELOW),
-          );
-        }
+        if (!first) await this.linger.wait(this.lingerMs, this.waiting, deliveryOf);
         const group = this.waiting.splice(0, GROUP_MAX);
         try {
           await recordDeliveredGroup(
